@@ -1,0 +1,363 @@
+"""The parties of the marketplace: users, tenants (organizations) and their memberships,
+merchant shops, creators and MCN agencies.
+
+Tenancy (A2): an Organization is a tenant. Shops, agencies and providers each hang off one
+organization; users reach them only through a Membership.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import Channel, ContentType
+
+
+class Side(models.TextChoices):
+    """A1: the side an account takes, once."""
+
+    MERCHANT = "merchant", _("Merchant")
+    CREATOR = "creator", _("Creator")
+
+
+class User(AbstractUser):
+    side = models.CharField(
+        _("side"),
+        max_length=10,
+        choices=Side.choices,
+        blank=True,
+        help_text=_("Chosen once at onboarding (A1); empty for ops, agency or provider staff."),
+    )
+    side_chosen_at = models.DateTimeField(_("side chosen at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_merchant(self) -> bool:
+        return self.side == Side.MERCHANT
+
+    @property
+    def is_creator(self) -> bool:
+        return self.side == Side.CREATOR
+
+
+class OrganizationKind(models.TextChoices):
+    SHOP = "shop", _("Merchant shop")
+    AGENCY = "agency", _("MCN agency")
+    PROVIDER = "provider", _("Service provider")
+
+
+class Organization(models.Model):
+    """A2: a tenant."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=OrganizationKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["kind", "name"])]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    STAFF = "staff", _("Staff")
+
+
+class Membership(models.Model):
+    """A2: a user's place in a tenant."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+
+class Platform(models.TextChoices):
+    TMALL = "tmall", _("Tmall")
+    TAOBAO = "taobao", _("Taobao")
+
+
+# seller_credit_level counts Taobao's credit badges in order: hearts 1–5, diamonds 6–10,
+# crowns 11–15, gold crowns 16–20. Three diamonds is level 8.
+THREE_DIAMONDS = 8
+CREDIT_LEVEL_MIN = 1
+CREDIT_LEVEL_MAX = 20
+
+
+class MerchantShop(models.Model):
+    """A merchant's store, admitted by M1. Only admitted shops are stored."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.PROTECT, related_name="shop"
+    )
+    platform = models.CharField(_("platform"), max_length=10, choices=Platform.choices)
+    seller_credit_level = models.PositiveSmallIntegerField(_("seller credit level"))
+    meets_marketing_rules = models.BooleanField(_("meets basic marketing rules"))
+    is_brand = models.BooleanField(_("brand"), default=False)
+    industry = models.CharField(_("industry"), max_length=40, blank=True)
+    admitted_at = models.DateTimeField(_("admitted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("merchant shop")
+        verbose_name_plural = _("merchant shops")
+
+    def __str__(self) -> str:
+        return self.organization.name
+
+    @property
+    def name(self) -> str:
+        return self.organization.name
+
+
+class PaymentAccountType(models.TextChoices):
+    COMPANY = "company", _("Company Alipay account")
+    PERSONAL = "personal", _("Personal Alipay account")
+
+
+class PaymentAccount(models.Model):
+    """M2: the operating payment account (运营号) a shop pays from. Unbinding keeps the row."""
+
+    shop = models.ForeignKey(
+        MerchantShop, on_delete=models.PROTECT, related_name="payment_accounts"
+    )
+    account_id = models.CharField(_("Alipay account"), max_length=100)
+    holder_name = models.CharField(_("account holder"), max_length=100)
+    account_type = models.CharField(
+        _("account type"),
+        max_length=10,
+        choices=PaymentAccountType.choices,
+        default=PaymentAccountType.COMPANY,
+    )
+    bound_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    bound_at = models.DateTimeField(_("bound at"), auto_now_add=True)
+    unbound_at = models.DateTimeField(_("unbound at"), null=True, blank=True)
+    unbound_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-bound_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop"],
+                condition=Q(unbound_at__isnull=True),
+                name="one_bound_payment_account_per_shop",
+            )
+        ]
+        verbose_name = _("payment account")
+        verbose_name_plural = _("payment accounts")
+
+    def __str__(self) -> str:
+        return f"{self.account_id} ({self.holder_name})"
+
+    @property
+    def is_bound(self) -> bool:
+        return self.unbound_at is None
+
+
+class Category(models.Model):
+    """A content vertical (美妆, 服饰 …) creators work in."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    name_en = models.CharField(_("English name"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPELLED = "expelled", _("Expelled")
+
+
+class Agency(models.Model):
+    """An MCN agency (机构): a tenant that signs creators."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.PROTECT, related_name="agency"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=AgencyStatus.choices, default=AgencyStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("MCN agency")
+        verbose_name_plural = _("MCN agencies")
+
+    def __str__(self) -> str:
+        return self.organization.name
+
+    @property
+    def name(self) -> str:
+        return self.organization.name
+
+
+class CreatorProfile(models.Model):
+    """C1: what merchants see of a creator."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="creator_profile")
+    display_name = models.CharField(_("display name"), max_length=60)
+    bio = models.TextField(_("introduction"), blank=True, max_length=2000)
+    channels = models.ManyToManyField(Channel, blank=True, related_name="creators")
+    categories = models.ManyToManyField(Category, blank=True, related_name="creators")
+    followers = models.PositiveIntegerField(_("followers"), default=0)
+    # The average of the merchants' 1–5 star ratings; not money, so a decimal is fine.
+    rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, default=0)
+    rating_count = models.PositiveIntegerField(_("ratings"), default=0)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="creators",
+        help_text=_("The agency this creator is signed to now (C3 keeps the history)."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-followers", "id"]
+        indexes = [
+            models.Index(fields=["-followers", "id"], name="creator_followers_idx"),
+            models.Index(fields=["-rating", "id"], name="creator_rating_idx"),
+        ]
+        verbose_name = _("creator")
+        verbose_name_plural = _("creators")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class CreatorRate(models.Model):
+    """C1: one line of a creator's rate card, a price in fen per content type."""
+
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="rates")
+    content_type = models.CharField(_("content type"), max_length=20, choices=ContentType.choices)
+    price_fen = models.PositiveBigIntegerField(_("price (fen)"))
+
+    class Meta:
+        ordering = ["creator_id", "content_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "content_type"], name="one_rate_per_type"),
+            models.CheckConstraint(condition=Q(price_fen__gt=0), name="rate_positive"),
+        ]
+        indexes = [models.Index(fields=["content_type", "price_fen"])]
+        verbose_name = _("rate")
+        verbose_name_plural = _("rate card")
+
+    def __str__(self) -> str:
+        return f"{self.creator}: {self.content_type} {self.price_fen}"
+
+
+class ContractStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ACTIVE = "active", _("Signed")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Invitation withdrawn")
+    ENDED = "ended", _("Ended")
+
+
+class AgencyContract(models.Model):
+    """C3: an agency's invitation to a creator and, once accepted, the signing contract.
+
+    Rows are never deleted, so the history of who signed whom stays.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="contracts")
+    creator = models.ForeignKey(
+        CreatorProfile, on_delete=models.PROTECT, related_name="contracts"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ContractStatus.choices, default=ContractStatus.INVITED
+    )
+    message = models.CharField(_("message"), max_length=200, blank=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    invited_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    end_reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-invited_at", "-id"]
+        constraints = [
+            # A creator is signed to at most one agency at a time.
+            models.UniqueConstraint(
+                fields=["creator"],
+                condition=Q(status="active"),
+                name="one_active_contract_per_creator",
+            ),
+            # One open invitation per agency and creator.
+            models.UniqueConstraint(
+                fields=["agency", "creator"],
+                condition=Q(status="invited"),
+                name="one_open_invitation",
+            ),
+        ]
+        verbose_name = _("agency contract")
+        verbose_name_plural = _("agency contracts")
+
+    def __str__(self) -> str:
+        return f"{self.agency} ↔ {self.creator} ({self.status})"
+
+
+class ProviderStatus(models.TextChoices):
+    APPLYING = "applying", _("Applying")
+    ADMITTED = "admitted", _("Admitted")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class ServiceProvider(models.Model):
+    """A service provider (服务商) organization; its admission flow lives in `providers/`."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.PROTECT, related_name="provider"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ProviderStatus.choices, default=ProviderStatus.APPLYING
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("service provider")
+        verbose_name_plural = _("service providers")
+
+    def __str__(self) -> str:
+        return self.organization.name

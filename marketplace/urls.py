@@ -1,0 +1,67 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import api, views
+
+api_v1 = [
+    path("auth/register/", api.RegisterApi.as_view(), name="api_register"),
+    path("auth/token/", api.TokenApi.as_view(), name="api_token"),
+    path("me/", api.MeApi.as_view(), name="api_me"),
+    path("shops/", api.ShopListApi.as_view(), name="api_shops"),
+    path("shops/<int:shop_id>/", api.ShopDetailApi.as_view(), name="api_shop"),
+    path(
+        "shops/<int:shop_id>/payment-account/",
+        api.ShopPaymentAccountApi.as_view(),
+        name="api_shop_payment_account",
+    ),
+    path("creators/me/", api.CreatorMeApi.as_view(), name="api_creator_me"),
+    path("creators/", api.CreatorListApi.as_view(), name="api_creators"),
+    path("creators/<int:creator_id>/", api.CreatorDetailApi.as_view(), name="api_creator"),
+    path("channels/", api.ChannelListApi.as_view(), name="api_channels"),
+    path("categories/", api.CategoryListApi.as_view(), name="api_categories"),
+    path("agencies/<int:agency_id>/", api.AgencyDetailApi.as_view(), name="api_agency"),
+    path(
+        "agencies/<int:agency_id>/invitations/",
+        api.AgencyInvitationApi.as_view(),
+        name="api_agency_invitations",
+    ),
+    path("contracts/", api.ContractListApi.as_view(), name="api_contracts"),
+    re_path(
+        r"^contracts/(?P<contract_id>\d+)/(?P<action>accept|decline|withdraw|end)/$",
+        api.ContractActionApi.as_view(),
+        name="api_contract_action",
+    ),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/register/", views.register, name="register"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("onboarding/side/", views.choose_side, name="choose_side"),
+    path("merchant/shops/", views.shop_list, name="shop_list"),
+    path("merchant/shops/new/", views.shop_new, name="shop_new"),
+    path("merchant/shops/<int:shop_id>/", views.shop_detail, name="shop_detail"),
+    path("merchant/shops/<int:shop_id>/unbind/", views.shop_unbind, name="shop_unbind"),
+    path("creator/profile/", views.creator_profile, name="creator_profile"),
+    path("creator/agency/", views.creator_agency, name="creator_agency"),
+    path("creators/", views.creator_search, name="creator_search"),
+    path("creators/<int:creator_id>/", views.creator_detail, name="creator_detail"),
+    path("agencies/<int:agency_id>/", views.agency_detail, name="agency_detail"),
+    re_path(
+        r"^contracts/(?P<contract_id>\d+)/(?P<action>accept|decline|withdraw|end)/$",
+        views.contract_action,
+        name="contract_action",
+    ),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+]

@@ -1,0 +1,118 @@
+"""Shared fixtures and the service policy.
+
+Tests that need a real service carry a marker: `postgres`, `redis` or `browser`. Outside CI a
+test whose service cannot be reached is skipped with a message saying what to start; in CI
+(CI=true) the same situation is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import cache
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@cache
+def _postgres_missing() -> str | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return (
+            "needs PostgreSQL: start it and set DATABASE_URL=postgres://postgres@127.0.0.1:5432/"
+            "marketplace (make test does this when PostgreSQL answers on 127.0.0.1:5432)"
+        )
+    return None
+
+
+@cache
+def _redis_missing() -> str | None:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return "needs Redis: start redis-server and set REDIS_URL=redis://127.0.0.1:6379/0"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:  # any failure to reach it means the same: start Redis
+        return f"needs Redis at {url}: {exc}"
+    return None
+
+
+@cache
+def _browser_missing() -> str | None:
+    if not (shutil.which("chromium") or os.path.exists("/usr/bin/chromium")):
+        return "needs Chromium: apt-get install -y chromium"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "needs Playwright: pip install playwright"
+    return None
+
+
+SERVICE_CHECKS = {"postgres": _postgres_missing, "redis": _redis_missing, "browser": _browser_missing}
+
+
+def pytest_runtest_setup(item):
+    for marker, check in SERVICE_CHECKS.items():
+        if item.get_closest_marker(marker) is None:
+            continue
+        missing = check()
+        if missing:
+            if IN_CI:
+                pytest.fail(f"[CI] a required service is missing: {missing}", pytrace=False)
+            pytest.skip(missing)
+
+
+# --- clients and personas -----------------------------------------------------------------
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def shop(db):
+    """A Tmall shop with a bound payment account; its owner is the `merchant` persona."""
+    shop = factories.ShopFactory()
+    factories.PaymentAccountFactory(shop=shop, bound_by=shop.owner)
+    return shop
+
+
+@pytest.fixture
+def merchant(shop):
+    return shop.owner
+
+
+@pytest.fixture
+def creator(db):
+    return factories.CreatorFactory().user
+
+
+@pytest.fixture
+def outsider(db):
+    """A merchant of another tenant, with its own shop."""
+    return factories.ShopFactory().owner
+
+
+@pytest.fixture
+def outsider_creator(db):
+    return factories.CreatorFactory().user
+
+
+@pytest.fixture
+def agency(db):
+    return factories.AgencyFactory()
