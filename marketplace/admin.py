@@ -12,8 +12,8 @@ from .models import (
     Category,
     CreatorProfile,
     CreatorRate,
-    MerchantShop,
     Membership,
+    MerchantShop,
     Organization,
     PaymentAccount,
     ServiceProvider,
@@ -196,7 +196,10 @@ class AgencyContractAdmin(admin.ModelAdmin):
         for contract in queryset:
             try:
                 services.contract_end(
-                    contract=contract, actor=request.user, reason=str(_("Ended by ops")), by_ops=True
+                    contract=contract,
+                    actor=request.user,
+                    reason=str(_("Ended by ops")),
+                    by_ops=True,
                 )
                 ended += 1
             except DomainError as exc:

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from . import selectors, services
@@ -32,7 +33,10 @@ from .serializers import (
 
 
 def paginate(view: APIView, request, queryset, serializer_class):
-    paginator = view.pagination_class() if view.pagination_class else None
+    # A plain APIView has no pagination_class (only GenericAPIView does): fall back to the
+    # project default, and let a view opt out with `pagination_class = None`.
+    pagination_class = getattr(view, "pagination_class", api_settings.DEFAULT_PAGINATION_CLASS)
+    paginator = pagination_class() if pagination_class else None
     if paginator is None:
         return Response(serializer_class(queryset, many=True).data)
     page = paginator.paginate_queryset(queryset, request, view=view)
@@ -125,7 +129,9 @@ class ShopPaymentAccountApi(APIView):
         shop = selectors.shop_get(user=request.user, shop_id=shop_id)
         data = PaymentAccountBindSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        account = services.payment_account_bind(shop=shop, actor=request.user, **data.validated_data)
+        account = services.payment_account_bind(
+            shop=shop, actor=request.user, **data.validated_data
+        )
         return Response(PaymentAccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=PaymentAccountSerializer, tags=["merchants"])
@@ -289,7 +295,10 @@ class AgencyInvitationApi(APIView):
         data.is_valid(raise_exception=True)
         creator = selectors.creator_get(creator_id=data.validated_data["creator"])
         contract = services.agency_invite(
-            agency=agency, actor=request.user, creator=creator, message=data.validated_data["message"]
+            agency=agency,
+            actor=request.user,
+            creator=creator,
+            message=data.validated_data["message"],
         )
         contract = selectors.contract_get(user=request.user, contract_id=contract.pk)
         return Response(ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
@@ -304,7 +313,9 @@ class ContractListApi(APIView):
 
 class ContractActionApi(APIView):
     actions = {
-        "accept": lambda contract, user, data: services.contract_accept(contract=contract, actor=user),
+        "accept": lambda contract, user, data: services.contract_accept(
+            contract=contract, actor=user
+        ),
         "decline": lambda contract, user, data: services.contract_decline(
             contract=contract, actor=user
         ),

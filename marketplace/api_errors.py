@@ -1,6 +1,6 @@
 """One exception handler: every API error has the shape of DESIGN §5.
 
-    {"error": {"code": "...", "message": "...", "fields": {...}}}
+{"error": {"code": "...", "message": "...", "fields": {...}}}
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 def _flatten(detail) -> dict:
     if isinstance(detail, dict):
         return {
-            key: [str(v) for v in value] if isinstance(value, list) else _flatten(value)
+            key: [str(v) for v in value]
+            if isinstance(value, list)
+            else _flatten(value)
             if isinstance(value, dict)
             else [str(value)]
             for key, value in detail.items()
@@ -37,6 +39,11 @@ def exception_handler(exc, context):
         return Response(error_body("not_found", _("Not found.")), status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        # DRF turns these into 403 when the first authentication class (session) offers no
+        # WWW-Authenticate challenge. §5 says unauthenticated is 401: challenge for a token.
+        exc.status_code = status.HTTP_401_UNAUTHORIZED
+        exc.auth_header = "Token"
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail
         if isinstance(detail, dict):

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from tasks.models import ContentType
 
@@ -21,14 +22,15 @@ from .selectors import channel_list
 
 def credit_level_label(level: int) -> str:
     """Taobao's badges: hearts 1–5, diamonds 6–10, crowns 11–15, gold crowns 16–20."""
-    badges = [_("heart"), _("diamond"), _("crown"), _("gold crown")]
-    badge = badges[(level - 1) // 5]
     count = (level - 1) % 5 + 1
-    return _("Level %(level)d · %(count)d %(badge)s") % {
-        "level": level,
-        "count": count,
-        "badge": badge,
-    }
+    badges = [
+        ngettext("%(count)d heart", "%(count)d hearts", count),
+        ngettext("%(count)d diamond", "%(count)d diamonds", count),
+        ngettext("%(count)d crown", "%(count)d crowns", count),
+        ngettext("%(count)d gold crown", "%(count)d gold crowns", count),
+    ]
+    badge = badges[(level - 1) // 5] % {"count": count}
+    return _("Level %(level)d · %(badge)s") % {"level": level, "badge": badge}
 
 
 class YuanField(forms.DecimalField):

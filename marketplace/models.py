@@ -109,9 +109,7 @@ CREDIT_LEVEL_MAX = 20
 class MerchantShop(models.Model):
     """A merchant's store, admitted by M1. Only admitted shops are stored."""
 
-    organization = models.OneToOneField(
-        Organization, on_delete=models.PROTECT, related_name="shop"
-    )
+    organization = models.OneToOneField(Organization, on_delete=models.PROTECT, related_name="shop")
     platform = models.CharField(_("platform"), max_length=10, choices=Platform.choices)
     seller_credit_level = models.PositiveSmallIntegerField(_("seller credit level"))
     meets_marketing_rules = models.BooleanField(_("meets basic marketing rules"))
@@ -297,9 +295,7 @@ class AgencyContract(models.Model):
     """
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="contracts")
-    creator = models.ForeignKey(
-        CreatorProfile, on_delete=models.PROTECT, related_name="contracts"
-    )
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.PROTECT, related_name="contracts")
     status = models.CharField(
         _("status"), max_length=10, choices=ContractStatus.choices, default=ContractStatus.INVITED
     )

@@ -13,7 +13,7 @@ def parse_yuan(value: object) -> int:
     Raises ValueError for negative, non-numeric or more-than-two-decimal amounts, and for
     floats: a float cannot carry an exact amount of money.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValueError("amount must be a string of yuan with at most two decimals")
     if isinstance(value, int):
         if value < 0:

@@ -11,8 +11,8 @@ from .models import (
     CREDIT_LEVEL_MIN,
     Category,
     CreatorProfile,
-    MerchantShop,
     Membership,
+    MerchantShop,
     PaymentAccount,
     PaymentAccountType,
     Platform,
@@ -28,7 +28,7 @@ class MoneyField(serializers.Field):
 
     default_error_messages = {
         "invalid": _(
-            "Enter an amount of yuan as a string with at most two decimals, e.g. \"1280.00\"."
+            'Enter an amount of yuan as a string with at most two decimals, e.g. "1280.00".'
         ),
     }
 
@@ -141,7 +141,8 @@ class ShopAdmissionSerializer(serializers.Serializer):
     seller_credit_level = serializers.IntegerField(
         min_value=CREDIT_LEVEL_MIN,
         max_value=CREDIT_LEVEL_MAX,
-        help_text="Hearts 1–5, diamonds 6–10 (three diamonds = 8), crowns 11–15, gold crowns 16–20.",
+        help_text="Hearts 1–5, diamonds 6–10 (three diamonds = 8), crowns 11–15, "
+        "gold crowns 16–20.",
     )
     meets_marketing_rules = serializers.BooleanField()
     is_brand = serializers.BooleanField(default=False)
@@ -235,9 +236,7 @@ class CreatorUpdateSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=60)
     bio = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     channels = serializers.ListField(child=serializers.CharField(), required=False, default=list)
-    categories = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list
-    )
+    categories = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     followers = serializers.IntegerField(min_value=0, required=False, default=0)
     rates = RatesField(required=False, default=dict)
 

@@ -27,8 +27,8 @@ from .models import (
     ContractStatus,
     CreatorProfile,
     CreatorRate,
-    MerchantShop,
     Membership,
+    MerchantShop,
     Organization,
     OrganizationKind,
     PaymentAccount,
@@ -283,9 +283,7 @@ def creator_profile_update(
     known = {c.name for c in categories} | {c.code for c in categories}
     unknown = [n for n in category_names if n not in known]
     if unknown:
-        errors["categories"] = [
-            _("Unknown category: %(names)s.") % {"names": ", ".join(unknown)}
-        ]
+        errors["categories"] = [_("Unknown category: %(names)s.") % {"names": ", ".join(unknown)}]
     if followers is None or int(followers) < 0:
         errors["followers"] = [_("Followers must be zero or more.")]
     rates_fen = dict(rates_fen or {})
@@ -347,7 +345,9 @@ def agency_invite(
     if AgencyContract.objects.filter(
         agency=agency, creator=creator, status=ContractStatus.INVITED
     ).exists():
-        raise NotAllowed(_("An invitation to this creator is already open."), code="already_invited")
+        raise NotAllowed(
+            _("An invitation to this creator is already open."), code="already_invited"
+        )
     contract = AgencyContract.objects.create(
         agency=agency, creator=creator, invited_by=actor, message=(message or "").strip()[:200]
     )

@@ -29,13 +29,13 @@ from .models import ContractStatus
 
 def show_domain_error(form, exc: DomainError) -> None:
     """Put a service's refusal next to the fields it names, or at the top of the form."""
-    placed = False
+    placed_messages = set()
     for field, errors in (exc.fields or {}).items():
         if field in form.fields:
             for error in errors:
                 form.add_error(field, error)
-            placed = True
-    if not placed or exc.message not in sum(exc.fields.values(), []):
+                placed_messages.add(str(error))
+    if not placed_messages or exc.message not in placed_messages:
         form.add_error(None, exc.message)
 
 

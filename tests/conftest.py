@@ -56,7 +56,11 @@ def _browser_missing() -> str | None:
     return None
 
 
-SERVICE_CHECKS = {"postgres": _postgres_missing, "redis": _redis_missing, "browser": _browser_missing}
+SERVICE_CHECKS = {
+    "postgres": _postgres_missing,
+    "redis": _redis_missing,
+    "browser": _browser_missing,
+}
 
 
 def pytest_runtest_setup(item):
@@ -115,4 +119,28 @@ def outsider_creator(db):
 
 @pytest.fixture
 def agency(db):
+    return factories.AgencyFactory()
+
+
+# --- helpers for "nothing changed" assertions and extra personas ----------------------------
+
+
+def row_counts(*models) -> dict[str, int]:
+    """Row counts of the given models, to compare before and after a refused action."""
+    return {model._meta.label: model.objects.count() for model in models}
+
+
+@pytest.fixture
+def agency_staff(agency):
+    """A staff-role member of `agency`: reads the agency, cannot sign or end contracts (A4)."""
+    from marketplace.models import Membership, Role
+
+    user = factories.UserFactory()
+    Membership.objects.create(user=user, organization=agency.organization, role=Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def other_agency(db):
+    """An MCN agency of another tenant, with its own owner."""
     return factories.AgencyFactory()

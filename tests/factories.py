@@ -9,8 +9,8 @@ from marketplace.models import (
     ContractStatus,
     CreatorProfile,
     CreatorRate,
-    MerchantShop,
     Membership,
+    MerchantShop,
     Organization,
     OrganizationKind,
     PaymentAccount,
@@ -64,6 +64,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = MerchantShop
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(
         OrganizationFactory, kind=OrganizationKind.SHOP, name=factory.Sequence(lambda n: f"店铺{n}")
@@ -112,6 +113,7 @@ class AgencyFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Agency
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(
         OrganizationFactory,
@@ -145,3 +147,10 @@ class ProviderFactory(factory.django.DjangoModelFactory):
         kind=OrganizationKind.PROVIDER,
         name=factory.Sequence(lambda n: f"服务商{n}"),
     )
+
+
+class TaobaoShopFactory(ShopFactory):
+    """An admitted Taobao (集市) shop at three diamonds (level 8), the M1 minimum."""
+
+    platform = Platform.TAOBAO
+    seller_credit_level = 8
