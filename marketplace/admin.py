@@ -218,3 +218,18 @@ class ServiceProviderAdmin(admin.ModelAdmin):
     @admin.display(description=_("name"), ordering="organization__name")
     def name(self, provider):
         return provider.organization.name
+
+
+@admin.register(CreatorRate)
+class CreatorRateAdmin(admin.ModelAdmin):
+    """Rate cards across creators, e.g. to find every live price above a level."""
+
+    list_display = ["creator", "content_type", "price"]
+    list_filter = ["content_type"]
+    search_fields = ["creator__display_name"]
+    list_select_related = ["creator"]
+    readonly_fields = ["creator"]
+
+    @admin.display(description=_("price"), ordering="price_fen")
+    def price(self, rate):
+        return format_cny(rate.price_fen)

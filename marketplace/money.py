@@ -18,7 +18,8 @@ def parse_yuan(value: object) -> int:
     if isinstance(value, int):
         if value < 0:
             raise ValueError("amount must not be negative")
-        return value * 100
+        # Same 13-digit bound as text, so fen always fits a 64-bit column.
+        value = str(value)
     text = str(value).strip()
     if not _YUAN_RE.match(text):
         raise ValueError("amount must be a non-negative number of yuan with at most two decimals")

@@ -40,6 +40,7 @@ from .models import (
 )
 
 MAX_RATE_FEN = 100_000_000_00  # ¥100,000,000.00: anything above is a typo, not a price.
+MAX_FOLLOWERS = 2_147_483_647  # CreatorProfile.followers is a 32-bit column on PostgreSQL.
 
 
 def _send_email_on_commit(*, to: str, subject: str, body: str) -> None:
@@ -286,6 +287,8 @@ def creator_profile_update(
         errors["categories"] = [_("Unknown category: %(names)s.") % {"names": ", ".join(unknown)}]
     if followers is None or int(followers) < 0:
         errors["followers"] = [_("Followers must be zero or more.")]
+    elif int(followers) > MAX_FOLLOWERS:
+        errors["followers"] = [_("Followers must be at most %(max)d.") % {"max": MAX_FOLLOWERS}]
     rates_fen = dict(rates_fen or {})
     rate_errors = []
     for content_type, price_fen in rates_fen.items():

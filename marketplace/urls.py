@@ -65,3 +65,17 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
 ]
+
+
+def handler404(request, exception):
+    """Unknown API paths answer the JSON error shape; pages get the normal 404 page."""
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+        from django.utils.translation import gettext as _
+
+        from .api_errors import error_body
+
+        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

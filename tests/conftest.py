@@ -144,3 +144,9 @@ def agency_staff(agency):
 def other_agency(db):
     """An MCN agency of another tenant, with its own owner."""
     return factories.AgencyFactory()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """MD5 password hashing in every test: PBKDF2 costs ~0.25 s a user and proves nothing here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
