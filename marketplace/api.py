@@ -182,20 +182,7 @@ class CreatorListApi(APIView):
     def get(self, request):
         query = CreatorSearchSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        values = query.validated_data
-        creators = selectors.creator_search(
-            q=values["q"],
-            channel=values["channel"],
-            category=values["category"],
-            content_type=values["content_type"],
-            min_followers=values.get("min_followers"),
-            max_followers=values.get("max_followers"),
-            min_price_fen=values.get("min_price"),
-            max_price_fen=values.get("max_price"),
-            min_rating=values.get("min_rating"),
-            agency_id=values.get("agency"),
-            ordering=values["ordering"],
-        )
+        creators = selectors.creator_search_from_query(query.validated_data)
         return paginate(self, request, creators, CreatorSerializer)
 
 

@@ -190,6 +190,23 @@ def creator_search(
     return qs.distinct().order_by(*orderings.get(ordering, orderings["-followers"]))
 
 
+def creator_search_from_query(values: dict) -> QuerySet[CreatorProfile]:
+    """C2 from cleaned query parameters (the search form's or the API's): prices are in fen."""
+    return creator_search(
+        q=values.get("q") or "",
+        channel=values.get("channel") or "",
+        category=values.get("category") or "",
+        content_type=values.get("content_type") or "",
+        min_followers=values.get("min_followers"),
+        max_followers=values.get("max_followers"),
+        min_price_fen=values.get("min_price"),
+        max_price_fen=values.get("max_price"),
+        min_rating=values.get("min_rating"),
+        agency_id=values.get("agency"),
+        ordering=values.get("ordering") or "-followers",
+    )
+
+
 def creator_get(*, creator_id: int) -> CreatorProfile:
     """Creator profiles are the marketplace's public listing: every signed-in user may read one."""
     try:

@@ -396,18 +396,23 @@ def contract_accept(*, contract: AgencyContract, actor: User) -> AgencyContract:
     return contract
 
 
+def _close_invitation(contract: AgencyContract, *, actor: User, status: str) -> AgencyContract:
+    """Caller holds the locks of _lock_contract and has checked who may close it."""
+    if contract.status != ContractStatus.INVITED:
+        raise NotAllowed(_("This invitation is no longer open."), code="invitation_closed")
+    contract.status = status
+    contract.closed_at, contract.closed_by = timezone.now(), actor
+    contract.save(update_fields=["status", "closed_at", "closed_by"])
+    return contract
+
+
 @transaction.atomic
 def contract_decline(*, contract: AgencyContract, actor: User) -> AgencyContract:
     """C3: the creator declines an invitation."""
     contract, creator = _lock_contract(contract)
     if creator.user_id != actor.pk:
         raise WrongSide(_("Only the invited creator can decline."))
-    if contract.status != ContractStatus.INVITED:
-        raise NotAllowed(_("This invitation is no longer open."), code="invitation_closed")
-    contract.status = ContractStatus.DECLINED
-    contract.closed_at, contract.closed_by = timezone.now(), actor
-    contract.save(update_fields=["status", "closed_at", "closed_by"])
-    return contract
+    return _close_invitation(contract, actor=actor, status=ContractStatus.DECLINED)
 
 
 @transaction.atomic
@@ -415,12 +420,7 @@ def invitation_withdraw(*, contract: AgencyContract, actor: User) -> AgencyContr
     """C3: the agency withdraws an invitation not yet answered."""
     contract, _creator = _lock_contract(contract)
     _require_agency_manager(agency=contract.agency, actor=actor)
-    if contract.status != ContractStatus.INVITED:
-        raise NotAllowed(_("This invitation is no longer open."), code="invitation_closed")
-    contract.status = ContractStatus.WITHDRAWN
-    contract.closed_at, contract.closed_by = timezone.now(), actor
-    contract.save(update_fields=["status", "closed_at", "closed_by"])
-    return contract
+    return _close_invitation(contract, actor=actor, status=ContractStatus.WITHDRAWN)
 
 
 @transaction.atomic

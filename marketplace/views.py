@@ -194,21 +194,8 @@ def creator_profile(request):
 @login_required
 def creator_search(request):
     form = CreatorSearchForm(request.GET or None)
-    creators = selectors.creator_search()
-    if form.is_valid():
-        data = form.cleaned_data
-        creators = selectors.creator_search(
-            q=data["q"],
-            channel=data["channel"],
-            category=data["category"],
-            content_type=data["content_type"],
-            min_followers=data["min_followers"],
-            max_followers=data["max_followers"],
-            min_price_fen=data["min_price"],
-            max_price_fen=data["max_price"],
-            min_rating=data["min_rating"],
-            ordering=data["ordering"] or "-followers",
-        )
+    filters = form.cleaned_data if form.is_valid() else {}
+    creators = selectors.creator_search_from_query(filters)
     page = Paginator(creators, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
