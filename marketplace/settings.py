@@ -206,3 +206,11 @@ LOGGING = {
 
 # Side labels used by navigation and forms.
 SIDE_LABELS = {"merchant": _("Merchant"), "creator": _("Creator")}
+
+# --- Money ----------------------------------------------------------------------------
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "escrow.gateway.SandboxGateway")
+GATEWAY_SECRET = os.environ.get("GATEWAY_SECRET", "sandbox-gateway-secret")
+# Idempotency keys are kept at least 72 hours (E6); the purge job removes older ones.
+IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "168"))
+# Largest single top-up or withdrawal: ¥1,000,000.00.
+MAX_TRANSFER_FEN = 100_000_000

@@ -1,0 +1,534 @@
+"""The only way money moves (E1–E10).
+
+Every function that moves money runs in one transaction, locks the rows it changes in a fixed
+order — the order (or withdrawal, or payment intent) first, then ledger accounts by primary key —
+re-checks the state after the lock, and posts one balanced journal transaction. Calls to the
+payment gateway happen after commit, never inside a transaction that moves money.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
+from marketplace.models import CreatorProfile, MerchantShop, Platform, User
+from marketplace.money import format_cny
+from tasks.models import Order
+
+from .exceptions import (
+    BadSignature,
+    EscrowMismatch,
+    InsufficientFunds,
+    LedgerInvariantBroken,
+    PaymentAccountRequired,
+)
+from .gateway import get_gateway, signature_is_valid
+from .models import (
+    Account,
+    AccountKind,
+    Entry,
+    FeePolicy,
+    IntentKind,
+    IntentStatus,
+    JournalTransaction,
+    PaymentIntent,
+    PayoutAccount,
+    TransactionKind,
+    Withdrawal,
+    WithdrawalStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_FEE_RATES_BP = {"private": 0, "plaza": 0, "recruitment": 0, "brand": 0, "deposit": 1000}
+
+
+# --- fees (E10) -----------------------------------------------------------------------------
+
+
+def fee_for(*, price_fen: int, rate_bp: int) -> int:
+    """The fee on a price at a rate in basis points, rounded half up to the fen, in integers."""
+    return (price_fen * rate_bp + 5_000) // 10_000
+
+
+def fee_rate_for(*, order_kind: str) -> int:
+    """The rate in force now for an order kind (the caller stores it on the order)."""
+    policy = FeePolicy.objects.filter(order_kind=order_kind).first()
+    if policy is not None:
+        return policy.rate_bp
+    return DEFAULT_FEE_RATES_BP.get(order_kind, 0)
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+def _get_or_create_account(**lookup) -> Account:
+    account = Account.objects.filter(**lookup).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return Account.objects.create(**lookup)
+    except IntegrityError:
+        # Another request created it between our read and our insert.
+        return Account.objects.get(**lookup)
+
+
+def platform_account(kind: str) -> Account:
+    return _get_or_create_account(kind=kind, shop=None, creator=None, order=None)
+
+
+def wallet_account(shop: MerchantShop) -> Account:
+    return _get_or_create_account(kind=AccountKind.MERCHANT_WALLET, shop=shop)
+
+
+def earnings_account(creator: CreatorProfile) -> Account:
+    return _get_or_create_account(kind=AccountKind.CREATOR_EARNINGS, creator=creator)
+
+
+def escrow_account(order: Order) -> Account:
+    return _get_or_create_account(kind=AccountKind.ORDER_ESCROW, order=order)
+
+
+# --- posting (E2, E3, E5) -------------------------------------------------------------------
+
+
+def _account_name(account: Account) -> str:
+    names = {
+        AccountKind.MERCHANT_WALLET: _("wallet"),
+        AccountKind.ORDER_ESCROW: _("order escrow"),
+        AccountKind.CREATOR_EARNINGS: _("available earnings"),
+    }
+    return names.get(account.kind) or str(account.get_kind_display())
+
+
+def post_transaction(
+    *,
+    kind: str,
+    lines: Iterable[tuple[Account, int]],
+    order: Order | None = None,
+    memo: str = "",
+    actor: User | None = None,
+) -> JournalTransaction:
+    """Post one balanced journal transaction and update the cached balances.
+
+    The caller is inside transaction.atomic() and holds the lock on the order (or withdrawal,
+    or intent) the money belongs to. This function locks the accounts itself, in primary-key
+    order, so two postings that share accounts always queue up in the same order. A line that
+    would take any account but the clearing account below zero raises InsufficientFunds and
+    nothing is written.
+    """
+    amounts: dict[int, int] = defaultdict(int)
+    for account, amount in lines:
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise LedgerInvariantBroken(f"amounts are integer fen, got {amount!r}")
+        amounts[account.pk] += amount
+    amounts = {pk: amount for pk, amount in amounts.items() if amount != 0}
+    if len(amounts) < 2 or sum(amounts.values()) != 0:
+        raise LedgerInvariantBroken(f"unbalanced posting: {amounts}")
+
+    locked = list(Account.objects.select_for_update().filter(pk__in=amounts).order_by("pk"))
+    new_balances = {}
+    for account in locked:
+        balance = account.balance_fen + amounts[account.pk]
+        if balance < 0 and account.kind != AccountKind.GATEWAY_CLEARING:
+            name = _account_name(account)
+            raise InsufficientFunds(
+                _("Not enough money in the %(account)s: it holds %(balance)s, %(needed)s needed.")
+                % {
+                    "account": name,
+                    "balance": format_cny(account.balance_fen),
+                    "needed": format_cny(-amounts[account.pk]),
+                }
+            )
+        new_balances[account.pk] = balance
+
+    journal = JournalTransaction.objects.create(
+        kind=kind, order=order, memo=memo[:200], created_by=actor
+    )
+    Entry.objects.bulk_create(
+        Entry(
+            transaction=journal,
+            account_id=pk,
+            amount_fen=amounts[pk],
+            balance_after_fen=new_balances[pk],
+        )
+        for pk in sorted(amounts)
+    )
+    for pk, balance in new_balances.items():
+        Account.objects.filter(pk=pk).update(balance_fen=balance)
+    return journal
+
+
+def _positive_amount(amount_fen, *, field: str = "amount") -> int:
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+        message = _("Enter an amount greater than ¥0.00.")
+        raise InvalidInput(message, fields={field: [message]})
+    if amount_fen > settings.MAX_TRANSFER_FEN:
+        message = _("The amount may be at most %(max)s.") % {
+            "max": format_cny(settings.MAX_TRANSFER_FEN)
+        }
+        raise InvalidInput(message, fields={field: [message]})
+    return amount_fen
+
+
+def _require_payment_account(shop: MerchantShop) -> None:
+    """M2: a Tmall store moves money only with a bound operating payment account."""
+    if (
+        shop.platform == Platform.TMALL
+        and not shop.payment_accounts.filter(unbound_at__isnull=True).exists()
+    ):
+        raise PaymentAccountRequired(
+            _("Bind the shop's operating payment account (运营号) before paying.")
+        )
+
+
+def _lock_order(order: Order) -> Order:
+    """Every movement of an order's escrow locks the order first, so reading the escrow balance
+    after this lock is safe: no other movement of that escrow can run until we commit."""
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+# --- escrow (E4) ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def escrow_hold(
+    *, order: Order, amount_fen: int, actor: User | None = None, memo: str = ""
+) -> JournalTransaction:
+    """E4: move a payment from the shop's wallet into the order's escrow."""
+    _positive_amount(amount_fen)
+    order = _lock_order(order)
+    _require_payment_account(order.shop)
+    return post_transaction(
+        kind=TransactionKind.HOLD,
+        lines=[(wallet_account(order.shop), -amount_fen), (escrow_account(order), amount_fen)],
+        order=order,
+        memo=memo,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def escrow_release(
+    *,
+    order: Order,
+    actor: User | None = None,
+    creator_fen: int | None = None,
+    fee_fen: int | None = None,
+    memo: str = "",
+) -> JournalTransaction:
+    """E4/E10: pay the creator out of escrow, and the platform its fee.
+
+    By default the escrow must hold exactly the order's price plus fee, and all of it moves: the
+    creator receives the price, the platform the fee. A dispute split passes the creator's part
+    (and the fee) explicitly; whatever is left stays in escrow for a refund.
+    """
+    order = _lock_order(order)
+    escrow = escrow_account(order)
+    escrow.refresh_from_db(fields=["balance_fen"])
+    if creator_fen is None and fee_fen is None:
+        creator_fen, fee_fen = order.price_fen, order.fee_fen
+        if escrow.balance_fen != creator_fen + fee_fen:
+            raise EscrowMismatch(
+                _("The order's escrow holds %(held)s, not the %(needed)s to release.")
+                % {
+                    "held": format_cny(escrow.balance_fen),
+                    "needed": format_cny(creator_fen + fee_fen),
+                }
+            )
+    creator_fen, fee_fen = creator_fen or 0, fee_fen or 0
+    if creator_fen < 0 or fee_fen < 0 or creator_fen + fee_fen <= 0:
+        raise InvalidInput(_("A release moves a positive amount."))
+    lines = [(escrow, -(creator_fen + fee_fen))]
+    if creator_fen:
+        lines.append((earnings_account(order.creator), creator_fen))
+    if fee_fen:
+        lines.append((platform_account(AccountKind.PLATFORM_FEES), fee_fen))
+    return post_transaction(
+        kind=TransactionKind.RELEASE, lines=lines, order=order, memo=memo, actor=actor
+    )
+
+
+@transaction.atomic
+def escrow_refund(
+    *, order: Order, amount_fen: int | None = None, actor: User | None = None, memo: str = ""
+) -> JournalTransaction:
+    """E4: move money from the order's escrow back to the shop's wallet (all of it by default)."""
+    order = _lock_order(order)
+    escrow = escrow_account(order)
+    escrow.refresh_from_db(fields=["balance_fen"])
+    amount = escrow.balance_fen if amount_fen is None else amount_fen
+    if amount <= 0:
+        raise EscrowMismatch(_("The order's escrow is empty: there is nothing to refund."))
+    return post_transaction(
+        kind=TransactionKind.REFUND,
+        lines=[(escrow, -amount), (wallet_account(order.shop), amount)],
+        order=order,
+        memo=memo,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def escrow_forfeit(
+    *, order: Order, amount_fen: int | None = None, actor: User | None = None, memo: str = ""
+) -> JournalTransaction:
+    """E4/T42: move a deposit from the order's escrow to the platform's fee revenue."""
+    order = _lock_order(order)
+    escrow = escrow_account(order)
+    escrow.refresh_from_db(fields=["balance_fen"])
+    amount = escrow.balance_fen if amount_fen is None else amount_fen
+    if amount <= 0:
+        raise EscrowMismatch(_("The order's escrow is empty: there is nothing to forfeit."))
+    return post_transaction(
+        kind=TransactionKind.FORFEIT,
+        lines=[(escrow, -amount), (platform_account(AccountKind.PLATFORM_FEES), amount)],
+        order=order,
+        memo=memo,
+        actor=actor,
+    )
+
+
+# --- the gateway: top-ups and payouts (E7, E8) ----------------------------------------------
+
+
+def _call_gateway(action, *args, **kwargs) -> None:
+    """Run after commit. A gateway that cannot be reached leaves the intent pending; its own
+    callback (or a retry) settles it later. Nothing has moved yet, so nothing is lost."""
+    try:
+        action(*args, **kwargs)
+    except Exception:
+        logger.exception("payment gateway call failed; the intent stays pending")
+
+
+def wallet_top_up(*, shop: MerchantShop, actor: User, amount_fen: int) -> PaymentIntent:
+    """E7: ask the gateway for money into the shop's wallet.
+
+    The intent is committed first; the gateway is called after commit and its signed callback
+    moves the money. With the sandbox gateway that happens before this function returns.
+    """
+    _positive_amount(amount_fen)
+    if not actor.memberships.filter(organization_id=shop.organization_id).exists():
+        raise WrongSide(_("Only the shop's members can top up its wallet."))
+    with transaction.atomic():
+        _require_payment_account(shop)
+        intent = PaymentIntent.objects.create(
+            kind=IntentKind.TOP_UP, amount_fen=amount_fen, shop=shop, created_by=actor
+        )
+        transaction.on_commit(lambda: _call_gateway(get_gateway().start_top_up, intent))
+    intent.refresh_from_db()
+    return intent
+
+
+def gateway_callback_receive(*, body: bytes, signature: str) -> str:
+    """E7: settle a payment intent from the gateway's signed callback.
+
+    Returns "settled", or "ignored" for a callback already applied (gateways repeat them).
+    A bad signature raises BadSignature and changes nothing.
+    """
+    if not signature_is_valid(body, signature):
+        raise BadSignature(_("The callback signature does not verify."))
+    try:
+        payload = json.loads(body)
+        intent_id = int(payload["intent_id"])
+        status = payload["status"]
+        amount_fen = int(payload["amount_fen"])
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput(_("The callback body is not a valid gateway message.")) from None
+    if status not in (IntentStatus.SUCCEEDED, IntentStatus.FAILED):
+        raise InvalidInput(_("Unknown callback status."))
+
+    with transaction.atomic():
+        intent = PaymentIntent.objects.select_for_update().filter(pk=intent_id).first()
+        if intent is None:
+            raise InvalidInput(_("No such payment intent."))
+        if intent.status != IntentStatus.PENDING:
+            return "ignored"
+        if amount_fen != intent.amount_fen:
+            raise InvalidInput(_("The callback amount differs from the intent's."))
+        intent.status = status
+        intent.gateway_reference = str(payload.get("reference", ""))[:64]
+        intent.failure_reason = str(payload.get("reason", ""))[:200]
+        intent.settled_at = timezone.now()
+        if intent.kind == IntentKind.TOP_UP:
+            if status == IntentStatus.SUCCEEDED:
+                intent.transaction = post_transaction(
+                    kind=TransactionKind.TOP_UP,
+                    lines=[
+                        (platform_account(AccountKind.GATEWAY_CLEARING), -intent.amount_fen),
+                        (wallet_account(intent.shop), intent.amount_fen),
+                    ],
+                    memo=f"gateway {intent.gateway_reference}",
+                    actor=intent.created_by,
+                )
+        else:
+            intent.transaction = _settle_payout(intent, succeeded=status == IntentStatus.SUCCEEDED)
+        intent.save()
+    return "settled"
+
+
+def _settle_payout(intent: PaymentIntent, *, succeeded: bool) -> JournalTransaction:
+    """Caller holds the intent's lock."""
+    withdrawal = Withdrawal.objects.select_for_update().get(pk=intent.withdrawal_id)
+    withdrawal.settled_at = timezone.now()
+    if succeeded:
+        withdrawal.mark_paid()
+        withdrawal.save()
+        return post_transaction(
+            kind=TransactionKind.PAYOUT,
+            lines=[
+                (platform_account(AccountKind.PAYOUTS_IN_FLIGHT), -withdrawal.amount_fen),
+                (platform_account(AccountKind.GATEWAY_CLEARING), withdrawal.amount_fen),
+            ],
+            memo=f"withdrawal #{withdrawal.pk}",
+        )
+    withdrawal.mark_failed()
+    withdrawal.reason = intent.failure_reason or withdrawal.reason
+    withdrawal.save()
+    return _return_withdrawal(withdrawal)
+
+
+def _return_withdrawal(withdrawal: Withdrawal, actor: User | None = None) -> JournalTransaction:
+    return post_transaction(
+        kind=TransactionKind.PAYOUT_RETURNED,
+        lines=[
+            (platform_account(AccountKind.PAYOUTS_IN_FLIGHT), -withdrawal.amount_fen),
+            (earnings_account(withdrawal.creator), withdrawal.amount_fen),
+        ],
+        memo=f"withdrawal #{withdrawal.pk}",
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def payout_account_bind(
+    *, creator: CreatorProfile, actor: User, account_id: str, holder_name: str
+) -> PayoutAccount:
+    """E8: the account withdrawals are paid to."""
+    if creator.user_id != actor.pk:
+        raise WrongSide(_("Only the creator can bind its payout account."))
+    account_id, holder_name = (account_id or "").strip(), (holder_name or "").strip()
+    errors = {}
+    if not account_id:
+        errors["account_id"] = [_("Enter the Alipay account (e-mail or mobile number).")]
+    if not holder_name:
+        errors["holder_name"] = [_("Enter the name of the account holder.")]
+    if errors:
+        raise InvalidInput(_("Please correct the highlighted fields."), fields=errors)
+    account, _created = PayoutAccount.objects.update_or_create(
+        creator=creator, defaults={"account_id": account_id, "holder_name": holder_name}
+    )
+    return account
+
+
+@transaction.atomic
+def withdrawal_request(*, creator: CreatorProfile, actor: User, amount_fen: int) -> Withdrawal:
+    """E8: take available earnings out of reach until ops approve the payout."""
+    if creator.user_id != actor.pk:
+        raise WrongSide(_("Only the creator can withdraw its earnings."))
+    _positive_amount(amount_fen)
+    payout = PayoutAccount.objects.filter(creator=creator).first()
+    if payout is None:
+        raise NotAllowed(
+            _("Bind the Alipay account withdrawals are paid to first."), code="no_payout_account"
+        )
+    withdrawal = Withdrawal.objects.create(
+        creator=creator,
+        amount_fen=amount_fen,
+        account_id=payout.account_id,
+        holder_name=payout.holder_name,
+    )
+    post_transaction(
+        kind=TransactionKind.WITHDRAWAL,
+        lines=[
+            (earnings_account(creator), -amount_fen),
+            (platform_account(AccountKind.PAYOUTS_IN_FLIGHT), amount_fen),
+        ],
+        memo=f"withdrawal #{withdrawal.pk}",
+        actor=actor,
+    )
+    return withdrawal
+
+
+def _require_ops(actor: User) -> None:
+    if not actor.is_staff:
+        raise WrongSide(_("Only ops staff decide withdrawals."))
+
+
+def _lock_withdrawal(withdrawal: Withdrawal, *, status: str) -> Withdrawal:
+    locked = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
+    if locked.status != status:
+        raise NotAllowed(
+            _("This withdrawal is %(status)s; it cannot be decided again.")
+            % {"status": locked.get_status_display()},
+            code="withdrawal_decided",
+        )
+    return locked
+
+
+def withdrawal_approve(*, withdrawal: Withdrawal, actor: User) -> Withdrawal:
+    """E8: ops approve; the payout goes to the gateway after commit."""
+    _require_ops(actor)
+    with transaction.atomic():
+        withdrawal = _lock_withdrawal(withdrawal, status=WithdrawalStatus.REQUESTED)
+        withdrawal.approve()
+        withdrawal.decided_by, withdrawal.decided_at = actor, timezone.now()
+        withdrawal.save()
+        intent = PaymentIntent.objects.create(
+            kind=IntentKind.PAYOUT,
+            amount_fen=withdrawal.amount_fen,
+            withdrawal=withdrawal,
+            created_by=actor,
+        )
+        account_id, holder_name = withdrawal.account_id, withdrawal.holder_name
+        transaction.on_commit(
+            lambda: _call_gateway(
+                get_gateway().start_payout, intent, account_id=account_id, holder_name=holder_name
+            )
+        )
+    withdrawal.refresh_from_db()
+    return withdrawal
+
+
+@transaction.atomic
+def withdrawal_reject(*, withdrawal: Withdrawal, actor: User, reason: str) -> Withdrawal:
+    """E8: ops refuse a withdrawal; the money goes back to the creator's earnings."""
+    _require_ops(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the creator a reason."), fields={"reason": [_("Required.")]})
+    withdrawal = _lock_withdrawal(withdrawal, status=WithdrawalStatus.REQUESTED)
+    withdrawal.reject()
+    withdrawal.reason = reason[:200]
+    withdrawal.decided_by, withdrawal.decided_at = actor, timezone.now()
+    withdrawal.save()
+    _return_withdrawal(withdrawal, actor=actor)
+    return withdrawal
+
+
+@transaction.atomic
+def withdrawal_fail(*, withdrawal: Withdrawal, actor: User, reason: str) -> Withdrawal:
+    """E8: ops record that a payout bounced outside the callback; the money goes back."""
+    _require_ops(actor)
+    # Same lock order as the gateway callback: the intent, then the withdrawal.
+    intent = PaymentIntent.objects.select_for_update().filter(withdrawal_id=withdrawal.pk).first()
+    withdrawal = _lock_withdrawal(withdrawal, status=WithdrawalStatus.PROCESSING)
+    if intent is not None and intent.status == IntentStatus.PENDING:
+        intent.status, intent.failure_reason = IntentStatus.FAILED, (reason or "")[:200]
+        intent.settled_at = timezone.now()
+        intent.save()
+    withdrawal.mark_failed()
+    withdrawal.reason = (reason or _("Payout failed"))[:200]
+    withdrawal.settled_at = timezone.now()
+    withdrawal.save()
+    _return_withdrawal(withdrawal, actor=actor)
+    return withdrawal
