@@ -10,11 +10,13 @@ def navigation(request):
         if user.is_merchant:
             items += [
                 (_("My shops"), reverse("shop_list")),
+                (_("Wallet"), reverse("wallet")),
                 (_("Find creators"), reverse("creator_search")),
             ]
         elif user.is_creator:
             items += [
                 (_("My profile"), reverse("creator_profile")),
+                (_("Earnings"), reverse("earnings")),
                 (_("Agency"), reverse("creator_agency")),
             ]
         memberships = list(user.memberships.select_related("organization__agency"))

@@ -3,6 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from escrow import api as escrow_api
+from escrow import views as escrow_views
+
 from . import api, views
 
 api_v1 = [
@@ -28,6 +31,12 @@ api_v1 = [
         name="api_agency_invitations",
     ),
     path("contracts/", api.ContractListApi.as_view(), name="api_contracts"),
+    path("wallet/", escrow_api.WalletApi.as_view(), name="api_wallet"),
+    path("wallet/top-ups/", escrow_api.TopUpApi.as_view(), name="api_top_ups"),
+    path("wallet/entries/", escrow_api.EntryListApi.as_view(), name="api_entries"),
+    path("withdrawals/", escrow_api.WithdrawalApi.as_view(), name="api_withdrawals"),
+    path("payout-account/", escrow_api.PayoutAccountApi.as_view(), name="api_payout_account"),
+    path("gateway/callback/", escrow_api.gateway_callback_view, name="api_gateway_callback"),
     re_path(
         r"^contracts/(?P<contract_id>\d+)/(?P<action>accept|decline|withdraw|end)/$",
         api.ContractActionApi.as_view(),
@@ -54,6 +63,8 @@ urlpatterns = [
     path("creators/", views.creator_search, name="creator_search"),
     path("creators/<int:creator_id>/", views.creator_detail, name="creator_detail"),
     path("agencies/<int:agency_id>/", views.agency_detail, name="agency_detail"),
+    path("wallet/", escrow_views.wallet, name="wallet"),
+    path("earnings/", escrow_views.earnings, name="earnings"),
     re_path(
         r"^contracts/(?P<contract_id>\d+)/(?P<action>accept|decline|withdraw|end)/$",
         views.contract_action,

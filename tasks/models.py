@@ -1,6 +1,6 @@
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
 
 class ContentType(models.TextChoices):

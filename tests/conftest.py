@@ -150,3 +150,60 @@ def other_agency(db):
 def fast_password_hashing(settings):
     """MD5 password hashing in every test: PBKDF2 costs ~0.25 s a user and proves nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- money ---------------------------------------------------------------------------------
+
+
+def fund_wallet(shop, amount_fen: int):
+    """Put money in a shop's wallet the way production does: a top-up through the gateway."""
+    from django.db import transaction
+
+    from escrow import services as escrow_services
+
+    # The sandbox gateway answers on commit; inside a test transaction, run it right away.
+    with transaction.atomic():
+        intent = escrow_services.wallet_top_up(shop=shop, actor=shop.owner, amount_fen=amount_fen)
+    if intent.status == "pending":
+        from escrow.gateway import get_gateway
+
+        get_gateway().start_top_up(intent)
+    return intent
+
+
+@pytest.fixture
+def ledger_is_clean(db):
+    """Use in money tests: after the test, every invariant of E9 holds."""
+    yield
+    from escrow.selectors import ledger_breaches
+
+    assert ledger_breaches() == []
+
+
+# Transactional tests empty the database with TRUNCATE, which also removes the rows the data
+# migrations seed (channels, categories, platform accounts, fee policies). Put them back.
+SEEDING_MIGRATIONS = [
+    "tasks.migrations.0002_seed_channels",
+    "marketplace.migrations.0002_seed_categories",
+    "escrow.migrations.0003_ledger_guards_and_seeds",
+]
+
+
+@pytest.fixture(autouse=True)
+def _reseed_after_flush(request):
+    """Before each database test, restore the seeded rows if an earlier flush removed them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transactional = marker.kwargs.get("transaction", False)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from tasks.models import Channel
+
+    if Channel.objects.exists():
+        return
+    import importlib
+
+    from django.apps import apps
+
+    for module in SEEDING_MIGRATIONS:
+        importlib.import_module(module).seed(apps, None)

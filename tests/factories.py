@@ -20,7 +20,7 @@ from marketplace.models import (
     Side,
     User,
 )
-from tasks.models import ContentType
+from tasks.models import ContentType, Order, OrderKind
 
 PASSWORD = "Secret-pass-2026"
 
@@ -154,3 +154,18 @@ class TaobaoShopFactory(ShopFactory):
 
     platform = Platform.TAOBAO
     seller_credit_level = 8
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """An order between a shop (with a bound payment account) and a creator, fee at 0%."""
+
+    class Meta:
+        model = Order
+
+    kind = OrderKind.PRIVATE
+    shop = factory.SubFactory(ShopFactory)
+    creator = factory.SubFactory(CreatorFactory)
+    title = factory.Sequence(lambda n: f"任务{n}")
+    price_fen = 100_000
+    fee_rate_bp = 0
+    fee_fen = factory.LazyAttribute(lambda o: (o.price_fen * o.fee_rate_bp + 5_000) // 10_000)

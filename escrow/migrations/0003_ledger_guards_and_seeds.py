@@ -75,12 +75,12 @@ DEFAULT_FEE_RATES_BP = {
 
 def install_guards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(GUARDS)
+        schema_editor.execute(GUARDS, params=None)
 
 
 def remove_guards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(UNGUARD)
+        schema_editor.execute(UNGUARD, params=None)
 
 
 def seed(apps, schema_editor):
