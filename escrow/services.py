@@ -367,7 +367,7 @@ def gateway_callback_receive(*, body: bytes, signature: str) -> str:
                         (platform_account(AccountKind.GATEWAY_CLEARING), -intent.amount_fen),
                         (wallet_account(intent.shop), intent.amount_fen),
                     ],
-                    memo=f"gateway {intent.gateway_reference}",
+                    memo=intent.gateway_reference,
                     actor=intent.created_by,
                 )
         else:
@@ -389,7 +389,7 @@ def _settle_payout(intent: PaymentIntent, *, succeeded: bool) -> JournalTransact
                 (platform_account(AccountKind.PAYOUTS_IN_FLIGHT), -withdrawal.amount_fen),
                 (platform_account(AccountKind.GATEWAY_CLEARING), withdrawal.amount_fen),
             ],
-            memo=f"withdrawal #{withdrawal.pk}",
+            memo=f"#{withdrawal.pk}",
         )
     withdrawal.mark_failed()
     withdrawal.reason = intent.failure_reason or withdrawal.reason
@@ -404,7 +404,7 @@ def _return_withdrawal(withdrawal: Withdrawal, actor: User | None = None) -> Jou
             (platform_account(AccountKind.PAYOUTS_IN_FLIGHT), -withdrawal.amount_fen),
             (earnings_account(withdrawal.creator), withdrawal.amount_fen),
         ],
-        memo=f"withdrawal #{withdrawal.pk}",
+        memo=f"#{withdrawal.pk}",
         actor=actor,
     )
 
@@ -453,7 +453,7 @@ def withdrawal_request(*, creator: CreatorProfile, actor: User, amount_fen: int)
             (earnings_account(creator), -amount_fen),
             (platform_account(AccountKind.PAYOUTS_IN_FLIGHT), amount_fen),
         ],
-        memo=f"withdrawal #{withdrawal.pk}",
+        memo=f"#{withdrawal.pk}",
         actor=actor,
     )
     return withdrawal
