@@ -207,6 +207,13 @@ def escrow_hold(
     """E4: move a payment from the shop's wallet into the order's escrow."""
     _positive_amount(amount_fen)
     order = _lock_order(order)
+    if order.is_terminal:
+        # E4: a terminal order's escrow stays empty; no flow would move a late payment out.
+        raise NotAllowed(
+            _("This order is %(status)s; no payment can be taken into it.")
+            % {"status": order.get_status_display()},
+            code="order_closed",
+        )
     _require_payment_account(order.shop)
     return post_transaction(
         kind=TransactionKind.HOLD,
