@@ -265,23 +265,45 @@ def escrow_release(
     )
 
 
-@transaction.atomic
-def escrow_refund(
-    *, order: Order, amount_fen: int | None = None, actor: User | None = None, memo: str = ""
+def _drain_escrow(
+    *,
+    order: Order,
+    amount_fen: int | None,
+    kind: str,
+    destination,
+    empty_message: str,
+    actor: User | None,
+    memo: str,
 ) -> JournalTransaction:
-    """E4: move money from the order's escrow back to the shop's wallet (all of it by default)."""
+    """Move part (or by default all) of an order's escrow to `destination(order)`."""
     order = _lock_order(order)
     escrow = escrow_account(order)
     escrow.refresh_from_db(fields=["balance_fen"])
     amount = escrow.balance_fen if amount_fen is None else amount_fen
     if amount <= 0:
-        raise EscrowMismatch(_("The order's escrow is empty: there is nothing to refund."))
+        raise EscrowMismatch(empty_message)
     return post_transaction(
-        kind=TransactionKind.REFUND,
-        lines=[(escrow, -amount), (wallet_account(order.shop), amount)],
+        kind=kind,
+        lines=[(escrow, -amount), (destination(order), amount)],
         order=order,
         memo=memo,
         actor=actor,
+    )
+
+
+@transaction.atomic
+def escrow_refund(
+    *, order: Order, amount_fen: int | None = None, actor: User | None = None, memo: str = ""
+) -> JournalTransaction:
+    """E4: move money from the order's escrow back to the shop's wallet (all of it by default)."""
+    return _drain_escrow(
+        order=order,
+        amount_fen=amount_fen,
+        kind=TransactionKind.REFUND,
+        destination=lambda o: wallet_account(o.shop),
+        empty_message=_("The order's escrow is empty: there is nothing to refund."),
+        actor=actor,
+        memo=memo,
     )
 
 
@@ -290,18 +312,14 @@ def escrow_forfeit(
     *, order: Order, amount_fen: int | None = None, actor: User | None = None, memo: str = ""
 ) -> JournalTransaction:
     """E4/T42: move a deposit from the order's escrow to the platform's fee revenue."""
-    order = _lock_order(order)
-    escrow = escrow_account(order)
-    escrow.refresh_from_db(fields=["balance_fen"])
-    amount = escrow.balance_fen if amount_fen is None else amount_fen
-    if amount <= 0:
-        raise EscrowMismatch(_("The order's escrow is empty: there is nothing to forfeit."))
-    return post_transaction(
-        kind=TransactionKind.FORFEIT,
-        lines=[(escrow, -amount), (platform_account(AccountKind.PLATFORM_FEES), amount)],
+    return _drain_escrow(
         order=order,
-        memo=memo,
+        amount_fen=amount_fen,
+        kind=TransactionKind.FORFEIT,
+        destination=lambda o: platform_account(AccountKind.PLATFORM_FEES),
+        empty_message=_("The order's escrow is empty: there is nothing to forfeit."),
         actor=actor,
+        memo=memo,
     )
 
 
