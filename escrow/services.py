@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
-from marketplace.models import CreatorProfile, MerchantShop, Platform, User
+from marketplace.models import CreatorProfile, MerchantShop, User
 from marketplace.money import format_cny
+from marketplace.services import shop_can_pay
 from tasks.models import Order
 
 from .exceptions import (
@@ -182,10 +183,7 @@ def _positive_amount(amount_fen, *, field: str = "amount") -> int:
 
 def _require_payment_account(shop: MerchantShop) -> None:
     """M2: a Tmall store moves money only with a bound operating payment account."""
-    if (
-        shop.platform == Platform.TMALL
-        and not shop.payment_accounts.filter(unbound_at__isnull=True).exists()
-    ):
+    if not shop_can_pay(shop=shop):
         raise PaymentAccountRequired(
             _("Bind the shop's operating payment account (运营号) before paying.")
         )

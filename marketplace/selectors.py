@@ -82,11 +82,15 @@ def agency_get(*, user: User, agency_id: int) -> Agency:
         raise Http404("No such agency.") from None
 
 
-def agency_can_manage(*, user: User, agency: Agency) -> bool:
-    """Owners and admins sign and end contracts; staff read."""
+def manages_organization(*, user: User, organization_id: int) -> bool:
+    """Owners and admins act for a tenant (bind accounts, sign contracts); staff read."""
     return user.memberships.filter(
-        organization_id=agency.organization_id, role__in=(Role.OWNER, Role.ADMIN)
+        organization_id=organization_id, role__in=(Role.OWNER, Role.ADMIN)
     ).exists()
+
+
+def agency_can_manage(*, user: User, agency: Agency) -> bool:
+    return manages_organization(user=user, organization_id=agency.organization_id)
 
 
 def agency_signed_creators(*, agency: Agency) -> QuerySet[CreatorProfile]:

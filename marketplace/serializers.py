@@ -130,9 +130,9 @@ class ShopSerializer(serializers.ModelSerializer):
         return PaymentAccountSerializer(account).data if account else None
 
     def get_can_pay(self, shop: MerchantShop) -> bool:
-        from .selectors import shop_bound_account
+        from .services import shop_can_pay
 
-        return shop.platform != Platform.TMALL or shop_bound_account(shop) is not None
+        return shop_can_pay(shop=shop)
 
 
 class ShopAdmissionSerializer(serializers.Serializer):

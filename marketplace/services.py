@@ -38,6 +38,7 @@ from .models import (
     Side,
     User,
 )
+from .selectors import manages_organization
 
 MAX_RATE_FEN = 100_000_000_00  # ¥100,000,000.00: anything above is a typo, not a price.
 MAX_FOLLOWERS = 2_147_483_647  # CreatorProfile.followers is a 32-bit column on PostgreSQL.
@@ -183,9 +184,7 @@ def shop_admit(
 
 
 def _require_shop_manager(*, shop: MerchantShop, actor: User) -> None:
-    if not Membership.objects.filter(
-        user=actor, organization_id=shop.organization_id, role__in=(Role.OWNER, Role.ADMIN)
-    ).exists():
+    if not manages_organization(user=actor, organization_id=shop.organization_id):
         raise WrongSide(_("Only the shop's owner or an admin can manage its payment account."))
 
 
@@ -244,10 +243,10 @@ def payment_account_unbind(*, shop: MerchantShop, actor: User) -> PaymentAccount
 
 
 def shop_can_pay(*, shop: MerchantShop) -> bool:
-    """M2: a Tmall store pays only with a bound operating account."""
-    if shop.platform != Platform.TMALL:
-        return True
-    return shop.payment_accounts.filter(unbound_at__isnull=True).exists()
+    """M2: a Tmall store pays only with a bound operating account (uses shop_list's prefetch)."""
+    from .selectors import shop_bound_account
+
+    return shop.platform != Platform.TMALL or shop_bound_account(shop) is not None
 
 
 # --- creators (C1) ----------------------------------------------------------------------
@@ -324,9 +323,7 @@ def creator_profile_update(
 
 
 def _require_agency_manager(*, agency: Agency, actor: User) -> None:
-    if not Membership.objects.filter(
-        user=actor, organization_id=agency.organization_id, role__in=(Role.OWNER, Role.ADMIN)
-    ).exists():
+    if not manages_organization(user=actor, organization_id=agency.organization_id):
         raise WrongSide(_("Only the agency's owner or an admin can sign or end contracts."))
 
 

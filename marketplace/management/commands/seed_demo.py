@@ -21,6 +21,7 @@ from marketplace.models import (
     Side,
     User,
 )
+from marketplace.selectors import shop_bound_account
 from tasks.models import Channel
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -166,7 +167,7 @@ class Command(BaseCommand):
             is_brand=True,
             industry="美妆",
         )
-        if not tmall.payment_accounts.filter(unbound_at__isnull=True).exists():
+        if shop_bound_account(tmall) is None:
             services.payment_account_bind(
                 shop=tmall,
                 actor=tmall_owner,
