@@ -223,6 +223,43 @@ def escrow_hold(
 
 
 @transaction.atomic
+def escrow_hold_many(
+    *, shop: MerchantShop, holds: list[tuple[Order, int]], actor: User | None = None, memo: str = ""
+) -> JournalTransaction:
+    """T11/T42: one payment from a shop's wallet into several orders' escrows.
+
+    One journal transaction: either every order is paid or none is. The orders are locked in
+    primary-key order (the caller may already hold them), then the accounts.
+    """
+    if not holds:
+        raise InvalidInput(_("Choose at least one order to pay."))
+    for _order, amount in holds:
+        _positive_amount(amount)
+    locked = {
+        order.pk: order
+        for order in Order.objects.select_for_update()
+        .filter(pk__in=[order.pk for order, _amount in holds])
+        .order_by("pk")
+    }
+    lines = []
+    for order, amount in holds:
+        order = locked[order.pk]
+        if order.shop_id != shop.pk:
+            raise InvalidInput(_("All the orders of one payment must belong to the paying shop."))
+        if order.is_terminal:
+            raise NotAllowed(
+                _("This order is %(status)s; no payment can be taken into it.")
+                % {"status": order.get_status_display()},
+                code="order_closed",
+            )
+        lines.append((escrow_account(order), amount))
+    _require_payment_account(shop)
+    total = sum(amount for _order, amount in holds)
+    lines.append((wallet_account(shop), -total))
+    return post_transaction(kind=TransactionKind.HOLD, lines=lines, memo=memo, actor=actor)
+
+
+@transaction.atomic
 def escrow_release(
     *,
     order: Order,

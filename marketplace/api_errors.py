@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -33,6 +34,12 @@ def _flatten(detail) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, ConcurrentTransition):
+        # Two requests changed one order at once and ours lost (E5): retry sees the new state.
+        return Response(
+            error_body("concurrent_change", _("Someone changed this at the same time; reload.")),
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
     if isinstance(exc, Http404 | exceptions.NotFound):

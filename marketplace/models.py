@@ -357,3 +357,39 @@ class ServiceProvider(models.Model):
 
     def __str__(self) -> str:
         return self.organization.name
+
+
+class Notification(models.Model):
+    """D5: one line of a user's in-app inbox. Written by the services, copied by e-mail.
+
+    The text is not stored: `kind` names a message of marketplace.notifications and `params`
+    fills it in, so each reader sees it in its own language.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("event"), max_length=40)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    order = models.ForeignKey(
+        "tasks.Order", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    task = models.ForeignKey(
+        "tasks.Task", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="inbox_idx")]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.user_id}"
+
+    @property
+    def message(self) -> str:
+        from .notifications import render
+
+        return render(self)

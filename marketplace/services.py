@@ -226,16 +226,25 @@ def payment_account_bind(
 
 @transaction.atomic
 def payment_account_unbind(*, shop: MerchantShop, actor: User) -> PaymentAccount:
-    """M2/M3: unbind the shop's payment account.
+    """M2/M3: unbind the shop's payment account, refused while any of its orders is in trade
+    (not in a terminal state). The check runs under the shop lock."""
+    from tasks.models import TERMINAL_ORDER_STATUSES, Order
 
-    M3 (no unbinding while an order is in trade) needs orders, which the lifecycle work adds;
-    its check belongs here, under the shop lock taken below.
-    """
     _require_shop_manager(shop=shop, actor=actor)
     MerchantShop.objects.select_for_update().get(pk=shop.pk)
     account = shop.payment_accounts.filter(unbound_at__isnull=True).first()
     if account is None:
         raise NotAllowed(_("No payment account is bound."), code="not_bound")
+    in_trade = Order.objects.filter(shop=shop).exclude(status__in=TERMINAL_ORDER_STATUSES).count()
+    if in_trade:
+        raise NotAllowed(
+            _(
+                "%(count)s of the shop's orders are still in trade; the payment account can be "
+                "unbound once every order has ended (M3)."
+            )
+            % {"count": in_trade},
+            code="orders_in_trade",
+        )
     account.unbound_at = timezone.now()
     account.unbound_by = actor
     account.save(update_fields=["unbound_at", "unbound_by"])

@@ -42,6 +42,7 @@ api_v1 = [
         api.ContractActionApi.as_view(),
         name="api_contract_action",
     ),
+    path("", include("tasks.api_urls")),
 ]
 
 urlpatterns = [

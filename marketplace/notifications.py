@@ -1,0 +1,136 @@
+"""D5: the in-app inbox and its e-mail copies.
+
+Services call `notify()` inside their transaction; the rows commit with the event, and the
+e-mail copies are enqueued only after commit, so nobody is told about something that rolled
+back. Messages are rendered when read, in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from .money import format_cny
+
+MESSAGES = {
+    # orders (§4)
+    "order_paid": _("New order “%(title)s” (%(price)s): accept or decline by %(deadline_at)s."),
+    "order_started": _("Order “%(title)s” is paid and in production: deliver by %(deadline_at)s."),
+    "order_accepted": _("%(creator)s accepted order “%(title)s” at %(price)s."),
+    "order_accepted_deposit": _(
+        "%(creator)s accepted order “%(title)s” at %(price)s: pay the balance of %(balance)s "
+        "by %(deadline_at)s."
+    ),
+    "order_declined": _("%(creator)s declined order “%(title)s”; %(amount)s was refunded."),
+    "order_expired": _(
+        "Order “%(title)s” expired without an answer; %(amount)s was refunded to the merchant."
+    ),
+    "order_cancelled": _("Order “%(title)s” was cancelled by the merchant."),
+    "order_cancelled_refunded": _("Order “%(title)s” was cancelled; %(amount)s was refunded."),
+    "order_price_restored": _(
+        "The merchant restored the original price of “%(title)s”: %(price)s."
+    ),
+    "order_balance_paid": _("The balance of “%(title)s” is paid: deliver by %(deadline_at)s."),
+    "order_forfeited": _(
+        "The balance of “%(title)s” was not paid in time; the deposit of %(amount)s is forfeited."
+    ),
+    "order_delivered": _(
+        "“%(title)s” was delivered: confirm, ask for a revision or open a dispute by "
+        "%(deadline_at)s, or it is confirmed automatically."
+    ),
+    "order_revision_requested": _(
+        "The merchant asked for a revision of “%(title)s” (%(used)s of 2): deliver again by "
+        "%(deadline_at)s."
+    ),
+    "order_confirmed": _("“%(title)s” was confirmed; %(amount)s was added to your earnings."),
+    "order_auto_confirmed": _(
+        "“%(title)s” was confirmed automatically after 7 days; %(amount)s was paid to the creator."
+    ),
+    "order_overdue": _(
+        "“%(title)s” was not delivered by its deadline; %(amount)s was refunded to the merchant."
+    ),
+    "order_disputed": _(
+        "A dispute was opened on “%(title)s”: the escrow is frozen until the platform decides."
+    ),
+    "dispute_resolved": _("The platform decided the dispute on “%(title)s”: %(outcome)s."),
+    "order_message": _("New message on “%(title)s” from %(author)s."),
+    # tasks, applications, proposals (T10–T30)
+    "application_received": _("%(applicant)s applied to “%(title)s”."),
+    "application_approved": _("Your application to “%(title)s” was approved."),
+    "application_rejected": _("Your application to “%(title)s” was not accepted."),
+    "application_withdrawn": _("%(applicant)s withdrew from “%(title)s”."),
+    "task_closed": _("“%(title)s” was closed: %(reason)s"),
+    "task_cancelled": _("“%(title)s” was cancelled by its owner."),
+    "proposal_received": _("%(proposer)s proposed %(quote)s for “%(title)s”."),
+    "proposal_accepted": _("Your proposal for “%(title)s” was accepted: an order at %(quote)s."),
+    "proposal_rejected": _("Your proposal for “%(title)s” was not accepted."),
+}
+
+
+def _format_param(key: str, value):
+    if key.endswith("_fen") and isinstance(value, int):
+        return format_cny(value)
+    if key.endswith("_at") and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    return value
+
+
+def render(notification) -> str:
+    template = MESSAGES.get(notification.kind)
+    params = {}
+    for key, value in (notification.params or {}).items():
+        name = key[: -len("_fen")] if key.endswith("_fen") else key
+        params[name] = _format_param(key, value)
+    if template is None:
+        return notification.kind
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def notify(
+    users: Iterable,
+    kind: str,
+    *,
+    order=None,
+    task=None,
+    **params,
+) -> list:
+    """Write one inbox line per distinct user, and e-mail copies after commit.
+
+    Money parameters end in `_fen` (integers), times in `_at` (aware datetimes); both are
+    formatted when read. Call it inside the service's transaction.
+    """
+    from .models import Notification
+
+    if kind not in MESSAGES:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    stored = {}
+    for key, value in params.items():
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif not isinstance(value, int | str | type(None)):
+            value = str(value)
+        stored[key] = value
+    seen, rows = set(), []
+    for user in users:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        rows.append(Notification(user=user, kind=kind, params=stored, order=order, task=task))
+    created = Notification.objects.bulk_create(rows)
+    ids = [row.pk for row in created if row.pk is not None]
+    # PostgreSQL and SQLite (3.35+) both return the new ids from a bulk insert.
+    if ids:
+        from .jobs import send_notification_emails
+
+        transaction.on_commit(lambda: send_notification_emails.delay(notification_ids=ids))
+    return created

@@ -1,0 +1,477 @@
+"""REST API of tasks, applications, proposals, orders, payments, messages and the inbox
+(DESIGN §5). Thin: parse, fetch through a selector (another tenant's id is a 404), call one
+service, render. Every POST that can move money honours `Idempotency-Key` (E6)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from escrow.api import IDEMPOTENCY_PARAMETER
+from escrow.idempotency import IdempotentMixin
+from escrow.selectors import wallet_shop
+from marketplace.api import paginate
+from marketplace.exceptions import InvalidInput, NotAllowed
+from marketplace.models import Agency, CreatorProfile
+from marketplace.pagination import PlazaCursorPagination
+
+from . import selectors, services
+from .filters import OrderFilter, TaskFilter
+from .models import TaskMode
+from .serializers import (
+    AcceptSerializer,
+    AnnouncementSerializer,
+    ApplicationCreateSerializer,
+    ApplicationSerializer,
+    BalancesSerializer,
+    ConfirmSerializer,
+    DeliverSerializer,
+    DisputeCreateSerializer,
+    MessageSerializer,
+    NotificationSerializer,
+    OrderDetailSerializer,
+    OrderSerializer,
+    ProposalCreateSerializer,
+    ProposalSerializer,
+    RevisionRequestSerializer,
+    TaskCreateSerializer,
+    TaskSerializer,
+)
+
+
+def _valid(serializer_class, request):
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return data.validated_data
+
+
+def _filtered(filterset_class, request, queryset):
+    filterset = filterset_class(request.query_params, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        fields = {key: [str(e) for e in errors] for key, errors in filterset.errors.items()}
+        raise InvalidInput(_("Please correct the filters."), fields=fields)
+    return filterset.qs
+
+
+def _merchant_shop(request, shop_id):
+    """The shop a merchant acts for: the one named (404 if not its own), or its only one."""
+    try:
+        return wallet_shop(user=request.user, shop_id=shop_id)
+    except Http404:
+        if shop_id:
+            raise
+        raise NotAllowed(
+            _("Get a shop admitted before posting or paying (M1)."), code="no_shop"
+        ) from None
+
+
+def _order_response(order, request, *, code=status.HTTP_200_OK):
+    order = selectors.order_get(user=request.user, order_id=order.pk)
+    return Response(OrderDetailSerializer(order).data, status=code)
+
+
+# --- tasks -------------------------------------------------------------------------------
+
+
+class TaskListApi(APIView):
+    pagination_class = PlazaCursorPagination
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("mode", str, enum=["private", "plaza", "recruitment", "brand"]),
+            OpenApiParameter("status", str),
+            OpenApiParameter("channel", str, description="channel code"),
+            OpenApiParameter("content_type", str),
+            OpenApiParameter("min_price", str, description="yuan, e.g. 100.00"),
+            OpenApiParameter("max_price", str, description="yuan"),
+            OpenApiParameter("mine", bool, description="own tasks instead of the plazas"),
+        ],
+        responses=TaskSerializer(many=True),
+        tags=["tasks"],
+        description="The plazas (task plaza for creators, recruitment plaza for merchants, "
+        "brand tasks for creators and agencies) and, with `mine=true`, the user's own tasks.",
+    )
+    def get(self, request):
+        mine = request.query_params.get("mine", "").lower() in {"1", "true", "yes"}
+        tasks = selectors.task_list(user=request.user, mine=mine)
+        return paginate(self, request, _filtered(TaskFilter, request, tasks), TaskSerializer)
+
+    @extend_schema(
+        request=TaskCreateSerializer,
+        responses={201: TaskSerializer},
+        tags=["tasks"],
+        description="T3: post a task; it is `open` at once. A private task answers with its "
+        "order (pending payment) under `order`.",
+    )
+    def post(self, request):
+        data = _valid(TaskCreateSerializer, request)
+        shop = creator = None
+        if data["mode"] != TaskMode.RECRUITMENT and request.user.is_merchant:
+            shop = _merchant_shop(request, data.get("shop"))
+        if data.get("creator") is not None:
+            creator = CreatorProfile.objects.filter(pk=data["creator"]).first()
+            if creator is None:
+                raise InvalidInput(
+                    _("No creator has this id."), fields={"creator": [_("Unknown creator.")]}
+                )
+        task = services.task_create(
+            actor=request.user,
+            mode=data["mode"],
+            title=data["title"],
+            brief=data["brief"],
+            content_type=data["content_type"],
+            channel=data["channel"],
+            delivery_deadline=data["delivery_deadline"],
+            price_fen=data.get("price"),
+            enrollment_deadline=data.get("enrollment_deadline"),
+            slots=data.get("slots"),
+            shop=shop,
+            creator=creator,
+            payment=data.get("payment"),
+            budget_fen=data.get("budget"),
+            sponsorship=data.get("sponsorship"),
+        )
+        body = TaskSerializer(selectors.task_get(user=request.user, task_id=task.pk)).data
+        if getattr(task, "order", None) is not None:
+            body["order"] = OrderDetailSerializer(
+                selectors.order_get(user=request.user, order_id=task.order.pk)
+            ).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TaskDetailApi(APIView):
+    @extend_schema(responses=TaskSerializer, tags=["tasks"])
+    def get(self, request, task_id: int):
+        return Response(TaskSerializer(selectors.task_get(user=request.user, task_id=task_id)).data)
+
+
+class TaskActionApi(IdempotentMixin, APIView):
+    """close-enrollment (T10), cancel, close (recruitment and brand tasks)."""
+
+    ACTIONS = {
+        "close-enrollment": lambda task, user: services.task_close_enrollment(
+            task=task, actor=user
+        ),
+        "cancel": lambda task, user: services.task_cancel(task=task, actor=user),
+        "close": lambda task, user: services.task_close(task=task, actor=user),
+    }
+
+    @extend_schema(request=None, responses=TaskSerializer, tags=["tasks"])
+    def post(self, request, task_id: int, action: str):
+        task = selectors.task_get(user=request.user, task_id=task_id)
+        self.ACTIONS[action](task=task, actor=request.user)
+        return Response(TaskSerializer(selectors.task_get(user=request.user, task_id=task_id)).data)
+
+
+class TaskPayApi(IdempotentMixin, APIView):
+    @extend_schema(
+        request=None,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses=inline_serializer("PlazaPayment", {"orders": OrderSerializer(many=True)}),
+        tags=["tasks"],
+        description="T11: once enrollment has stopped, price × approved applications (plus the "
+        "fee) in one payment; each approved application becomes an order in production. "
+        "Before enrollment stops: 409 (T12).",
+    )
+    def post(self, request, task_id: int):
+        task = selectors.task_get(user=request.user, task_id=task_id)
+        orders = services.plaza_task_pay(task=task, actor=request.user)
+        rows = selectors.order_list(user=request.user).filter(pk__in=[o.pk for o in orders])
+        return Response({"orders": OrderSerializer(rows.order_by("id"), many=True).data})
+
+
+# --- applications (T10–T13, T20) -----------------------------------------------------------
+
+
+class TaskApplicationsApi(IdempotentMixin, APIView):
+    @extend_schema(responses=ApplicationSerializer(many=True), tags=["applications"])
+    def get(self, request, task_id: int):
+        task = selectors.task_get(user=request.user, task_id=task_id)
+        applications = selectors.task_applications(user=request.user, task=task)
+        return paginate(self, request, applications, ApplicationSerializer)
+
+    @extend_schema(
+        request=ApplicationCreateSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: ApplicationSerializer},
+        tags=["applications"],
+        description="T10: a creator applies to a plaza task. T20: a merchant applies to a "
+        "recruitment task by paying its price: the answer is the order (awaiting the "
+        "creator) with its `application`.",
+    )
+    def post(self, request, task_id: int):
+        task = selectors.task_get(user=request.user, task_id=task_id)
+        data = _valid(ApplicationCreateSerializer, request)
+        shop = None
+        if task.mode == TaskMode.RECRUITMENT and request.user.is_merchant:
+            shop = _merchant_shop(request, data.get("shop"))
+        application = services.application_create(
+            task=task, actor=request.user, note=data["note"], shop=shop
+        )
+        if application.order_id:
+            body = OrderDetailSerializer(
+                selectors.order_get(user=request.user, order_id=application.order_id)
+            ).data
+            body["application"] = application.pk
+            return Response(body, status=status.HTTP_201_CREATED)
+        application = selectors.application_get(user=request.user, application_id=application.pk)
+        return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
+
+
+class ApplicationActionApi(IdempotentMixin, APIView):
+    ACTIONS = {
+        "approve": services.application_approve,
+        "reject": services.application_reject,
+        "withdraw": services.application_withdraw,
+    }
+
+    @extend_schema(request=None, responses=ApplicationSerializer, tags=["applications"])
+    def post(self, request, application_id: int, action: str):
+        application = selectors.application_get(user=request.user, application_id=application_id)
+        self.ACTIONS[action](application=application, actor=request.user)
+        application = selectors.application_get(user=request.user, application_id=application_id)
+        return Response(ApplicationSerializer(application).data)
+
+
+# --- proposals (T30) -----------------------------------------------------------------------
+
+
+class TaskProposalsApi(APIView):
+    @extend_schema(responses=ProposalSerializer(many=True), tags=["proposals"])
+    def get(self, request, task_id: int):
+        task = selectors.task_get(user=request.user, task_id=task_id)
+        proposals = selectors.task_proposals(user=request.user, task=task)
+        return paginate(self, request, proposals, ProposalSerializer)
+
+    @extend_schema(
+        request=ProposalCreateSerializer,
+        responses={201: ProposalSerializer},
+        tags=["proposals"],
+        description="T30: a creator quotes for itself; agency staff quote for one of the "
+        "agency's signed creators (`agency`, `creator`).",
+    )
+    def post(self, request, task_id: int):
+        task = selectors.task_get(user=request.user, task_id=task_id)
+        data = _valid(ProposalCreateSerializer, request)
+        agency = creator = None
+        if data.get("agency"):
+            agency = Agency.objects.filter(
+                pk=data["agency"], organization__memberships__user=request.user
+            ).first()
+            if agency is None:
+                raise Http404("No such agency.")
+            creator = CreatorProfile.objects.filter(pk=data.get("creator") or 0).first()
+        proposal = services.proposal_submit(
+            task=task,
+            actor=request.user,
+            quote_fen=data["quote"],
+            plan=data["plan"],
+            creator=creator,
+            agency=agency,
+        )
+        proposal = selectors.proposal_get(user=request.user, proposal_id=proposal.pk)
+        return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+
+class ProposalActionApi(APIView):
+    @extend_schema(
+        request=None,
+        responses=ProposalSerializer,
+        tags=["proposals"],
+        description="accept (the brand; answers with the order, pending payment), reject (the "
+        "brand), withdraw (who proposed).",
+    )
+    def post(self, request, proposal_id: int, action: str):
+        proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
+        if action == "accept":
+            order = services.proposal_accept(proposal=proposal, actor=request.user)
+            return _order_response(order, request)
+        if action == "reject":
+            services.proposal_reject(proposal=proposal, actor=request.user)
+        else:
+            services.proposal_withdraw(proposal=proposal, actor=request.user)
+        proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
+        return Response(ProposalSerializer(proposal).data)
+
+
+# --- orders (§4, T4–T62) ------------------------------------------------------------------
+
+
+class OrderListApi(APIView):
+    pagination_class = PlazaCursorPagination
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, many=True),
+            OpenApiParameter("kind", str),
+            OpenApiParameter("created_after", str, description="ISO 8601"),
+            OpenApiParameter("created_before", str, description="ISO 8601"),
+            OpenApiParameter("id", int),
+            OpenApiParameter("task", int),
+        ],
+        responses=OrderSerializer(many=True),
+        tags=["orders"],
+        description="T62: own orders, newest first, searchable by created time, status, id.",
+    )
+    def get(self, request):
+        orders = _filtered(OrderFilter, request, selectors.order_list(user=request.user))
+        return paginate(self, request, orders, OrderSerializer)
+
+
+class OrderDetailApi(APIView):
+    @extend_schema(responses=OrderDetailSerializer, tags=["orders"])
+    def get(self, request, order_id: int):
+        order = selectors.order_get(user=request.user, order_id=order_id)
+        return Response(OrderDetailSerializer(order).data)
+
+
+def _accept(order, request):
+    data = _valid(AcceptSerializer, request)
+    return services.order_accept(order=order, actor=request.user, price_fen=data.get("price"))
+
+
+def _deliver(order, request):
+    data = _valid(DeliverSerializer, request)
+    files = request.FILES.getlist("files") if request.FILES else []
+    return services.order_deliver(
+        order=order,
+        actor=request.user,
+        links=data["links"],
+        note=data["note"],
+        files=files,
+        is_joint_content=data["is_joint_content"],
+    )
+
+
+def _request_revision(order, request):
+    data = _valid(RevisionRequestSerializer, request)
+    return services.order_request_revision(
+        order=order, actor=request.user, note=data["note"], new_deadline=data.get("deadline")
+    )
+
+
+def _confirm(order, request):
+    data = _valid(ConfirmSerializer, request)
+    return services.order_confirm(
+        order=order, actor=request.user, rating=data["rating"], comment=data["comment"]
+    )
+
+
+def _dispute(order, request):
+    data = _valid(DisputeCreateSerializer, request)
+    services.order_dispute(
+        order=order, actor=request.user, reason=data["reason"], ground=data["ground"]
+    )
+    return order
+
+
+ORDER_ACTIONS = {
+    "pay": lambda order, request: services.order_pay(order=order, actor=request.user),
+    "accept": _accept,
+    "decline": lambda order, request: services.order_decline(order=order, actor=request.user),
+    "cancel": lambda order, request: services.order_cancel(order=order, actor=request.user),
+    "restore-price": lambda order, request: services.order_restore_price(
+        order=order, actor=request.user
+    ),
+    "pay-balance": lambda order, request: services.order_pay_balance(
+        order=order, actor=request.user
+    ),
+    "deliver": _deliver,
+    "request-revision": _request_revision,
+    "confirm": _confirm,
+    "dispute": _dispute,
+}
+
+
+class OrderActionApi(IdempotentMixin, APIView):
+    @extend_schema(
+        request=None,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses=OrderDetailSerializer,
+        tags=["orders"],
+        description="The order's transitions (§4): pay, accept `{price?}`, decline, cancel, "
+        "restore-price, pay-balance, deliver `{links, note, is_joint_content, files?}`, "
+        "request-revision `{note, deadline?}`, confirm `{rating, comment}`, dispute "
+        "`{reason, ground}`. 409 when the state does not allow it now.",
+    )
+    def post(self, request, order_id: int, action: str):
+        order = selectors.order_get(user=request.user, order_id=order_id)
+        ORDER_ACTIONS[action](order, request)
+        return _order_response(order, request)
+
+
+class BalancesApi(IdempotentMixin, APIView):
+    @extend_schema(
+        request=BalancesSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses=inline_serializer("CombinedBalance", {"orders": OrderSerializer(many=True)}),
+        tags=["orders"],
+        description="T42: several deposit orders' balances in one combined payment.",
+    )
+    def post(self, request):
+        data = _valid(BalancesSerializer, request)
+        for order_id in data["orders"]:
+            selectors.order_get(user=request.user, order_id=order_id)  # 404 for a stranger's
+        orders = services.balances_pay(order_ids=data["orders"], actor=request.user)
+        rows = selectors.order_list(user=request.user).filter(pk__in=[o.pk for o in orders])
+        return Response({"orders": OrderSerializer(rows.order_by("id"), many=True).data})
+
+
+class OrderMessagesApi(APIView):
+    @extend_schema(responses=MessageSerializer(many=True), tags=["orders"])
+    def get(self, request, order_id: int):
+        order = selectors.order_get(user=request.user, order_id=order_id)
+        return paginate(self, request, selectors.order_messages(order=order), MessageSerializer)
+
+    @extend_schema(request=MessageSerializer, responses={201: MessageSerializer}, tags=["orders"])
+    def post(self, request, order_id: int):
+        order = selectors.order_get(user=request.user, order_id=order_id)
+        data = _valid(MessageSerializer, request)
+        message = services.order_message_post(order=order, actor=request.user, body=data["body"])
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+# --- the inbox (D5) and announcements (T21) ------------------------------------------------
+
+
+class NotificationListApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", bool)],
+        responses=NotificationSerializer(many=True),
+        tags=["notifications"],
+    )
+    def get(self, request):
+        unread = request.query_params.get("unread", "").lower() in {"1", "true", "yes"}
+        notifications = selectors.notification_list(user=request.user, unread=unread)
+        return paginate(self, request, notifications, NotificationSerializer)
+
+
+class NotificationReadApi(APIView):
+    @extend_schema(
+        request=inline_serializer(
+            "MarkRead", {"ids": serializers.ListField(child=serializers.IntegerField())}
+        ),
+        responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}),
+        tags=["notifications"],
+        description="Mark the given notifications read, or all of them without `ids`.",
+    )
+    def post(self, request):
+        notifications = selectors.notification_list(user=request.user, unread=True)
+        ids = request.data.get("ids") if hasattr(request.data, "get") else None
+        if ids is not None:
+            if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+                raise InvalidInput(_("`ids` is a list of notification ids."))
+            notifications = notifications.filter(pk__in=ids)
+        marked = notifications.update(read_at=timezone.now())
+        return Response({"marked": marked})
+
+
+class AnnouncementListApi(APIView):
+    @extend_schema(responses=AnnouncementSerializer(many=True), tags=["tasks"])
+    def get(self, request):
+        return paginate(self, request, selectors.announcement_list(), AnnouncementSerializer)

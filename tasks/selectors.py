@@ -1,0 +1,257 @@
+"""Reads of tasks and orders, scoped to what the acting user may see (A3, A4).
+
+Open plaza and brand tasks are listed to creators (and brand tasks to agency staff), open
+recruitment tasks to merchants; everything else — private tasks, closed tasks, orders,
+applications, proposals, messages — only to its parties. Anything else is a 404.
+Every list here has a fixed number of queries whatever its length (select_related and
+annotations, no per-row lookups).
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType as DjangoContentType
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django_fsm_log.models import StateLog
+
+from marketplace.models import Membership, Notification, OrganizationKind, User
+
+from .models import (
+    Announcement,
+    Application,
+    ApplicationStatus,
+    Order,
+    OrderMessage,
+    Proposal,
+    Task,
+    TaskMode,
+    TaskStatus,
+)
+
+
+def _member_org_ids(user: User, kind: str | None = None):
+    memberships = Membership.objects.filter(user=user)
+    if kind:
+        memberships = memberships.filter(organization__kind=kind)
+    return memberships.values("organization_id")
+
+
+def _is_agency_member(user: User) -> bool:
+    return Membership.objects.filter(user=user, organization__kind=OrganizationKind.AGENCY).exists()
+
+
+def task_visibility(user: User) -> Q:
+    """Q of the tasks `user` may see."""
+    shop_orgs = _member_org_ids(user, OrganizationKind.SHOP)
+    owned = Q(shop__organization_id__in=shop_orgs) | Q(creator__user=user)
+    party = (
+        Q(Exists(Application.objects.filter(task=OuterRef("pk"), creator__user=user)))
+        | Q(
+            Exists(
+                Application.objects.filter(task=OuterRef("pk"), shop__organization_id__in=shop_orgs)
+            )
+        )
+        | Q(Exists(Order.objects.filter(task=OuterRef("pk"), creator__user=user)))
+        | Q(Exists(Proposal.objects.filter(task=OuterRef("pk"), creator__user=user)))
+        | Q(
+            Exists(
+                Proposal.objects.filter(
+                    task=OuterRef("pk"),
+                    agency__organization_id__in=_member_org_ids(user, OrganizationKind.AGENCY),
+                )
+            )
+        )
+    )
+    public_modes = []
+    if user.is_creator:
+        public_modes += [TaskMode.PLAZA, TaskMode.BRAND]
+    if user.is_merchant:
+        public_modes.append(TaskMode.RECRUITMENT)
+    if _is_agency_member(user):
+        public_modes.append(TaskMode.BRAND)
+    public = Q(status=TaskStatus.OPEN, mode__in=public_modes) if public_modes else Q(pk__in=[])
+    return owned | party | public
+
+
+def _task_queryset() -> QuerySet[Task]:
+    return Task.objects.select_related("channel", "shop__organization", "creator").annotate(
+        application_count=Count("applications", distinct=True),
+        approved_count=Count(
+            "applications",
+            filter=Q(applications__status=ApplicationStatus.APPROVED),
+            distinct=True,
+        ),
+    )
+
+
+def task_list(
+    *,
+    user: User,
+    mine: bool = False,
+    mode: str | None = None,
+    status: str | None = None,
+) -> QuerySet[Task]:
+    """The plazas (open public tasks the user may take part in) and the user's own tasks."""
+    if not user.is_authenticated:
+        return Task.objects.none()
+    tasks = _task_queryset()
+    if mine:
+        shop_orgs = _member_org_ids(user, OrganizationKind.SHOP)
+        tasks = tasks.filter(Q(shop__organization_id__in=shop_orgs) | Q(creator__user=user))
+    else:
+        tasks = tasks.filter(task_visibility(user))
+    if mode:
+        tasks = tasks.filter(mode=mode)
+    if status:
+        tasks = tasks.filter(status=status)
+    return tasks.order_by("-created_at", "-id")
+
+
+def task_get(*, user: User, task_id) -> Task:
+    try:
+        return _task_queryset().filter(task_visibility(user)).get(pk=task_id)
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such task.") from None
+
+
+def task_is_owned_by(*, task: Task, user: User) -> bool:
+    if task.creator_id:
+        return task.creator.user_id == user.pk
+    return Membership.objects.filter(user=user, organization_id=task.shop.organization_id).exists()
+
+
+def _application_queryset() -> QuerySet[Application]:
+    return Application.objects.select_related("task", "creator", "shop__organization", "order")
+
+
+def task_applications(*, user: User, task: Task) -> QuerySet[Application]:
+    """The task owner sees every application; an applicant only its own."""
+    applications = _application_queryset().filter(task=task)
+    if task_is_owned_by(task=task, user=user):
+        return applications
+    return applications.filter(application_visibility(user))
+
+
+def application_visibility(user: User) -> Q:
+    shop_orgs = _member_org_ids(user, OrganizationKind.SHOP)
+    return (
+        Q(creator__user=user)
+        | Q(shop__organization_id__in=shop_orgs)
+        | Q(task__shop__organization_id__in=shop_orgs)
+        | Q(task__creator__user=user)
+    )
+
+
+def application_get(*, user: User, application_id) -> Application:
+    try:
+        return _application_queryset().filter(application_visibility(user)).get(pk=application_id)
+    except (Application.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such application.") from None
+
+
+def _proposal_queryset() -> QuerySet[Proposal]:
+    return Proposal.objects.select_related("task", "creator", "agency__organization", "order")
+
+
+def proposal_visibility(user: User) -> Q:
+    return (
+        Q(creator__user=user)
+        | Q(submitted_by=user)
+        | Q(agency__organization_id__in=_member_org_ids(user, OrganizationKind.AGENCY))
+        | Q(task__shop__organization_id__in=_member_org_ids(user, OrganizationKind.SHOP))
+    )
+
+
+def task_proposals(*, user: User, task: Task) -> QuerySet[Proposal]:
+    return _proposal_queryset().filter(task=task).filter(proposal_visibility(user))
+
+
+def proposal_get(*, user: User, proposal_id) -> Proposal:
+    try:
+        return _proposal_queryset().filter(proposal_visibility(user)).get(pk=proposal_id)
+    except (Proposal.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such proposal.") from None
+
+
+# --- orders (T62, A4) ----------------------------------------------------------------------
+
+
+def order_visibility(user: User) -> Q:
+    """The merchant's shops, the creator itself, and (read only, A4) the agency of a creator
+    signed to it now."""
+    return (
+        Q(shop__organization_id__in=_member_org_ids(user, OrganizationKind.SHOP))
+        | Q(creator__user=user)
+        | Q(creator__agency__organization_id__in=_member_org_ids(user, OrganizationKind.AGENCY))
+    )
+
+
+def _order_queryset() -> QuerySet[Order]:
+    return Order.objects.select_related("shop__organization", "creator", "task")
+
+
+def order_list(
+    *,
+    user: User,
+    status: str | None = None,
+    created_after=None,
+    created_before=None,
+    order_id: int | None = None,
+    kind: str | None = None,
+) -> QuerySet[Order]:
+    """T62: own orders, searchable by created time, status and id."""
+    if not user.is_authenticated:
+        return Order.objects.none()
+    orders = _order_queryset().filter(order_visibility(user))
+    if status:
+        orders = orders.filter(status__in=status.split(","))
+    if kind:
+        orders = orders.filter(kind=kind)
+    if created_after:
+        orders = orders.filter(created_at__gte=created_after)
+    if created_before:
+        orders = orders.filter(created_at__lt=created_before)
+    if order_id:
+        orders = orders.filter(pk=order_id)
+    return orders.order_by("-created_at", "-id")
+
+
+def order_get(*, user: User, order_id) -> Order:
+    try:
+        return _order_queryset().filter(order_visibility(user)).get(pk=order_id)
+    except (Order.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such order.") from None
+
+
+def order_is_party(*, order: Order, user: User) -> bool:
+    """The merchant's members and the creator act on an order; an agency only reads it."""
+    if order.creator.user_id == user.pk:
+        return True
+    return Membership.objects.filter(user=user, organization_id=order.shop.organization_id).exists()
+
+
+def order_history(*, order: Order) -> QuerySet[StateLog]:
+    """T70: every transition of the order, oldest first."""
+    return (
+        StateLog.objects.filter(
+            content_type=DjangoContentType.objects.get_for_model(Order), object_id=order.pk
+        )
+        .select_related("by")
+        .order_by("timestamp", "id")
+    )
+
+
+def order_messages(*, order: Order) -> QuerySet[OrderMessage]:
+    return order.messages.select_related("author").order_by("created_at", "id")
+
+
+def notification_list(*, user: User, unread: bool = False) -> QuerySet[Notification]:
+    notifications = Notification.objects.filter(user=user)
+    if unread:
+        notifications = notifications.filter(read_at__isnull=True)
+    return notifications.order_by("-created_at", "-id")
+
+
+def announcement_list() -> QuerySet[Announcement]:
+    """T21: shown on the recruitment plaza."""
+    return Announcement.objects.filter(is_published=True).order_by("-published_at", "-id")

@@ -1,0 +1,148 @@
+"""What every task and order service shares: locks, party checks, refusals, the audit log.
+
+Lock order, everywhere: task → orders (by primary key) → application or proposal → ledger
+accounts (by primary key, inside escrow.services.post_transaction) → creator profile.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType as DjangoContentType
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed, can_proceed
+from django_fsm_log.models import StateLog
+
+from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
+from marketplace.models import CreatorProfile, MerchantShop, User
+
+from ..models import Application, Order, Proposal, Task
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+# --- locks ---------------------------------------------------------------------------------
+
+
+def lock_task(task: Task | int) -> Task:
+    pk = task.pk if isinstance(task, Task) else task
+    return Task.objects.select_for_update().select_related("channel").get(pk=pk)
+
+
+def lock_order(order: Order | int) -> Order:
+    """Re-read the order under a row lock; the state seen after this is the state that counts."""
+    pk = order.pk if isinstance(order, Order) else order
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("shop__organization", "creator__user", "task")
+        .get(pk=pk)
+    )
+
+
+def lock_application(application: Application | int) -> Application:
+    pk = application.pk if isinstance(application, Application) else application
+    return Application.objects.select_for_update(of=("self",)).select_related("task").get(pk=pk)
+
+
+def lock_proposal(proposal: Proposal | int) -> Proposal:
+    pk = proposal.pk if isinstance(proposal, Proposal) else proposal
+    return Proposal.objects.select_for_update(of=("self",)).select_related("task").get(pk=pk)
+
+
+# --- parties -------------------------------------------------------------------------------
+
+
+def is_shop_member(*, shop: MerchantShop | None, user: User) -> bool:
+    if shop is None or not user.is_authenticated:
+        return False
+    return user.memberships.filter(organization_id=shop.organization_id).exists()
+
+
+def shop_users(shop: MerchantShop) -> list[User]:
+    """Everyone who acts for the shop: they all see its events (D5)."""
+    return [m.user for m in shop.organization.memberships.select_related("user")]
+
+
+def require_merchant_of(*, shop: MerchantShop, actor: User) -> None:
+    if not is_shop_member(shop=shop, user=actor):
+        raise WrongSide(_("Only the merchant of this order can do this."))
+
+
+def require_creator_of(*, creator: CreatorProfile, actor: User) -> None:
+    if creator.user_id != actor.pk:
+        raise WrongSide(_("Only the creator of this order can do this."))
+
+
+def order_parties(order: Order) -> list[User]:
+    return [*shop_users(order.shop), order.creator.user]
+
+
+def task_owners(task: Task) -> list[User]:
+    if task.shop_id:
+        return shop_users(task.shop)
+    return [task.creator.user]
+
+
+def is_task_owner(*, task: Task, user: User) -> bool:
+    if task.creator_id:
+        return task.creator.user_id == user.pk
+    return is_shop_member(shop=task.shop, user=user)
+
+
+def require_task_owner(*, task: Task, actor: User) -> None:
+    if not is_task_owner(task=task, user=actor):
+        raise WrongSide(_("Only the task's owner can do this."))
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+
+def refuse_state(obj, action: str) -> NotAllowed:
+    """409 for a transition the current state does not allow (DESIGN §5)."""
+    return NotAllowed(
+        _("This %(what)s is %(status)s: you cannot %(action)s it now.")
+        % {
+            "what": obj._meta.verbose_name,
+            "status": obj.get_status_display(),
+            "action": action,
+        },
+        code="invalid_state",
+    )
+
+
+def run_transition(obj, method_name: str, action: str, **kwargs):
+    """Call an FSM transition; a state that does not allow it becomes a 409."""
+    method = getattr(obj, method_name)
+    if not can_proceed(method):
+        raise refuse_state(obj, action)
+    try:
+        return method(**kwargs)
+    except TransitionNotAllowed:
+        raise refuse_state(obj, action) from None
+
+
+def deadline_passed(message: str) -> NotAllowed:
+    return NotAllowed(message, code="deadline_passed")
+
+
+def invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(message, fields={field: [message]})
+
+
+# --- T70: a creation is logged like a transition, from no state --------------------------
+
+
+def log_creation(obj: Model, *, by: User | None, description: str = "") -> None:
+    StateLog.objects.create(
+        content_type=DjangoContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        source_state=None,
+        state=obj.status,
+        transition="create",
+        by=by,
+        description=description or None,
+    )

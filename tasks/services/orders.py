@@ -1,0 +1,831 @@
+"""Order use cases (DESIGN §4, T4–T5, T40–T43, T50–T62).
+
+Each public function is one user (or sweeper, or ops) action in one transaction: lock the
+order, re-check its state and its due time (D3) under the lock, run the FSM transition, move the
+money through escrow.services, write the inbox lines (D5). Nothing else changes an order.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from django.db import transaction
+from django.db.models import Avg, Count
+from django.utils.translation import gettext as _
+
+from escrow import services as escrow
+from escrow.services import fee_for, fee_rate_for
+from marketplace.exceptions import NotAllowed, WrongSide
+from marketplace.models import CreatorProfile, MerchantShop, User
+from marketplace.notifications import notify
+
+from ..models import (
+    MAX_REVISIONS,
+    PRICE_CHANGE_LIMIT_PERCENT,
+    REVISION_GRACE,
+    ApplicationStatus,
+    Delivery,
+    DeliveryFile,
+    Dispute,
+    DisputeGround,
+    DisputeOutcome,
+    Order,
+    OrderKind,
+    OrderMessage,
+    OrderStatus,
+    Review,
+    Revision,
+    Task,
+)
+from .common import (
+    deadline_passed,
+    invalid,
+    lock_application,
+    lock_order,
+    log_creation,
+    now,
+    order_parties,
+    refuse_state,
+    require_creator_of,
+    require_merchant_of,
+    run_transition,
+    shop_users,
+)
+
+MAX_LINKS = 10
+MAX_FILES = 5
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_TEXT = 2000
+
+
+# --- creating orders -------------------------------------------------------------------------
+
+
+def order_create(
+    *,
+    kind: str,
+    task: Task | None,
+    shop: MerchantShop,
+    creator: CreatorProfile,
+    price_fen: int,
+    actor: User,
+    title: str = "",
+    status: str = OrderStatus.PENDING_PAYMENT,
+) -> Order:
+    """A new order with the fee rate in force now (E10). The caller is inside a transaction.
+
+    Plaza orders are born in production; the others start pending payment (§4).
+    """
+    rate = fee_rate_for(order_kind=kind)
+    fee = fee_for(price_fen=price_fen, rate_bp=rate)
+    order = Order.objects.create(
+        kind=kind,
+        task=task,
+        shop=shop,
+        creator=creator,
+        title=(title or (task.title if task else ""))[:120],
+        price_fen=price_fen,
+        fee_rate_bp=rate,
+        fee_fen=fee,
+        original_price_fen=price_fen,
+        deposit_fen=fee if kind == OrderKind.DEPOSIT else 0,
+        delivery_deadline=task.delivery_deadline if task else None,
+        status=status,
+    )
+    log_creation(order, by=actor)
+    return order
+
+
+# --- paying (T4, T40, T42) ------------------------------------------------------------------
+
+
+def _payable_now(order: Order, at) -> None:
+    if order.delivery_deadline is not None and at >= order.delivery_deadline:
+        raise deadline_passed(
+            _("The delivery deadline of this order has passed; it can no longer be paid.")
+        )
+
+
+@transaction.atomic
+def order_pay(*, order: Order, actor: User) -> Order:
+    """T4/T40/T30: pay a private order in full, a deposit order's deposit, or a brand order."""
+    order = lock_order(order)
+    require_merchant_of(shop=order.shop, actor=actor)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise refuse_state(order, _("pay"))
+    at = now()
+    _payable_now(order, at)
+    amount = order.deposit_fen if order.is_deposit else order.total_fen
+    run_transition(order, "pay", _("pay"), at=at, by=actor)
+    order.save()
+    escrow.escrow_hold(
+        order=order,
+        amount_fen=amount,
+        actor=actor,
+        memo=_("deposit") if order.is_deposit else _("payment"),
+    )
+    if order.status == OrderStatus.IN_PRODUCTION:
+        notify(
+            [order.creator.user],
+            "order_started",
+            order=order,
+            title=order.title,
+            deadline_at=order.delivery_deadline,
+        )
+    else:
+        notify(
+            [order.creator.user],
+            "order_paid",
+            order=order,
+            title=order.title,
+            price_fen=order.price_fen,
+            deadline_at=order.acceptance_deadline,
+        )
+    return order
+
+
+def _check_balance_payable(order: Order, at) -> None:
+    if order.status != OrderStatus.AWAITING_BALANCE:
+        raise refuse_state(order, _("pay the balance of"))
+    if order.balance_deadline is not None and at >= order.balance_deadline:
+        raise deadline_passed(_("The 7 days to pay the balance are over (T42)."))
+
+
+def _after_balance_paid(order: Order, *, at, actor: User) -> None:
+    run_transition(order, "pay_balance", _("pay the balance of"), at=at, by=actor)
+    order.save()
+    notify(
+        [order.creator.user],
+        "order_balance_paid",
+        order=order,
+        title=order.title,
+        deadline_at=order.delivery_deadline,
+    )
+
+
+@transaction.atomic
+def order_pay_balance(*, order: Order, actor: User) -> Order:
+    """T42: the balance (final price + fee on it − deposit), within 7 days of acceptance."""
+    order = lock_order(order)
+    require_merchant_of(shop=order.shop, actor=actor)
+    at = now()
+    _check_balance_payable(order, at)
+    escrow.escrow_hold(
+        order=order, amount_fen=order.balance_due_fen, actor=actor, memo=_("balance")
+    )
+    _after_balance_paid(order, at=at, actor=actor)
+    return order
+
+
+@transaction.atomic
+def balances_pay(*, order_ids: list[int], actor: User) -> list[Order]:
+    """T42: several deposit orders' balances in one combined payment from one shop's wallet.
+
+    All or nothing: one order that cannot be paid refuses the whole payment.
+    """
+    ids = sorted({int(pk) for pk in order_ids})
+    if not ids:
+        raise invalid("orders", _("Choose at least one order."))
+    orders = [lock_order(pk) for pk in ids]  # primary-key order: the fixed lock order
+    shops = {order.shop_id for order in orders}
+    if len(shops) > 1:
+        raise invalid("orders", _("A combined payment pays the orders of one shop only."))
+    shop = orders[0].shop
+    require_merchant_of(shop=shop, actor=actor)
+    at = now()
+    for order in orders:
+        _check_balance_payable(order, at)
+    escrow.escrow_hold_many(
+        shop=shop,
+        holds=[(order, order.balance_due_fen) for order in orders],
+        actor=actor,
+        memo=_("combined balance payment"),
+    )
+    for order in orders:
+        _after_balance_paid(order, at=at, actor=actor)
+    return orders
+
+
+# --- the creator's answer (T5, T20, T41) -----------------------------------------------------
+
+
+def _linked_application(order: Order):
+    """A recruitment order's application (the merchant's payment), locked, or None."""
+    application_id = (
+        type(order).objects.filter(pk=order.pk).values_list("application__pk", flat=True).first()
+    )
+    return lock_application(application_id) if application_id else None
+
+
+def _check_acceptance_open(order: Order, at, action: str) -> None:
+    if order.status != OrderStatus.AWAITING_ACCEPTANCE:
+        raise refuse_state(order, action)
+    if order.acceptance_deadline is not None and at >= order.acceptance_deadline:
+        raise deadline_passed(_("The time to answer this order is over; it has expired (T5)."))
+
+
+@transaction.atomic
+def order_accept(*, order: Order, actor: User, price_fen: int | None = None) -> Order:
+    """T4/T20: the creator accepts. A deposit order's creator may change the price by ±20%
+    of the original (T41); the merchant then owes the balance within 7 days (T42)."""
+    order = lock_order(order)
+    require_creator_of(creator=order.creator, actor=actor)
+    at = now()
+    _check_acceptance_open(order, at, _("accept"))
+    if price_fen is not None and price_fen != order.price_fen:
+        if not order.is_deposit:
+            raise invalid("price", _("Only a deposit order's price can change on acceptance."))
+        low = order.original_price_fen * (100 - PRICE_CHANGE_LIMIT_PERCENT)
+        high = order.original_price_fen * (100 + PRICE_CHANGE_LIMIT_PERCENT)
+        if not (low <= price_fen * 100 <= high):
+            raise invalid(
+                "price",
+                _("The new price must be within ±%(limit)s%% of the original price (T41).")
+                % {"limit": PRICE_CHANGE_LIMIT_PERCENT},
+            )
+        order.price_fen = price_fen
+        order.fee_fen = fee_for(price_fen=price_fen, rate_bp=order.fee_rate_bp)
+    run_transition(order, "accept", _("accept"), at=at, by=actor)
+    order.save()
+    application = _linked_application(order)
+    if application is not None:
+        run_transition(application, "approve", _("approve"), at=at, by=actor)
+        application.save()
+    merchants = shop_users(order.shop)
+    if order.is_deposit:
+        notify(
+            merchants,
+            "order_accepted_deposit",
+            order=order,
+            title=order.title,
+            creator=order.creator.display_name,
+            price_fen=order.price_fen,
+            balance_fen=order.balance_due_fen,
+            deadline_at=order.balance_deadline,
+        )
+    else:
+        notify(
+            merchants,
+            "order_accepted",
+            order=order,
+            title=order.title,
+            creator=order.creator.display_name,
+            price_fen=order.price_fen,
+        )
+    return order
+
+
+def _refund_all(order: Order, *, actor: User | None, memo: str) -> int:
+    """Refund whatever the escrow holds; returns the amount (0 when nothing was paid)."""
+    held = escrow.escrow_account(order)
+    held.refresh_from_db(fields=["balance_fen"])
+    if held.balance_fen <= 0:
+        return 0
+    escrow.escrow_refund(order=order, actor=actor, memo=memo)
+    return held.balance_fen
+
+
+@transaction.atomic
+def order_decline(*, order: Order, actor: User) -> Order:
+    """T5/T20: the creator declines; the order ends and the merchant is refunded at once."""
+    order = lock_order(order)
+    require_creator_of(creator=order.creator, actor=actor)
+    at = now()
+    _check_acceptance_open(order, at, _("decline"))
+    run_transition(order, "decline", _("decline"), at=at, by=actor)
+    order.save()
+    application = _linked_application(order)
+    if application is not None:
+        run_transition(application, "reject", _("reject"), at=at, by=actor)
+        application.save()
+    amount = _refund_all(order, actor=actor, memo=_("declined"))
+    notify(
+        shop_users(order.shop),
+        "order_declined",
+        order=order,
+        title=order.title,
+        creator=order.creator.display_name,
+        amount_fen=amount,
+    )
+    return order
+
+
+@transaction.atomic
+def order_expire(*, order: Order, actor: User | None = None) -> Order | None:
+    """T5: no answer by the acceptance deadline: the order expires, full refund.
+
+    For the sweeper (D2): an order no longer awaiting acceptance, or not yet due, is left alone
+    and None is returned, so a rerun changes nothing.
+    """
+    order = lock_order(order)
+    at = now()
+    if order.status != OrderStatus.AWAITING_ACCEPTANCE or not (
+        order.acceptance_deadline and at >= order.acceptance_deadline
+    ):
+        return None
+    run_transition(order, "expire", _("expire"), at=at, by=actor)
+    order.save()
+    application = _linked_application(order)
+    if application is not None:
+        run_transition(application, "expire", _("expire"), at=at, by=actor)
+        application.save()
+    amount = _refund_all(order, actor=actor, memo=_("expired"))
+    notify(order_parties(order), "order_expired", order=order, title=order.title, amount_fen=amount)
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor: User) -> Order:
+    """§4/T43: the merchant cancels before the creator accepts; whatever is held (the full
+    price, or a deposit) is refunded at once."""
+    order = lock_order(order)
+    require_merchant_of(shop=order.shop, actor=actor)
+    at = now()
+    was_paid = order.status == OrderStatus.AWAITING_ACCEPTANCE
+    run_transition(order, "cancel", _("cancel"), at=at, by=actor)
+    order.save()
+    application = _linked_application(order)
+    if application is not None and application.status in (
+        ApplicationStatus.PENDING,
+        ApplicationStatus.APPROVED,
+    ):
+        run_transition(application, "withdraw", _("withdraw"), at=at, by=actor)
+        application.save()
+    amount = _refund_all(order, actor=actor, memo=_("cancelled"))
+    if was_paid:
+        notify([order.creator.user], "order_cancelled", order=order, title=order.title)
+    notify(
+        shop_users(order.shop),
+        "order_cancelled_refunded",
+        order=order,
+        title=order.title,
+        amount_fen=amount,
+    )
+    return order
+
+
+@transaction.atomic
+def order_restore_price(*, order: Order, actor: User) -> Order:
+    """T41: after the creator changed the price, the merchant may restore the original, once,
+    before paying the balance. Nothing else changes."""
+    order = lock_order(order)
+    require_merchant_of(shop=order.shop, actor=actor)
+    if not order.is_deposit or order.status != OrderStatus.AWAITING_BALANCE:
+        raise refuse_state(order, _("restore the price of"))
+    if order.price_restored:
+        raise NotAllowed(
+            _("The original price was already restored once (T41)."), code="already_restored"
+        )
+    if order.price_fen == order.original_price_fen:
+        raise NotAllowed(
+            _("The creator did not change the price; there is nothing to restore."),
+            code="price_unchanged",
+        )
+    at = now()
+    if order.balance_deadline is not None and at >= order.balance_deadline:
+        raise deadline_passed(_("The 7 days to pay the balance are over (T42)."))
+    order.price_fen = order.original_price_fen
+    order.fee_fen = fee_for(price_fen=order.price_fen, rate_bp=order.fee_rate_bp)
+    order.price_restored = True
+    order.save(update_fields=["price_fen", "fee_fen", "price_restored"])
+    log_price_restore(order, actor)
+    notify(
+        [order.creator.user],
+        "order_price_restored",
+        order=order,
+        title=order.title,
+        price_fen=order.price_fen,
+    )
+    return order
+
+
+def log_price_restore(order: Order, actor: User) -> None:
+    """T70: not a state change, but an audited one: written to the same log."""
+    from django.contrib.contenttypes.models import ContentType
+    from django_fsm_log.models import StateLog
+
+    StateLog.objects.create(
+        content_type=ContentType.objects.get_for_model(order),
+        object_id=order.pk,
+        source_state=order.status,
+        state=order.status,
+        transition="restore_price",
+        by=actor,
+        description=str(order.price_fen),
+    )
+
+
+@transaction.atomic
+def order_forfeit(*, order: Order, actor: User | None = None) -> Order | None:
+    """T42: balance not paid within 7 days: the deposit goes to the platform, the order ends.
+    Idempotent for the sweeper (D2): returns None when there is nothing (yet) to do."""
+    order = lock_order(order)
+    at = now()
+    if order.status != OrderStatus.AWAITING_BALANCE or not (
+        order.balance_deadline and at >= order.balance_deadline
+    ):
+        return None
+    run_transition(order, "forfeit", _("forfeit"), at=at, by=actor)
+    order.save()
+    held = escrow.escrow_account(order)
+    held.refresh_from_db(fields=["balance_fen"])
+    amount = held.balance_fen
+    if amount > 0:
+        escrow.escrow_forfeit(order=order, actor=actor, memo=_("deposit forfeited"))
+    notify(
+        order_parties(order), "order_forfeited", order=order, title=order.title, amount_fen=amount
+    )
+    return order
+
+
+# --- delivery and after (T50–T55) ----------------------------------------------------------
+
+
+def _clean_links(links) -> list[str]:
+    if isinstance(links, str):
+        links = [links]
+    if not isinstance(links, list | tuple):
+        raise invalid("links", _("Give the links as a list."))
+    cleaned = []
+    for link in links:
+        link = str(link or "").strip()
+        if not link:
+            continue
+        parsed = urlparse(link)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise invalid(
+                "links",
+                _("“%(link)s” is not a web address (it must start with http:// or https://).")
+                % {"link": link[:80]},
+            )
+        cleaned.append(link[:500])
+    if not cleaned:
+        raise invalid("links", _("Give at least one link to the published content."))
+    if len(cleaned) > MAX_LINKS:
+        raise invalid("links", _("At most %(max)s links.") % {"max": MAX_LINKS})
+    return cleaned
+
+
+@transaction.atomic
+def order_deliver(
+    *,
+    order: Order,
+    actor: User,
+    links,
+    note: str = "",
+    files=(),
+    is_joint_content: bool = False,
+) -> Order:
+    """T50: the creator delivers before the delivery deadline; later is refused (D3).
+
+    T55: content that also features other merchants' products (拼场) is delivered like any
+    other and is no ground for refusal.
+    """
+    cleaned = _clean_links(links)
+    note = (note or "").strip()
+    if len(note) > MAX_TEXT:
+        raise invalid("note", _("At most %(max)s characters.") % {"max": MAX_TEXT})
+    files = list(files or ())
+    if len(files) > MAX_FILES:
+        raise invalid("files", _("At most %(max)s files.") % {"max": MAX_FILES})
+    for upload in files:
+        if upload.size > MAX_FILE_BYTES:
+            raise invalid(
+                "files",
+                _("“%(name)s” is larger than 50 MB.") % {"name": upload.name},
+            )
+    order = lock_order(order)
+    require_creator_of(creator=order.creator, actor=actor)
+    if order.status != OrderStatus.IN_PRODUCTION:
+        raise refuse_state(order, _("deliver"))
+    at = now()
+    if order.delivery_deadline is not None and at >= order.delivery_deadline:
+        raise deadline_passed(_("The delivery deadline has passed; delivery is refused (T50)."))
+    run_transition(order, "deliver", _("deliver"), at=at, by=actor)
+    order.save()
+    delivery = Delivery.objects.create(
+        order=order,
+        links=cleaned,
+        note=note,
+        is_joint_content=bool(is_joint_content),
+        submitted_by=actor,
+    )
+    for upload in files:
+        DeliveryFile.objects.create(
+            delivery=delivery, file=upload, name=upload.name[:200], size=upload.size
+        )
+    notify(
+        shop_users(order.shop),
+        "order_delivered",
+        order=order,
+        title=order.title,
+        deadline_at=order.auto_confirm_at,
+    )
+    return order
+
+
+def _check_review_window(order: Order, at, action: str) -> None:
+    if order.status != OrderStatus.DELIVERED:
+        raise refuse_state(order, action)
+    if order.auto_confirm_at is not None and at >= order.auto_confirm_at:
+        raise deadline_passed(
+            _("The 7 days to review this delivery are over; it is confirmed automatically (T54).")
+        )
+
+
+@transaction.atomic
+def order_request_revision(*, order: Order, actor: User, note: str, new_deadline=None) -> Order:
+    """T53: at most 2 revisions; each returns the order to production with a new deadline no
+    later than the task's delivery deadline + 3 days (that latest time by default)."""
+    note = (note or "").strip()
+    if not note:
+        raise invalid("note", _("Say what should change."))
+    if len(note) > MAX_TEXT:
+        raise invalid("note", _("At most %(max)s characters.") % {"max": MAX_TEXT})
+    order = lock_order(order)
+    require_merchant_of(shop=order.shop, actor=actor)
+    at = now()
+    _check_review_window(order, at, _("ask for a revision of"))
+    if order.revisions_used >= MAX_REVISIONS:
+        raise NotAllowed(
+            _("This order already had its %(max)s revisions (T53).") % {"max": MAX_REVISIONS},
+            code="revisions_exhausted",
+        )
+    base = order.task.delivery_deadline if order.task_id else order.delivery_deadline
+    latest = base + REVISION_GRACE
+    if latest <= at:
+        raise deadline_passed(
+            _("A revision must be delivered by the task's deadline + 3 days, which has passed.")
+        )
+    deadline = new_deadline or latest
+    if deadline > latest:
+        raise invalid(
+            "deadline",
+            _("The new deadline can be at most the task's deadline + 3 days (T53)."),
+        )
+    if deadline <= at:
+        raise invalid("deadline", _("The new deadline must be in the future."))
+    run_transition(
+        order, "request_revision", _("ask for a revision of"), new_deadline=deadline, by=actor
+    )
+    order.save()
+    Revision.objects.create(order=order, note=note, new_deadline=deadline, requested_by=actor)
+    notify(
+        [order.creator.user],
+        "order_revision_requested",
+        order=order,
+        title=order.title,
+        used=order.revisions_used,
+        deadline_at=deadline,
+    )
+    return order
+
+
+def _update_creator_rating(creator: CreatorProfile) -> None:
+    """C1: the creator's rating is the average of its reviews. The profile row is locked last
+    (after the ledger accounts), so concurrent confirms for one creator queue here."""
+    CreatorProfile.objects.select_for_update().filter(pk=creator.pk).first()
+    stats = Review.objects.filter(order__creator=creator).aggregate(
+        average=Avg("rating"), count=Count("id")
+    )
+    CreatorProfile.objects.filter(pk=creator.pk).update(
+        rating=round(stats["average"] or 0, 2), rating_count=stats["count"]
+    )
+
+
+def _release(order: Order, *, actor: User | None, memo: str) -> None:
+    escrow.escrow_release(order=order, actor=actor, memo=memo)
+
+
+@transaction.atomic
+def order_confirm(*, order: Order, actor: User, rating: int, comment: str = "") -> Order:
+    """T52: the merchant confirms and rates 1–5; the price goes to the creator and the fee to
+    the platform at once. A second confirm finds the order completed and is refused (E5)."""
+    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+        raise invalid("rating", _("Rate the work from 1 to 5 stars."))
+    comment = (comment or "").strip()
+    if len(comment) > MAX_TEXT:
+        raise invalid("comment", _("At most %(max)s characters.") % {"max": MAX_TEXT})
+    order = lock_order(order)
+    require_merchant_of(shop=order.shop, actor=actor)
+    if order.status != OrderStatus.DELIVERED:
+        raise refuse_state(order, _("confirm"))
+    at = now()
+    run_transition(order, "confirm", _("confirm"), at=at, by=actor)
+    order.save()
+    _release(order, actor=actor, memo=_("confirmed"))
+    Review.objects.create(order=order, rating=rating, comment=comment, created_by=actor)
+    _update_creator_rating(order.creator)
+    notify(
+        [order.creator.user],
+        "order_confirmed",
+        order=order,
+        title=order.title,
+        amount_fen=order.price_fen,
+    )
+    return order
+
+
+@transaction.atomic
+def order_auto_confirm(*, order: Order, actor: User | None = None) -> Order | None:
+    """T54: 7 days after delivery without confirm, revision or dispute. Idempotent (D2)."""
+    order = lock_order(order)
+    at = now()
+    if order.status != OrderStatus.DELIVERED or not (
+        order.auto_confirm_at and at >= order.auto_confirm_at
+    ):
+        return None
+    run_transition(order, "confirm", _("confirm"), at=at, by=actor, description="auto")
+    order.save()
+    _release(order, actor=actor, memo=_("confirmed automatically"))
+    notify(
+        order_parties(order),
+        "order_auto_confirmed",
+        order=order,
+        title=order.title,
+        amount_fen=order.price_fen,
+    )
+    return order
+
+
+@transaction.atomic
+def order_mark_overdue(*, order: Order, actor: User | None = None) -> Order | None:
+    """T51: not delivered by the deadline: overdue_undelivered, the merchant refunded.
+    Idempotent (D2)."""
+    order = lock_order(order)
+    at = now()
+    if order.status != OrderStatus.IN_PRODUCTION or not (
+        order.delivery_deadline and at >= order.delivery_deadline
+    ):
+        return None
+    run_transition(order, "mark_overdue", _("close"), at=at, by=actor)
+    order.save()
+    amount = _refund_all(order, actor=actor, memo=_("not delivered in time"))
+    notify(order_parties(order), "order_overdue", order=order, title=order.title, amount_fen=amount)
+    return order
+
+
+# --- disputes (T61) --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_dispute(*, order: Order, actor: User, reason: str, ground: str = "") -> Dispute:
+    """T61: either side opens a dispute on an order in production or delivered. The escrow
+    stays frozen and the deadlines stop until ops decide."""
+    reason = (reason or "").strip()
+    ground = ground or DisputeGround.OTHER
+    if ground not in DisputeGround.values:
+        raise invalid("ground", _("Choose one of the listed grounds."))
+    if ground == DisputeGround.JOINT_CONTENT:
+        raise invalid(
+            "ground",
+            _(
+                "Content that also features other merchants' products (拼场) is allowed and is "
+                "not a ground for refusal (T55)."
+            ),
+        )
+    if not reason:
+        raise invalid("reason", _("Explain what went wrong."))
+    if len(reason) > MAX_TEXT:
+        raise invalid("reason", _("At most %(max)s characters.") % {"max": MAX_TEXT})
+    order = lock_order(order)
+    is_merchant = order.shop.organization.memberships.filter(user=actor).exists()
+    if not is_merchant and order.creator.user_id != actor.pk:
+        raise WrongSide(_("Only the merchant or the creator of this order can open a dispute."))
+    at = now()
+    if order.status == OrderStatus.DELIVERED:
+        _check_review_window(order, at, _("dispute"))
+    if order.status == OrderStatus.IN_PRODUCTION and (
+        order.delivery_deadline and at >= order.delivery_deadline
+    ):
+        raise deadline_passed(
+            _("The delivery deadline has passed; the order is refunded as undelivered (T51).")
+        )
+    source = order.status
+    run_transition(order, "open_dispute", _("dispute"), at=at, by=actor, description=reason[:200])
+    order.save()
+    dispute = Dispute.objects.create(
+        order=order, opened_by=actor, ground=ground, reason=reason, opened_from=source
+    )
+    notify(order_parties(order), "order_disputed", order=order, title=order.title)
+    return dispute
+
+
+@transaction.atomic
+def dispute_resolve(
+    *,
+    dispute: Dispute,
+    actor: User,
+    outcome: str,
+    note: str,
+    creator_fen: int | None = None,
+) -> Dispute:
+    """T61, ops only: release to the creator (completed), refund the merchant (refunded), or
+    split: the creator's part (and the fee on it) released, the rest refunded (refunded)."""
+    if not actor.is_staff:
+        raise WrongSide(_("Only ops staff decide disputes."))
+    note = (note or "").strip()
+    if outcome not in DisputeOutcome.values:
+        raise invalid("outcome", _("Choose release, refund or split."))
+    if not note:
+        raise invalid("note", _("Write down why you decided so; both sides will see it."))
+    order = lock_order(dispute.order_id)
+    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
+    if not dispute.is_open or order.status != OrderStatus.DISPUTED:
+        raise NotAllowed(_("This dispute was already decided."), code="already_decided")
+    split_is_valid = (
+        isinstance(creator_fen, int)
+        and not isinstance(creator_fen, bool)
+        and 0 < creator_fen < order.price_fen
+    )
+    if outcome == DisputeOutcome.SPLIT and not split_is_valid:
+        raise invalid(
+            "creator_amount",
+            _("The creator's part must be more than ¥0.00 and less than the price."),
+        )
+    at = now()
+    run_transition(
+        order, "resolve", _("decide"), at=at, outcome=outcome, by=actor, description=note
+    )
+    order.save()
+    refunded = 0
+    if outcome == DisputeOutcome.RELEASE:
+        _release(order, actor=actor, memo=_("dispute: released"))
+        creator_part = order.price_fen
+    elif outcome == DisputeOutcome.REFUND:
+        refunded = _refund_all(order, actor=actor, memo=_("dispute: refunded"))
+        creator_part = 0
+    else:
+        fee = fee_for(price_fen=creator_fen, rate_bp=order.fee_rate_bp)
+        escrow.escrow_release(
+            order=order, actor=actor, creator_fen=creator_fen, fee_fen=fee, memo=_("dispute: split")
+        )
+        refunded = _refund_all(order, actor=actor, memo=_("dispute: split"))
+        creator_part = creator_fen
+    dispute.outcome = outcome
+    dispute.creator_fen = creator_part
+    dispute.refund_fen = refunded
+    dispute.resolution_note = note
+    dispute.resolved_by = actor
+    dispute.resolved_at = at
+    dispute.save()
+    notify(
+        order_parties(order),
+        "dispute_resolved",
+        order=order,
+        title=order.title,
+        outcome=DisputeOutcome(outcome).label,
+    )
+    return dispute
+
+
+# --- messages (T60) ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_message_post(*, order: Order, actor: User, body: str) -> OrderMessage:
+    """T60: a message on the order's thread, from either side (or ops)."""
+    body = (body or "").strip()
+    if not body:
+        raise invalid("body", _("Write a message."))
+    if len(body) > MAX_TEXT:
+        raise invalid("body", _("At most %(max)s characters.") % {"max": MAX_TEXT})
+    is_merchant = order.shop.organization.memberships.filter(user=actor).exists()
+    if not (is_merchant or order.creator.user_id == actor.pk or actor.is_staff):
+        raise WrongSide(_("Only the two sides of the order can write on its thread."))
+    message = OrderMessage.objects.create(order=order, author=actor, body=body)
+    recipients = (
+        ([order.creator.user] if is_merchant else shop_users(order.shop))
+        if not actor.is_staff
+        else order_parties(order)
+    )
+    notify(
+        [user for user in recipients if user.pk != actor.pk],
+        "order_message",
+        order=order,
+        title=order.title,
+        author=actor.get_username(),
+    )
+    return message
+
+
+__all__ = [
+    "balances_pay",
+    "dispute_resolve",
+    "order_accept",
+    "order_auto_confirm",
+    "order_cancel",
+    "order_confirm",
+    "order_create",
+    "order_decline",
+    "order_deliver",
+    "order_dispute",
+    "order_expire",
+    "order_forfeit",
+    "order_mark_overdue",
+    "order_message_post",
+    "order_pay",
+    "order_pay_balance",
+    "order_request_revision",
+    "order_restore_price",
+]

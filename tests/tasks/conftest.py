@@ -1,0 +1,60 @@
+"""Shared helpers of the task and order tests: deadlines, posting through the API, money."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import client_for, fund_wallet
+
+
+def iso(moment) -> str:
+    return moment.isoformat()
+
+
+def in_days(days: float):
+    return timezone.now() + timedelta(days=days)
+
+
+def post_task(user, **overrides):
+    """POST /api/v1/tasks/ with sensible defaults; returns the response."""
+    body = {
+        "mode": "private",
+        "title": "新品种草视频",
+        "brief": "60 秒开箱视频，突出保湿功效",
+        "content_type": "video",
+        "channel": "haohuo",
+        "price": "1000.00",
+        "delivery_deadline": iso(in_days(10)),
+    }
+    body.update(overrides)
+    return client_for(user).post("/api/v1/tasks/", body, format="json")
+
+
+@pytest.fixture
+def funded_shop(shop):
+    """The `shop` persona with ¥100,000.00 in its wallet."""
+    fund_wallet(shop, 10_000_000)
+    return shop
+
+
+def wallet_fen(shop) -> int:
+    from escrow.selectors import merchant_wallet_summary
+
+    return merchant_wallet_summary(shop=shop).available_fen
+
+
+def escrow_fen(order_id: int) -> int:
+    from escrow.models import Account
+
+    account = Account.objects.filter(kind="order_escrow", order_id=order_id).first()
+    return account.balance_fen if account else 0
+
+
+def earnings_fen(creator_profile) -> int:
+    from escrow.models import Account
+
+    account = Account.objects.filter(kind="creator_earnings", creator=creator_profile).first()
+    return account.balance_fen if account else 0
