@@ -14,6 +14,7 @@ from .models import (
     CreatorRate,
     Membership,
     MerchantShop,
+    Notification,
     Organization,
     PaymentAccount,
     ServiceProvider,
@@ -233,3 +234,17 @@ class CreatorRateAdmin(admin.ModelAdmin):
     @admin.display(description=_("price"), ordering="price_fen")
     def price(self, rate):
         return format_cny(rate.price_fen)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """D5: what each user was told, and whether the e-mail copy went out."""
+
+    list_display = ["id", "user", "kind", "message", "order", "read_at", "emailed_at", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "=order__id", "=task__id"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "kind", "params", "order", "task", "read_at", "emailed_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,9 +1,61 @@
-from django.contrib import admin
+"""Ops' side of tasks and orders (issue: admin). Every state change here calls the same service
+as the API; nothing in this file writes a status or moves money itself."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django_fsm_log.admin import StateLogInline
 
-from marketplace.money import format_cny
+from escrow.models import Entry
+from marketplace.exceptions import DomainError
+from marketplace.money import format_cny, parse_yuan
 
-from .models import Channel, Order
+from . import services
+from .models import (
+    Announcement,
+    Application,
+    Channel,
+    Delivery,
+    DeliveryFile,
+    Dispute,
+    DisputeOutcome,
+    Order,
+    OrderMessage,
+    OrderStatus,
+    Proposal,
+    Review,
+    Revision,
+    Task,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _run_each(model_admin, request, queryset, action, done) -> None:
+    """Call a service for each selected row; a refusal is a warning, not a crash."""
+    count = 0
+    for obj in queryset:
+        try:
+            if action(obj) is not None:
+                count += 1
+        except DomainError as exc:
+            model_admin.message_user(request, f"#{obj.pk}: {exc.message}", messages.WARNING)
+    model_admin.message_user(request, done % {"n": count}, messages.SUCCESS)
 
 
 @admin.register(Channel)
@@ -15,9 +67,163 @@ class ChannelAdmin(admin.ModelAdmin):
     search_fields = ["name", "code", "name_en"]
 
 
+# --- tasks ---------------------------------------------------------------------------------
+
+
+class ApplicationInline(ReadOnlyInline):
+    model = Application
+    fk_name = "task"
+    fields = ["id", "creator", "shop", "status", "order", "note", "created_at"]
+    readonly_fields = fields
+
+
+class ProposalInline(ReadOnlyInline):
+    model = Proposal
+    fields = ["id", "creator", "agency", "quote", "status", "order", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("quote"))
+    def quote(self, proposal):
+        return format_cny(proposal.quote_fen)
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "title",
+        "mode",
+        "owner",
+        "channel",
+        "content_type",
+        "price",
+        "status",
+        "enrollment_deadline",
+        "delivery_deadline",
+        "created_at",
+    ]
+    list_filter = ["mode", "status", "channel", "content_type"]
+    search_fields = ["=id", "title", "shop__organization__name", "creator__display_name"]
+    list_select_related = ["shop__organization", "creator", "channel"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "mode",
+        "shop",
+        "creator",
+        "created_by",
+        "status",
+        "price_fen",
+        "budget_fen",
+        "payment_mode",
+        "slots",
+        "enrollment_closed_at",
+        "payment_due_at",
+        "closed_reason",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [ApplicationInline, ProposalInline, StateLogInline]
+    actions = ["close_enrollment", "close_tasks"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("owner"))
+    def owner(self, task):
+        return task.shop or task.creator
+
+    @admin.display(description=_("price"), ordering="price_fen")
+    def price(self, task):
+        return format_cny(task.price_fen) if task.price_fen is not None else "—"
+
+    @admin.action(description=_("Stop enrollment of the selected plaza tasks (T10)"))
+    def close_enrollment(self, request, queryset):
+        _run_each(
+            self,
+            request,
+            queryset,
+            lambda task: services.task_close_enrollment(task=task, actor=request.user),
+            _("Enrollment stopped for %(n)d tasks."),
+        )
+
+    @admin.action(description=_("Close the selected tasks (no new applications)"))
+    def close_tasks(self, request, queryset):
+        _run_each(
+            self,
+            request,
+            queryset,
+            lambda task: services.task_close(
+                task=task, actor=request.user, reason=str(_("closed by the platform"))
+            ),
+            _("%(n)d tasks closed."),
+        )
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["id", "task", "creator", "shop", "status", "order", "created_at"]
+    list_filter = ["status", "task__mode"]
+    search_fields = ["=id", "=task__id", "creator__display_name", "shop__organization__name"]
+    list_select_related = ["task", "creator", "shop__organization", "order"]
+    readonly_fields = [f.name for f in Application._meta.fields]
+    inlines = [StateLogInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    list_display = ["id", "task", "creator", "agency", "quote", "status", "order", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["=id", "=task__id", "creator__display_name", "agency__organization__name"]
+    list_select_related = ["task", "creator", "agency__organization", "order"]
+    readonly_fields = [f.name for f in Proposal._meta.fields]
+    inlines = [StateLogInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("quote"), ordering="quote_fen")
+    def quote(self, proposal):
+        return format_cny(proposal.quote_fen)
+
+
+# --- orders --------------------------------------------------------------------------------
+
+
+class MessageInline(ReadOnlyInline):
+    model = OrderMessage
+    fields = ["created_at", "author", "body"]
+    readonly_fields = fields
+
+
+class DeliveryInline(ReadOnlyInline):
+    model = Delivery
+    fields = ["created_at", "links", "note", "is_joint_content", "submitted_by"]
+    readonly_fields = fields
+
+
+class RevisionInline(ReadOnlyInline):
+    model = Revision
+    fields = ["created_at", "note", "new_deadline", "requested_by"]
+    readonly_fields = fields
+
+
+def _due_action(order: Order):
+    """The sweep action for an order's state (each returns None when nothing is due)."""
+    return {
+        OrderStatus.AWAITING_ACCEPTANCE: services.order_expire,
+        OrderStatus.AWAITING_BALANCE: services.order_forfeit,
+        OrderStatus.IN_PRODUCTION: services.order_mark_overdue,
+        OrderStatus.DELIVERED: services.order_auto_confirm,
+    }.get(order.status)
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    """Orders with their money; state changes go through the order services, never this form."""
+    """Orders with their money, transition log (T70), ledger lines and messages (T60).
+    State changes go through the order services."""
 
     list_display = [
         "id",
@@ -28,6 +234,7 @@ class OrderAdmin(admin.ModelAdmin):
         "price",
         "fee",
         "status",
+        "delivery_deadline",
         "created_at",
     ]
     list_filter = ["status", "kind"]
@@ -35,18 +242,37 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["shop__organization", "creator"]
     readonly_fields = [
         "kind",
+        "task",
         "shop",
         "creator",
         "price_fen",
+        "original_price_fen",
         "fee_rate_bp",
         "fee_fen",
+        "deposit_fen",
+        "price_restored",
+        "revisions_used",
         "status",
+        "acceptance_deadline",
+        "balance_deadline",
+        "delivery_deadline",
+        "auto_confirm_at",
+        "paid_at",
+        "accepted_at",
+        "delivered_at",
+        "closed_at",
         "created_at",
         "escrow_balance",
+        "ledger_lines",
     ]
+    inlines = [StateLogInline, DeliveryInline, RevisionInline, MessageInline]
     date_hierarchy = "created_at"
+    actions = ["apply_due_deadlines"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
     @admin.display(description=_("price"), ordering="price_fen")
@@ -61,3 +287,238 @@ class OrderAdmin(admin.ModelAdmin):
     def escrow_balance(self, order):
         account = order.ledger_accounts.filter(kind="order_escrow").first()
         return format_cny(account.balance_fen if account else 0)
+
+    @admin.display(description=_("ledger lines"))
+    def ledger_lines(self, order):
+        entries = (
+            Entry.objects.filter(Q(account__order=order) | Q(transaction__order=order))
+            .select_related("transaction", "account")
+            .order_by("transaction_id", "id")
+        )
+        rows = format_html_join(
+            "",
+            "<tr><td>#{}</td><td>{}</td><td>{}</td><td style='text-align:right'>{}</td>"
+            "<td>{}</td></tr>",
+            (
+                (
+                    entry.transaction_id,
+                    entry.transaction.get_kind_display(),
+                    entry.account.get_kind_display(),
+                    format_cny(entry.amount_fen),
+                    entry.transaction.created_at.strftime("%Y-%m-%d %H:%M"),
+                )
+                for entry in entries
+            ),
+        )
+        return format_html("<table>{}</table>", rows) if rows else "—"
+
+    @admin.action(description=_("Apply the due deadline of the selected orders now (D4)"))
+    def apply_due_deadlines(self, request, queryset):
+        def apply(order):
+            action = _due_action(order)
+            return action(order=order, actor=request.user) if action else None
+
+        _run_each(self, request, queryset, apply, _("%(n)d orders had a due deadline applied."))
+
+
+# --- disputes (T61) -------------------------------------------------------------------------
+
+
+class DecideForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("decision"), choices=DisputeOutcome.choices)
+    creator_amount = forms.CharField(
+        label=_("creator's part (yuan, split only)"), required=False, max_length=20
+    )
+    note = forms.CharField(
+        label=_("decision note (both sides see it)"), widget=forms.Textarea, max_length=2000
+    )
+
+    def clean_creator_amount(self):
+        raw = (self.cleaned_data.get("creator_amount") or "").strip().lstrip("¥")
+        if not raw:
+            return None
+        try:
+            return parse_yuan(raw.replace(",", ""))
+        except ValueError:
+            raise forms.ValidationError(
+                _('Enter yuan with at most two decimals, e.g. "500.00".')
+            ) from None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == DisputeOutcome.SPLIT and not data.get("creator_amount"):
+            self.add_error("creator_amount", _("A split needs the creator's part."))
+        return data
+
+
+class DisputeOpenFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Waiting for a decision")), ("decided", _("Decided"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "decided":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    """T61: the queue, oldest first; each dispute is decided on its own page through
+    tasks.services.dispute_resolve."""
+
+    list_display = [
+        "id",
+        "order",
+        "ground",
+        "opened_by",
+        "opened_at",
+        "held",
+        "outcome",
+        "resolved_at",
+        "decide_link",
+    ]
+    list_filter = [DisputeOpenFilter, "ground", "outcome"]
+    search_fields = ["=id", "=order__id", "order__title", "reason"]
+    list_select_related = ["order", "opened_by"]
+    ordering = ["resolved_at", "opened_at"]
+    readonly_fields = [f.name for f in Dispute._meta.fields] + ["messages"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("held in escrow"))
+    def held(self, dispute):
+        return format_cny(dispute.order.total_fen)
+
+    @admin.display(description=_("decide"))
+    def decide_link(self, dispute):
+        if not dispute.is_open:
+            return "—"
+        url = reverse("admin:tasks_dispute_decide", args=[dispute.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Decide"))
+
+    @admin.display(description=_("order messages (evidence, T60)"))
+    def messages(self, dispute):
+        rows = format_html_join(
+            "",
+            "<li>{} · {}: {}</li>",
+            (
+                (m.created_at.strftime("%Y-%m-%d %H:%M"), m.author, m.body)
+                for m in dispute.order.messages.select_related("author")
+            ),
+        )
+        return format_html("<ul>{}</ul>", rows) if rows else "—"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:dispute_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="tasks_dispute_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, dispute_id: int):
+        dispute = get_object_or_404(Dispute.objects.select_related("order"), pk=dispute_id)
+        form = DecideForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.dispute_resolve(
+                    dispute=dispute,
+                    actor=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                    note=form.cleaned_data["note"],
+                    creator_fen=form.cleaned_data["creator_amount"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                for field, errors in exc.fields.items():
+                    target = "creator_amount" if field == "creator_amount" else None
+                    for error in errors:
+                        form.add_error(target, error)
+            else:
+                self.message_user(request, _("The dispute is decided."), messages.SUCCESS)
+                return redirect("admin:tasks_dispute_changelist")
+        return render(
+            request,
+            "admin/tasks/decide_dispute.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Decide dispute #%(id)s") % {"id": dispute.pk},
+                "dispute": dispute,
+                "order": dispute.order,
+                "held": format_cny(dispute.order.total_fen),
+                "price": format_cny(dispute.order.price_fen),
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )
+
+
+# --- the rest ------------------------------------------------------------------------------
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    """T21: official announcements shown on the recruitment plaza."""
+
+    list_display = ["title", "is_published", "published_at", "created_by"]
+    list_filter = ["is_published"]
+    search_fields = ["title", "body"]
+    readonly_fields = ["published_at", "created_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyModelAdmin):
+    list_display = ["order", "rating", "comment", "created_at"]
+    list_filter = ["rating"]
+    search_fields = ["=order__id", "comment"]
+
+
+@admin.register(OrderMessage)
+class OrderMessageAdmin(ReadOnlyModelAdmin):
+    list_display = ["order", "author", "body", "created_at"]
+    search_fields = ["=order__id", "body", "author__username"]
+    list_select_related = ["order", "author"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyModelAdmin):
+    list_display = ["order", "is_joint_content", "submitted_by", "created_at"]
+    search_fields = ["=order__id"]
+
+
+@admin.register(DeliveryFile)
+class DeliveryFileAdmin(ReadOnlyModelAdmin):
+    list_display = ["name", "delivery", "size"]
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyModelAdmin):
+    list_display = ["order", "note", "new_deadline", "created_at"]
+    search_fields = ["=order__id"]
