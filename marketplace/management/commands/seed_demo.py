@@ -3,9 +3,13 @@ a service provider and an ops superuser. Idempotent: a second run changes nothin
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from escrow.services import wallet_top_up
 from marketplace import services
 from marketplace.models import (
     Agency,
@@ -22,9 +26,11 @@ from marketplace.models import (
     User,
 )
 from marketplace.selectors import shop_bound_account
-from tasks.models import Channel
+from tasks import services as task_services
+from tasks.models import Announcement, Channel, Task
 
 DEMO_PASSWORD = "demo-pass-2026"
+DEMO_WALLET_FEN = 5_000_000  # ¥50,000.00 for the demo orders
 
 CREATORS = [
     # username, display name, channels, categories, followers, rates in yuan
@@ -153,8 +159,16 @@ class Command(BaseCommand):
         existing = MerchantShop.objects.filter(organization__name=name).first()
         return existing or services.shop_admit(actor=owner, name=name, **facts)
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # Two transactions: the sandbox gateway credits the top-up of the first on commit, and
+        # the demo orders of the second are paid from it.
+        with transaction.atomic():
+            tmall = self._parties()
+        with transaction.atomic():
+            self._tasks(tmall)
+        self._print_logins()
+
+    def _parties(self) -> MerchantShop:
         self._user("ops", is_staff=True, is_superuser=True)
 
         tmall_owner, _ = self._user("merchant_tmall", side=Side.MERCHANT)
@@ -228,7 +242,105 @@ class Command(BaseCommand):
             )
             services.membership_add(organization=organization, user=provider_owner, role=Role.OWNER)
             ServiceProvider.objects.create(organization=organization)
+        if not Task.objects.exists():
+            wallet_top_up(shop=tmall, actor=tmall_owner, amount_fen=DEMO_WALLET_FEN)
+        return tmall
 
+    def _tasks(self, tmall: MerchantShop) -> None:
+        """One of each mode and of the main order states, once (idempotent like the rest)."""
+        if Task.objects.exists():
+            return
+        owner = User.objects.get(username="merchant_tmall")
+        creator = {
+            p.user.username: p
+            for p in CreatorProfile.objects.select_related("user").filter(
+                user__username__in=[f"creator{n:02d}" for n in range(1, 11)]
+            )
+        }
+        now = timezone.now()
+        common = {"actor": owner, "shop": tmall, "brief": "突出新品保湿功效，画面干净明亮。"}
+
+        def private(title, who, price_yuan, **extra):
+            return task_services.task_create(
+                mode="private",
+                title=title,
+                content_type="video",
+                channel="shop_video",
+                price_fen=price_yuan * 100,
+                delivery_deadline=now + timedelta(days=12),
+                creator=creator[who],
+                **common,
+                **extra,
+            ).order
+
+        waiting = private("山茶花精华短视频", "creator01", 1280)
+        task_services.order_pay(order=waiting, actor=owner)
+        delivered = private("新品开箱测评", "creator05", 2000)
+        task_services.order_pay(order=delivered, actor=owner)
+        task_services.order_accept(order=delivered, actor=creator["creator05"].user)
+        task_services.order_deliver(
+            order=delivered,
+            actor=creator["creator05"].user,
+            links=["https://v.taobao.com/demo/unboxing"],
+            note="已发布，请查收。",
+        )
+        done = private("达人种草图文", "creator06", 800)
+        task_services.order_pay(order=done, actor=owner)
+        task_services.order_accept(order=done, actor=creator["creator06"].user)
+        task_services.order_deliver(
+            order=done, actor=creator["creator06"].user, links=["https://v.taobao.com/demo/post"]
+        )
+        task_services.order_confirm(order=done, actor=owner, rating=5, comment="内容很用心")
+        deposit = private("星图一口价直播口播", "creator07", 5000, payment="deposit")
+        task_services.order_pay(order=deposit, actor=owner)
+
+        plaza = task_services.task_create(
+            mode="plaza",
+            title="春季新品种草 · 招募 5 位美妆达人",
+            content_type="image_text",
+            channel="haohuo",
+            price_fen=60000,
+            slots=5,
+            enrollment_deadline=now + timedelta(days=3),
+            delivery_deadline=now + timedelta(days=14),
+            **common,
+        )
+        for who in ("creator03", "creator04"):
+            application = task_services.application_create(
+                task=plaza, actor=creator[who].user, note="有同类目种草经验，粉丝以女性为主。"
+            )
+        task_services.application_approve(application=application, actor=owner)
+        task_services.task_create(
+            mode="brand",
+            title="山茶花品牌直播冠名",
+            content_type="live_sponsorship",
+            channel="taobao_live",
+            budget_fen=3000000,
+            delivery_deadline=now + timedelta(days=20),
+            sponsorship={
+                "brand_name": "山茶花",
+                "logo_url": "https://img.example.com/shanchahua-logo.png",
+                "products": [{"name": "山茶花精华"}, {"name": "山茶花面霜"}],
+            },
+            **common,
+        )
+        task_services.task_create(
+            actor=creator["creator02"].user,
+            mode="recruitment",
+            title="家居好物直播间招商",
+            brief="直播间讲解 5 分钟，适合家居、收纳类商品。",
+            content_type="live",
+            channel="taobao_live",
+            price_fen=150000,
+            enrollment_deadline=now + timedelta(days=5),
+            delivery_deadline=now + timedelta(days=15),
+        )
+        Announcement.objects.create(
+            title="平台公告：双十二招商活动开启",
+            body="达人招商广场双十二专场报名已开启，请在 12 月 5 日前提交。",
+        )
+
+    def _print_logins(self) -> None:
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is ready. Logins (password for all: {DEMO_PASSWORD}):")
         )
@@ -236,7 +348,7 @@ class Command(BaseCommand):
             ("ops", "ops superuser → /admin/"),
             ("merchant_tmall", "Tmall brand merchant (山茶花美妆旗舰店, payment account bound)"),
             ("merchant_taobao", "Taobao merchant (小林家居生活馆)"),
-            ("creator01", "creator (…creator20), signed to 星河MCN机构"),
+            ("creator01", "creator (…creator20), signed to 星河MCN机构, an order to accept"),
             ("creator02", "creator, not signed"),
             ("agency_owner", "MCN agency owner (星河MCN机构, 6 signed creators)"),
             ("agency_staff", "MCN agency staff (read only)"),
