@@ -200,6 +200,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "tasks.models.OrderStatus",
+        "TaskStatusEnum": "tasks.models.TaskStatus",
+        "ApplicationStatusEnum": "tasks.models.ApplicationStatus",
+        "ProposalStatusEnum": "tasks.models.ProposalStatus",
+        "OrderKindEnum": "tasks.models.OrderKind",
+        "WithdrawalStatusEnum": "escrow.models.WithdrawalStatus",
+        "IntentStatusEnum": "escrow.models.IntentStatus",
+        "IntentKindEnum": "escrow.models.IntentKind",
+        "TransactionKindEnum": "escrow.models.TransactionKind",
+    },
 }
 
 LOGGING = {

@@ -161,7 +161,9 @@ class TaskActionApi(IdempotentMixin, APIView):
         "close": lambda task, user: services.task_close(task=task, actor=user),
     }
 
-    @extend_schema(request=None, responses=TaskSerializer, tags=["tasks"])
+    @extend_schema(
+        request=None, responses=TaskSerializer, tags=["tasks"], operation_id="tasks_action"
+    )
     def post(self, request, task_id: int, action: str):
         task = selectors.task_get(user=request.user, task_id=task_id)
         self.ACTIONS[action](task=task, actor=request.user)
