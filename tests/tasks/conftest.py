@@ -58,3 +58,16 @@ def earnings_fen(creator_profile) -> int:
 
     account = Account.objects.filter(kind="creator_earnings", creator=creator_profile).first()
     return account.balance_fen if account else 0
+
+
+@pytest.fixture(autouse=True)
+def ledger_invariants_hold_after_each_test(request):
+    """E9 after every database test of this folder: balanced transactions, no forbidden
+    negative balance, cached balances equal to their entries, and every terminal order's escrow
+    empty (E4)."""
+    yield
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    from escrow.selectors import ledger_breaches
+
+    assert ledger_breaches() == []
