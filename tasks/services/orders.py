@@ -7,6 +7,7 @@ money through escrow.services, write the inbox lines (D5). Nothing else changes 
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlparse
 
 from django.db import transaction
@@ -311,14 +312,16 @@ def order_decline(*, order: Order, actor: User) -> Order:
 
 
 @transaction.atomic
-def order_expire(*, order: Order, actor: User | None = None) -> Order | None:
+def order_expire(
+    *, order: Order, actor: User | None = None, at: datetime | None = None
+) -> Order | None:
     """T5: no answer by the acceptance deadline: the order expires, full refund.
 
     For the sweeper (D2): an order no longer awaiting acceptance, or not yet due, is left alone
     and None is returned, so a rerun changes nothing.
     """
     order = lock_order(order)
-    at = now()
+    at = at or now()
     if order.status != OrderStatus.AWAITING_ACCEPTANCE or not (
         order.acceptance_deadline and at >= order.acceptance_deadline
     ):
@@ -416,11 +419,13 @@ def log_price_restore(order: Order, actor: User) -> None:
 
 
 @transaction.atomic
-def order_forfeit(*, order: Order, actor: User | None = None) -> Order | None:
+def order_forfeit(
+    *, order: Order, actor: User | None = None, at: datetime | None = None
+) -> Order | None:
     """T42: balance not paid within 7 days: the deposit goes to the platform, the order ends.
     Idempotent for the sweeper (D2): returns None when there is nothing (yet) to do."""
     order = lock_order(order)
-    at = now()
+    at = at or now()
     if order.status != OrderStatus.AWAITING_BALANCE or not (
         order.balance_deadline and at >= order.balance_deadline
     ):
@@ -627,10 +632,12 @@ def order_confirm(*, order: Order, actor: User, rating: int, comment: str = "") 
 
 
 @transaction.atomic
-def order_auto_confirm(*, order: Order, actor: User | None = None) -> Order | None:
+def order_auto_confirm(
+    *, order: Order, actor: User | None = None, at: datetime | None = None
+) -> Order | None:
     """T54: 7 days after delivery without confirm, revision or dispute. Idempotent (D2)."""
     order = lock_order(order)
-    at = now()
+    at = at or now()
     if order.status != OrderStatus.DELIVERED or not (
         order.auto_confirm_at and at >= order.auto_confirm_at
     ):
@@ -649,11 +656,13 @@ def order_auto_confirm(*, order: Order, actor: User | None = None) -> Order | No
 
 
 @transaction.atomic
-def order_mark_overdue(*, order: Order, actor: User | None = None) -> Order | None:
+def order_mark_overdue(
+    *, order: Order, actor: User | None = None, at: datetime | None = None
+) -> Order | None:
     """T51: not delivered by the deadline: overdue_undelivered, the merchant refunded.
     Idempotent (D2)."""
     order = lock_order(order)
-    at = now()
+    at = at or now()
     if order.status != OrderStatus.IN_PRODUCTION or not (
         order.delivery_deadline and at >= order.delivery_deadline
     ):

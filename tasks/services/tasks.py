@@ -348,9 +348,9 @@ def task_close_enrollment(*, task: Task, actor: User | None) -> Task:
     return close_enrollment_locked(task, actor=actor)
 
 
-def close_enrollment_locked(task: Task, *, actor: User | None) -> Task:
+def close_enrollment_locked(task: Task, *, actor: User | None, at: datetime | None = None) -> Task:
     """Caller holds the task's lock."""
-    at = now()
+    at = at or now()
     run_transition(task, "close_enrollment", _("stop enrollment of"), at=at, by=actor)
     task.save()
     pending = task.applications.select_for_update().filter(status=ApplicationStatus.PENDING)
@@ -374,17 +374,17 @@ def close_enrollment_locked(task: Task, *, actor: User | None) -> Task:
 
 
 @transaction.atomic
-def task_end_enrollment(*, task: Task) -> Task | None:
+def task_end_enrollment(*, task: Task, at: datetime | None = None) -> Task | None:
     """D1 sweep action for an enrollment deadline: a plaza task stops enrollment; a recruitment
     or brand task closes. Idempotent (D2): None when it is not due or already done."""
     task = lock_task(task)
-    at = now()
+    at = at or now()
     if task.status != TaskStatus.OPEN or not (
         task.enrollment_deadline and at >= task.enrollment_deadline
     ):
         return None
     if task.mode == TaskMode.PLAZA:
-        return close_enrollment_locked(task, actor=None)
+        return close_enrollment_locked(task, actor=None, at=at)
     run_transition(task, "close", _("close"), reason=_("the enrollment deadline passed"))
     task.save()
     _lapse_applications(task, at=at, actor=None)
@@ -392,11 +392,11 @@ def task_end_enrollment(*, task: Task) -> Task | None:
 
 
 @transaction.atomic
-def plaza_task_close_unpaid(*, task: Task) -> Task | None:
+def plaza_task_close_unpaid(*, task: Task, at: datetime | None = None) -> Task | None:
     """T13: a plaza task not paid within 7 days of stopping enrollment is closed and its
     applicants are told. Idempotent (D2)."""
     task = lock_task(task)
-    at = now()
+    at = at or now()
     if task.status != TaskStatus.ENROLLMENT_CLOSED or not (
         task.payment_due_at and at >= task.payment_due_at
     ):
