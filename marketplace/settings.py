@@ -171,6 +171,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE: dict = {
+    # D1: every minute. Expire the message after 50 s so a backlog never piles up sweeps.
+    "sweep-deadlines": {
+        "task": "tasks.sweep_deadlines",
+        "schedule": float(os.environ.get("SWEEP_INTERVAL_SECONDS", "60")),
+        "options": {"expires": 50},
+    },
     "purge-idempotency-keys": {
         "task": "escrow.purge_idempotency_keys",
         "schedule": 6 * 3600,

@@ -31,6 +31,7 @@ from .models import (
     Proposal,
     Review,
     Revision,
+    SweepRun,
     Task,
 )
 
@@ -522,3 +523,28 @@ class DeliveryFileAdmin(ReadOnlyModelAdmin):
 class RevisionAdmin(ReadOnlyModelAdmin):
     list_display = ["order", "note", "new_deadline", "created_at"]
     search_fields = ["=order__id"]
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(ReadOnlyModelAdmin):
+    """D1: the last sweeps (when, how many of each kind, how long, errors) and, above the list,
+    what falls due in the next 24 hours per kind."""
+
+    list_display = ["started_at", "as_of", "trigger", "moved", "duration_ms", "error_count"]
+    list_filter = ["trigger"]
+    readonly_fields = [f.name for f in SweepRun._meta.fields]
+    change_list_template = "admin/tasks/sweeprun/change_list.html"
+
+    @admin.display(description=_("moved"))
+    def moved(self, run):
+        return ", ".join(f"{code} {count}" for code, count in run.counts.items() if count) or "0"
+
+    @admin.display(description=_("errors"))
+    def error_count(self, run):
+        return len(run.errors or [])
+
+    def changelist_view(self, request, extra_context=None):
+        from .deadlines import due_summary
+
+        extra_context = {**(extra_context or {}), "due_summary": due_summary()}
+        return super().changelist_view(request, extra_context=extra_context)

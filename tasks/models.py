@@ -839,3 +839,29 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SweepRun(models.Model):
+    """D1: one run of the deadline sweeper, for the ops view: when, as of when, how many of
+    each kind, how long, and the errors (one item's error never stops the others)."""
+
+    started_at = models.DateTimeField(_("started at"), db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    as_of = models.DateTimeField(_("swept as of"))
+    trigger = models.CharField(_("started by"), max_length=20, default="beat")
+    counts = models.JSONField(_("items moved per kind"), default=dict)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    hostname = models.CharField(_("worker"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("deadline sweep")
+        verbose_name_plural = _("deadline sweeps")
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
