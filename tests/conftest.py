@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from functools import cache
 
 import pytest
@@ -208,3 +209,64 @@ def _reseed_after_flush(request):
 
     for module in SEEDING_MIGRATIONS:
         importlib.import_module(module).seed(apps, None)
+
+
+# --- a real Celery worker ------------------------------------------------------------------
+
+
+@contextmanager
+def celery_worker(tmp_path, *extra_args: str, **extra_env: str):
+    """Run a real worker process against this test's database and REDIS_URL (never eager).
+
+    Mail goes to files in tmp_path/"mail". Extra arguments (e.g. "--beat") and environment
+    variables are passed on. The worker's last output is printed when it stops.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import redis
+    from django.db import connection
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).delete("celery")  # no leftovers from a crash
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+        "VAR_DIR": str(tmp_path / "var"),
+        **extra_env,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "marketplace",
+            "worker",
+            "--pool=solo",
+            "-l",
+            "INFO",
+            *extra_args,
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        print(output[-3000:])

@@ -2,64 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from marketplace import services
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import celery_worker
 
 
 @pytest.fixture
 def worker(tmp_path):
     """A worker process against this test database and REDIS_URL, with a file mail backend."""
-    import redis
-
-    redis.Redis.from_url(os.environ["REDIS_URL"]).delete("celery")  # no leftovers from a crash
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-        "VAR_DIR": str(tmp_path / "var"),
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "marketplace",
-            "worker",
-            "--pool=solo",
-            "-l",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    yield tmp_path / "mail"
-    process.terminate()
-    try:
-        output, _ = process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    print(output[-3000:])
+    with celery_worker(tmp_path):
+        yield tmp_path / "mail"
 
 
 @pytest.mark.postgres
