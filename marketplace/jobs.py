@@ -16,7 +16,13 @@ def send_email(*, to: str, subject: str, body: str) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
 
 
-@shared_task(name="marketplace.send_notification_emails", acks_late=True)
+@shared_task(
+    name="marketplace.send_notification_emails",
+    acks_late=True,
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
 def send_notification_emails(*, notification_ids: list[int]) -> int:
     """D5: e-mail copies of inbox lines. Each line is claimed before sending, so a rerun of
     the job (a retry, a second worker) never e-mails it twice."""

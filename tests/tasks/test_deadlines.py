@@ -325,3 +325,21 @@ def test_ops_view_shows_due_items_and_last_sweeps(client, funded_shop, merchant,
     assert page.status_code == 200
     html = page.content.decode()
     assert "acceptance" in html and page.context["cl"].result_count == 1
+
+
+def test_celery_is_configured_for_money(settings):
+    """D1/D2: late acknowledgement, one message at a time, time limits, and no ETA or countdown
+    anywhere in the code (due times live in the database, D1)."""
+    from pathlib import Path
+
+    assert settings.CELERY_TASK_ACKS_LATE is True
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+    assert 0 < settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        str(path)
+        for app in ("marketplace", "tasks", "escrow", "providers")
+        for path in (root / app).rglob("*.py")
+        if "eta=" in path.read_text() or "countdown=" in path.read_text()
+    ]
+    assert offenders == []
