@@ -154,11 +154,9 @@ class TaskActionApi(IdempotentMixin, APIView):
     """close-enrollment (T10), cancel, close (recruitment and brand tasks)."""
 
     ACTIONS = {
-        "close-enrollment": lambda task, user: services.task_close_enrollment(
-            task=task, actor=user
-        ),
-        "cancel": lambda task, user: services.task_cancel(task=task, actor=user),
-        "close": lambda task, user: services.task_close(task=task, actor=user),
+        "close-enrollment": services.task_close_enrollment,
+        "cancel": services.task_cancel,
+        "close": services.task_close,
     }
 
     @extend_schema(

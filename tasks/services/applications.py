@@ -91,6 +91,11 @@ def application_create(
     _check_enrollment_open(task, at)
     if at >= task.delivery_deadline:
         raise deadline_passed(_("The delivery deadline of this task has passed."))
+    if task.applications.filter(shop=shop, status__in=ACTIVE_APPLICATION_STATUSES).exists():
+        raise NotAllowed(
+            _("This shop has already applied to this task; see its order."),
+            code="already_applied",
+        )
     if task.slots is not None:
         taken = task.applications.filter(status__in=ACTIVE_APPLICATION_STATUSES).count()
         if taken >= task.slots:
@@ -209,7 +214,8 @@ def plaza_task_pay(*, task: Task, actor: User) -> list[Order]:
                 ),
                 code="enrollment_open",
             )
-        close_enrollment_locked(task, actor=None)
+        # Not swept yet: enrollment ended at its deadline, and so the 7 days to pay started then.
+        close_enrollment_locked(task, actor=None, at=task.enrollment_deadline)
     if task.status != TaskStatus.ENROLLMENT_CLOSED:
         raise refuse_state(task, _("pay"))
     if task.payment_due_at is not None and at >= task.payment_due_at:
@@ -217,7 +223,7 @@ def plaza_task_pay(*, task: Task, actor: User) -> list[Order]:
     if at >= task.delivery_deadline:
         raise deadline_passed(_("The delivery deadline of this task has passed."))
     applications = list(
-        task.applications.select_for_update()
+        task.applications.select_for_update(of=("self",))
         .filter(status=ApplicationStatus.APPROVED)
         .select_related("creator__user")
         .order_by("pk")

@@ -82,7 +82,7 @@ def _clean_sponsorship(content_type: str, sponsorship) -> dict:
         products = []
     cleaned_products = []
     for product in products:
-        name = str(product.get("name") if isinstance(product, dict) else product or "").strip()
+        name = str((product.get("name") if isinstance(product, dict) else product) or "").strip()
         if name:
             cleaned_products.append({"name": name[:80]})
     if len(cleaned_products) > MAX_SPONSORED_PRODUCTS:
@@ -384,7 +384,8 @@ def task_end_enrollment(*, task: Task, at: datetime | None = None) -> Task | Non
     ):
         return None
     if task.mode == TaskMode.PLAZA:
-        return close_enrollment_locked(task, actor=None, at=at)
+        # A late sweep still ends enrollment at the deadline: the 7 days to pay start there (T13).
+        return close_enrollment_locked(task, actor=None, at=task.enrollment_deadline)
     run_transition(task, "close", _("close"), reason=_("the enrollment deadline passed"))
     task.save()
     _lapse_applications(task, at=at, actor=None)
