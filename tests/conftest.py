@@ -270,3 +270,10 @@ def celery_worker(tmp_path, *extra_args: str, **extra_env: str):
             process.kill()
             output, _ = process.communicate()
         print(output[-3000:])
+
+
+@pytest.fixture
+def funded_shop(shop):
+    """The `shop` persona with ¥100,000.00 in its wallet."""
+    fund_wallet(shop, 10_000_000)
+    return shop

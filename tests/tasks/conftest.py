@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.conftest import client_for, fund_wallet
+from tests.conftest import client_for
 
 
 def iso(moment) -> str:
@@ -31,13 +31,6 @@ def post_task(user, **overrides):
     }
     body.update(overrides)
     return client_for(user).post("/api/v1/tasks/", body, format="json")
-
-
-@pytest.fixture
-def funded_shop(shop):
-    """The `shop` persona with ¥100,000.00 in its wallet."""
-    fund_wallet(shop, 10_000_000)
-    return shop
 
 
 def wallet_fen(shop) -> int:
