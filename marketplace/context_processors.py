@@ -9,14 +9,20 @@ def navigation(request):
     if user is not None and user.is_authenticated:
         if user.is_merchant:
             items += [
-                (_("My shops"), reverse("shop_list")),
-                (_("Wallet"), reverse("wallet")),
+                (_("Management center"), reverse("task_mine")),
+                (_("My orders"), reverse("order_list")),
+                (_("Recruitment plaza"), reverse("recruitment_plaza")),
                 (_("Find creators"), reverse("creator_search")),
+                (_("Wallet"), reverse("wallet")),
+                (_("My shops"), reverse("shop_list")),
             ]
         elif user.is_creator:
             items += [
-                (_("My profile"), reverse("creator_profile")),
+                (_("Task plaza"), reverse("plaza")),
+                (_("My orders"), reverse("order_list")),
+                (_("My recruitment tasks"), reverse("task_mine")),
                 (_("Earnings"), reverse("earnings")),
+                (_("My profile"), reverse("creator_profile")),
                 (_("Agency"), reverse("creator_agency")),
             ]
         memberships = list(user.memberships.select_related("organization__agency"))
@@ -27,4 +33,9 @@ def navigation(request):
                 items.append((_("Agency center"), url))
         if user.is_staff:
             items.append((_("Ops admin"), reverse("admin:index")))
-    return {"nav_items": items}
+    unread = 0
+    if user is not None and user.is_authenticated:
+        from marketplace.models import Notification
+
+        unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return {"nav_items": items, "unread_count": unread}

@@ -71,6 +71,7 @@ urlpatterns = [
         views.contract_action,
         name="contract_action",
     ),
+    path("", include("tasks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -1,0 +1,708 @@
+"""Pages of tasks, plazas, orders and the inbox. Thin: read through selectors, act through one
+service per form, show a service's refusal next to its field or at the top of the form."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from escrow.selectors import merchant_wallet_summary, wallet_shop
+from marketplace.exceptions import DomainError
+from marketplace.models import Agency, CreatorProfile
+from marketplace.money import format_cny
+from marketplace.selectors import shop_list
+from marketplace.views import show_domain_error
+
+from . import selectors, services
+from .forms import (
+    AcceptForm,
+    ConfirmForm,
+    DeliverForm,
+    DisputeForm,
+    MessageForm,
+    NoteForm,
+    OrderFilterForm,
+    ProposalForm,
+    RevisionForm,
+    TaskFilterForm,
+    TaskForm,
+    logo_extension,
+)
+from .models import (
+    PRICE_CHANGE_LIMIT_PERCENT,
+    TERMINAL_ORDER_STATUSES,
+    DeliveryFile,
+    Dispute,
+    OrderStatus,
+    Review,
+    TaskMode,
+    TaskStatus,
+)
+
+PLAZA_PAGE = 20
+LIST_PAGE = 20
+
+
+def _post_form(form_class, request, action: str, **kwargs):
+    """The bound form when this POST is `action`, else an empty one."""
+    if request.method == "POST" and request.POST.get("action") == action:
+        return form_class(request.POST, request.FILES, **kwargs)
+    return form_class(**kwargs)
+
+
+def _refused(request, exc: DomainError) -> None:
+    messages.error(request, exc.message)
+
+
+# --- posting a task (T2, T3) -----------------------------------------------------------------
+
+
+def _modes_for(user) -> list[str]:
+    if user.is_creator:
+        return [TaskMode.RECRUITMENT]
+    if user.is_merchant:
+        return [TaskMode.PRIVATE, TaskMode.PLAZA, TaskMode.BRAND]
+    return []
+
+
+def _store_logo(request, upload) -> str:
+    name = default_storage.save(
+        f"sponsor_logos/{uuid.uuid4().hex}.{logo_extension(upload)}", upload
+    )
+    return request.build_absolute_uri(default_storage.url(name))
+
+
+def _task_form_fields(form: TaskForm, exc: DomainError) -> DomainError:
+    """Map the service's field names (sponsorship.x, price, …) onto the form's."""
+    fields = {}
+    for field, errors in (exc.fields or {}).items():
+        fields[TaskForm.SERVICE_FIELDS.get(field, field)] = errors
+    exc.fields = fields
+    return exc
+
+
+@login_required
+def task_new(request):
+    modes = _modes_for(request.user)
+    if not modes:
+        raise Http404("Only merchants and creators post tasks.")
+    shops = list(shop_list(user=request.user)) if request.user.is_merchant else []
+    if request.user.is_merchant and not shops:
+        messages.info(request, _("Register a shop first: tasks are posted for a shop."))
+        return redirect("shop_new")
+    initial = {"creator": request.GET.get("creator"), "mode": request.GET.get("mode")}
+    form = TaskForm(
+        request.POST or None,
+        request.FILES or None,
+        modes=modes,
+        shops=shops,
+        initial={key: value for key, value in initial.items() if value},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            task = _create_task(request, form, data, shops)
+        except DomainError as exc:
+            show_domain_error(form, _task_form_fields(form, exc))
+        else:
+            messages.success(request, _("The task is published."))
+            if task.mode == TaskMode.PRIVATE:
+                return redirect("order_detail", order_id=task.order.pk)
+            return redirect("task_detail", task_id=task.pk)
+    return render(request, "tasks/task_form.html", {"form": form, "modes": modes})
+
+
+def _create_task(request, form, data, shops):
+    shop = None
+    if request.user.is_merchant:
+        shop_id = int(data["shop"]) if data.get("shop") else None
+        shop = wallet_shop(user=request.user, shop_id=shop_id)
+    creator = None
+    if data.get("creator"):
+        creator = CreatorProfile.objects.filter(pk=data["creator"]).first()
+        if creator is None:
+            raise DomainError(
+                _("No creator has this id."), fields={"creator": [_("Unknown creator.")]}
+            )
+    sponsorship = None
+    if data["content_type"] == "live_sponsorship":
+        logo = data.get("sponsor_logo")
+        sponsorship = {
+            "brand_name": data.get("sponsor_brand_name") or "",
+            "logo_url": _store_logo(request, logo) if logo else "",
+            "products": form.products(),
+        }
+    return services.task_create(
+        actor=request.user,
+        mode=data["mode"],
+        title=data["title"],
+        brief=data["brief"],
+        content_type=data["content_type"],
+        channel=data["channel"],
+        delivery_deadline=data["delivery_deadline"],
+        price_fen=data.get("price"),
+        enrollment_deadline=data.get("enrollment_deadline"),
+        slots=data.get("slots"),
+        shop=shop,
+        creator=creator,
+        payment=data.get("payment") or "full",
+        budget_fen=data.get("budget"),
+        sponsorship=sponsorship,
+    )
+
+
+def sponsor_logo(request, name: str):
+    """A live sponsorship's logo is public (it is shown on the stream); nothing else in media is
+    served from here."""
+    if "/" in name or name.startswith(".") or not default_storage.exists(f"sponsor_logos/{name}"):
+        raise Http404("No such logo.")
+    extension = name.rsplit(".", 1)[-1]
+    content_type = {"jpg": "image/jpeg"}.get(extension, f"image/{extension}")
+    return FileResponse(default_storage.open(f"sponsor_logos/{name}"), content_type=content_type)
+
+
+# --- my tasks and the plazas (T10, T20, T21) ----------------------------------------------
+
+
+@login_required
+def task_mine(request):
+    if not _modes_for(request.user):
+        raise Http404("Only merchants and creators own tasks.")
+    status = request.GET.get("status") or None
+    if status not in (None, *TaskStatus.values):
+        status = None
+    tasks = selectors.task_list(user=request.user, mine=True, status=status)
+    page = Paginator(tasks, LIST_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tasks/task_mine.html",
+        {"page": page, "status": status, "statuses": TaskStatus.choices},
+    )
+
+
+def _cursor_page(queryset, request):
+    """Keyset paging on the primary key, newest first: constant cost at any depth."""
+    cursor = request.GET.get("cursor") or ""
+    if cursor.isdigit():
+        queryset = queryset.filter(pk__lt=int(cursor))
+    rows = list(queryset.order_by("-pk")[: PLAZA_PAGE + 1])
+    next_cursor = rows[PLAZA_PAGE - 1].pk if len(rows) > PLAZA_PAGE else None
+    return rows[:PLAZA_PAGE], next_cursor
+
+
+def _query_without(request, key: str) -> str:
+    params = request.GET.copy()
+    params.pop(key, None)
+    return params.urlencode()
+
+
+@login_required
+def plaza(request):
+    """任务广场: open plaza tasks (and brand tasks for creators) still taking applications."""
+    form = TaskFilterForm(request.GET or None)
+    modes = [TaskMode.PLAZA]
+    if request.user.is_creator:
+        modes.append(TaskMode.BRAND)
+    tasks = selectors.task_list(user=request.user).filter(mode__in=modes, status=TaskStatus.OPEN)
+    tasks = tasks.filter(
+        Q(enrollment_deadline__isnull=True) | Q(enrollment_deadline__gt=timezone.now())
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data.get("channel"):
+            tasks = tasks.filter(channel__code=data["channel"])
+        if data.get("content_type"):
+            tasks = tasks.filter(content_type=data["content_type"])
+        if data.get("min_price") is not None:
+            tasks = tasks.filter(price_fen__gte=data["min_price"])
+        if data.get("max_price") is not None:
+            tasks = tasks.filter(price_fen__lte=data["max_price"])
+        if data.get("deadline_before"):
+            end = timezone.make_aware(datetime.combine(data["deadline_before"], time.max))
+            tasks = tasks.filter(delivery_deadline__lte=end)
+    elif form.is_bound:
+        tasks = tasks.none()
+    rows, next_cursor = _cursor_page(tasks, request)
+    return render(
+        request,
+        "tasks/plaza.html",
+        {
+            "form": form,
+            "tasks": rows,
+            "next_cursor": next_cursor,
+            "query": _query_without(request, "cursor"),
+        },
+    )
+
+
+@login_required
+def recruitment_plaza(request):
+    """招商广场: creators' recruitment tasks and the official announcements (T21)."""
+    if not request.user.is_merchant and not request.user.is_creator:
+        raise Http404("The recruitment plaza is for merchants and creators.")
+    tasks = selectors.task_list(user=request.user, mode=TaskMode.RECRUITMENT).filter(
+        status=TaskStatus.OPEN
+    )
+    tasks = tasks.filter(
+        Q(enrollment_deadline__isnull=True) | Q(enrollment_deadline__gt=timezone.now())
+    )
+    if not request.user.is_merchant:
+        tasks = tasks.filter(creator__user=request.user)
+    rows, next_cursor = _cursor_page(tasks, request)
+    return render(
+        request,
+        "tasks/recruitment_plaza.html",
+        {
+            "tasks": rows,
+            "next_cursor": next_cursor,
+            "announcements": list(selectors.announcement_list()[:5]),
+            "query": _query_without(request, "cursor"),
+        },
+    )
+
+
+# --- the task page ----------------------------------------------------------------------------
+
+
+def _agency_context(user):
+    """Agency staff propose for their signed creators (T30)."""
+    agency = Agency.objects.filter(organization__memberships__user=user).first()
+    if agency is None:
+        return None, []
+    return agency, list(agency.creators.order_by("display_name")[:200])
+
+
+@login_required
+def task_detail(request, task_id: int):
+    task = selectors.task_get(user=request.user, task_id=task_id)
+    is_owner = selectors.task_is_owned_by(task=task, user=request.user)
+    agency, agency_creators = (None, []) if is_owner else _agency_context(request.user)
+    apply_form = _post_form(NoteForm, request, "apply")
+    proposal_form = _post_form(ProposalForm, request, "propose", creators=agency_creators)
+
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        handled = _task_post(request, task, action, apply_form, proposal_form, agency)
+        if handled is not None:
+            return handled
+
+    context = {
+        "task": task,
+        "is_owner": is_owner,
+        "apply_form": apply_form,
+        "proposal_form": proposal_form,
+        "agency": agency,
+        "now": timezone.now(),
+    }
+    if is_owner:
+        context["applications"] = list(selectors.task_applications(user=request.user, task=task))
+        if task.mode == TaskMode.BRAND:
+            context["proposals"] = list(_proposals_for_brand(request.user, task))
+        if task.mode == TaskMode.PLAZA and task.shop_id:
+            approved = task.approved_count
+            context["pay_total_fen"] = (task.price_fen or 0) * approved
+            context["wallet"] = merchant_wallet_summary(shop=task.shop)
+        if task.mode == TaskMode.PRIVATE:
+            context["order"] = getattr(task, "order", None)
+        else:
+            context["task_orders"] = list(selectors.order_list(user=request.user).filter(task=task))
+    else:
+        context["my_applications"] = list(
+            selectors.task_applications(user=request.user, task=task).filter(
+                Q(creator__user=request.user) | Q(applied_by=request.user)
+            )
+        )
+        context["my_proposals"] = list(selectors.task_proposals(user=request.user, task=task))
+        if request.user.is_merchant and task.mode == TaskMode.RECRUITMENT:
+            shops = list(shop_list(user=request.user))
+            context["shops"] = shops
+            if shops:
+                context["wallet"] = merchant_wallet_summary(shop=shops[0])
+    return render(request, "tasks/task_detail.html", context)
+
+
+def _proposals_for_brand(user, task):
+    return (
+        selectors.task_proposals(user=user, task=task)
+        .select_related("creator", "agency__organization")
+        .order_by("quote_fen", "pk")
+    )
+
+
+def _task_post(request, task, action, apply_form, proposal_form, agency):
+    """Run one action of the task page; None re-renders the page with the form's errors."""
+    here = redirect("task_detail", task_id=task.pk)
+    try:
+        if action == "apply":
+            if not apply_form.is_valid():
+                return None
+            shop = None
+            if request.user.is_merchant:
+                shop_id = request.POST.get("shop")
+                shop = wallet_shop(
+                    user=request.user, shop_id=int(shop_id) if (shop_id or "").isdigit() else None
+                )
+            application = services.application_create(
+                task=task, actor=request.user, note=apply_form.cleaned_data["note"], shop=shop
+            )
+            if application.order_id:
+                messages.success(
+                    request,
+                    _("Applied and paid %(amount)s; the money is held until the work is confirmed.")
+                    % {"amount": format_cny(application.order.total_fen)},
+                )
+                return redirect("order_detail", order_id=application.order_id)
+            messages.success(request, _("You have applied; the merchant will answer."))
+            return here
+        if action == "propose":
+            if not proposal_form.is_valid():
+                return None
+            data = proposal_form.cleaned_data
+            creator = None
+            if agency is not None and data.get("creator"):
+                creator = agency.creators.filter(pk=data["creator"]).first()
+            services.proposal_submit(
+                task=task,
+                actor=request.user,
+                quote_fen=data["quote"],
+                plan=data["plan"],
+                creator=creator,
+                agency=agency if creator is not None else None,
+            )
+            messages.success(request, _("Your proposal is sent to the brand."))
+            return here
+        simple = {
+            "approve": lambda: services.application_approve(
+                application=selectors.application_get(
+                    user=request.user, application_id=request.POST.get("application")
+                ),
+                actor=request.user,
+            ),
+            "reject": lambda: services.application_reject(
+                application=selectors.application_get(
+                    user=request.user, application_id=request.POST.get("application")
+                ),
+                actor=request.user,
+            ),
+            "withdraw": lambda: services.application_withdraw(
+                application=selectors.application_get(
+                    user=request.user, application_id=request.POST.get("application")
+                ),
+                actor=request.user,
+            ),
+            "accept_proposal": lambda: services.proposal_accept(
+                proposal=selectors.proposal_get(
+                    user=request.user, proposal_id=request.POST.get("proposal")
+                ),
+                actor=request.user,
+            ),
+            "reject_proposal": lambda: services.proposal_reject(
+                proposal=selectors.proposal_get(
+                    user=request.user, proposal_id=request.POST.get("proposal")
+                ),
+                actor=request.user,
+            ),
+            "close_enrollment": lambda: services.task_close_enrollment(
+                task=task, actor=request.user
+            ),
+            "cancel": lambda: services.task_cancel(task=task, actor=request.user),
+            "close": lambda: services.task_close(task=task, actor=request.user),
+            "pay": lambda: services.plaza_task_pay(task=task, actor=request.user),
+        }
+        if action not in simple:
+            return HttpResponseNotAllowed(["GET"])
+        result = simple[action]()
+    except DomainError as exc:
+        _refused(request, exc)
+        return here
+    messages.success(request, _task_done_message(action, result))
+    if action == "accept_proposal" and getattr(result, "pk", None):
+        return redirect("order_detail", order_id=result.pk)
+    return here
+
+
+def _task_done_message(action: str, result) -> str:
+    if action == "pay":
+        total = sum(order.total_fen for order in result)
+        return _("Paid %(amount)s for %(count)s orders; the creators can start.") % {
+            "amount": format_cny(total),
+            "count": len(result),
+        }
+    return {
+        "approve": _("Application approved."),
+        "reject": _("Application rejected."),
+        "withdraw": _("Application withdrawn."),
+        "accept_proposal": _("Proposal accepted; pay its order to start."),
+        "reject_proposal": _("Proposal rejected."),
+        "close_enrollment": _("Enrollment stopped."),
+        "cancel": _("The task is cancelled."),
+        "close": _("The task is closed."),
+    }[action]
+
+
+# --- orders (T40–T62) ---------------------------------------------------------------------
+
+
+@login_required
+def order_list(request):
+    form = OrderFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        tz = timezone.get_current_timezone()
+        filters = {
+            "status": data.get("status") or None,
+            "order_id": data.get("id"),
+            "created_after": datetime.combine(data["created_after"], time.min, tz)
+            if data.get("created_after")
+            else None,
+            "created_before": datetime.combine(
+                data["created_before"] + timedelta(days=1), time.min, tz
+            )
+            if data.get("created_before")
+            else None,
+        }
+    orders = selectors.order_list(user=request.user, **filters)
+    if form.is_bound and not form.is_valid():
+        orders = orders.none()
+    page = Paginator(orders, LIST_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tasks/order_list.html",
+        {"form": form, "page": page, "query": _query_without(request, "page")},
+    )
+
+
+@login_required
+@require_POST
+def balances_pay(request):
+    """T42: the balances of the ticked orders in one combined payment."""
+    ids = [int(pk) for pk in request.POST.getlist("orders") if pk.isdigit()]
+    if not ids:
+        messages.error(request, _("Tick the orders whose balance you want to pay."))
+        return redirect("order_list")
+    for pk in ids:
+        selectors.order_get(user=request.user, order_id=pk)  # 404 for another tenant's order
+    try:
+        orders = services.balances_pay(order_ids=ids, actor=request.user)
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Paid the balances of %(count)s orders in one payment.") % {"count": len(orders)},
+        )
+    return redirect("order_list")
+
+
+ORDER_FORMS = {
+    "accept": AcceptForm,
+    "deliver": DeliverForm,
+    "confirm": ConfirmForm,
+    "revision": RevisionForm,
+    "dispute": DisputeForm,
+    "message": MessageForm,
+}
+
+
+@login_required
+def order_detail(request, order_id: int):
+    order = selectors.order_get(user=request.user, order_id=order_id)
+    is_party = selectors.order_is_party(order=order, user=request.user)
+    is_creator = order.creator.user_id == request.user.pk
+    is_merchant = is_party and not is_creator
+    forms = {name: _post_form(cls, request, name) for name, cls in ORDER_FORMS.items()}
+
+    if request.method == "POST":
+        if not is_party:
+            raise Http404("Agencies read their creators' orders but do not act on them (A4).")
+        response = _order_post(request, order, forms)
+        if response is not None:
+            return response
+
+    history = _timeline(selectors.order_history(order=order))
+    review = Review.objects.filter(order=order).first()
+    low = high = None
+    if order.is_deposit:
+        low = order.original_price_fen * (100 - PRICE_CHANGE_LIMIT_PERCENT) // 100
+        high = order.original_price_fen * (100 + PRICE_CHANGE_LIMIT_PERCENT) // 100
+    context = {
+        "order": order,
+        "forms": forms,
+        "is_party": is_party,
+        "is_creator": is_creator,
+        "is_merchant": is_merchant,
+        "history": history,
+        "deliveries": list(order.deliveries.prefetch_related("files").order_by("-pk")),
+        "revisions": list(order.revisions.order_by("pk")),
+        "review": review,
+        "review_stars": "★" * review.rating if review else "",
+        "countdown_units": json.dumps(
+            {"left": _("%d d %h h %m min left"), "over": _("due now")}, ensure_ascii=False
+        ),
+        "dispute": Dispute.objects.filter(order=order).first(),
+        "order_messages": list(selectors.order_messages(order=order)),
+        "price_low_fen": low,
+        "price_high_fen": high,
+        "wallet": merchant_wallet_summary(shop=order.shop) if is_merchant else None,
+        "deadlines": _deadlines(order),
+        "S": OrderStatus,
+    }
+    return render(request, "tasks/order_detail.html", context)
+
+
+TRANSITIONS = {
+    "create": _("created"),
+    "pay": _("paid"),
+    "accept": _("accepted"),
+    "decline": _("declined"),
+    "expire": _("expired (no answer in time)"),
+    "cancel": _("cancelled"),
+    "pay_balance": _("balance paid"),
+    "forfeit": _("balance not paid: deposit forfeited"),
+    "deliver": _("delivered"),
+    "request_revision": _("revision requested"),
+    "confirm": _("confirmed"),
+    "mark_overdue": _("not delivered in time: refunded"),
+    "open_dispute": _("dispute opened"),
+    "resolve": _("dispute decided"),
+    "restore_price": _("original price restored"),
+}
+
+
+def _status_label(value: str) -> str:
+    return OrderStatus(value).label if value in OrderStatus.values else value
+
+
+def _timeline(logs) -> list[dict]:
+    """T70: every step with its time, actor, and the states it went from and to."""
+    return [
+        {
+            "at": log.timestamp,
+            "actor": log.by.get_username() if log.by_id else _("System"),
+            "what": TRANSITIONS.get(log.transition, log.transition),
+            "source": _status_label(log.source_state) if log.source_state else "",
+            "target": _status_label(log.state),
+        }
+        for log in logs
+    ]
+
+
+@login_required
+def order_file(request, order_id: int, file_id: int):
+    """A delivered file, as a download, to whoever may read the order."""
+    order = selectors.order_get(user=request.user, order_id=order_id)
+    stored = DeliveryFile.objects.filter(pk=file_id, delivery__order=order).first()
+    if stored is None:
+        raise Http404("No such file.")
+    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.name)
+
+
+def _deadlines(order) -> list[tuple[str, datetime]]:
+    rows = [
+        (_("Answer by"), order.acceptance_deadline),
+        (_("Pay the balance by"), order.balance_deadline),
+        (_("Deliver by"), order.delivery_deadline),
+        (_("Confirmed automatically at"), order.auto_confirm_at),
+    ]
+    if order.status in (OrderStatus.DISPUTED, *TERMINAL_ORDER_STATUSES):
+        return []
+    relevant = {
+        OrderStatus.AWAITING_ACCEPTANCE: {0, 2},
+        OrderStatus.AWAITING_BALANCE: {1, 2},
+        OrderStatus.IN_PRODUCTION: {2},
+        OrderStatus.DELIVERED: {3},
+        OrderStatus.PENDING_PAYMENT: {2},
+    }.get(order.status, set())
+    return [row for n, row in enumerate(rows) if n in relevant and row[1]]
+
+
+def _order_post(request, order, forms):
+    action = request.POST.get("action", "")
+    actor = request.user
+    here = redirect("order_detail", order_id=order.pk)
+    form = forms.get(action)
+    if form is not None and not form.is_valid():
+        return None
+    data = form.cleaned_data if form is not None else {}
+    actions = {
+        "pay": lambda: services.order_pay(order=order, actor=actor),
+        "cancel": lambda: services.order_cancel(order=order, actor=actor),
+        "decline": lambda: services.order_decline(order=order, actor=actor),
+        "restore_price": lambda: services.order_restore_price(order=order, actor=actor),
+        "pay_balance": lambda: services.order_pay_balance(order=order, actor=actor),
+        "accept": lambda: services.order_accept(
+            order=order, actor=actor, price_fen=data.get("price")
+        ),
+        "deliver": lambda: services.order_deliver(
+            order=order,
+            actor=actor,
+            links=form.link_list(),
+            note=data.get("note", ""),
+            files=data.get("files") or [],
+            is_joint_content=data.get("is_joint_content", False),
+        ),
+        "confirm": lambda: services.order_confirm(
+            order=order, actor=actor, rating=data["rating"], comment=data.get("comment", "")
+        ),
+        "revision": lambda: services.order_request_revision(
+            order=order, actor=actor, note=data["note"], new_deadline=data.get("deadline")
+        ),
+        "dispute": lambda: services.order_dispute(
+            order=order, actor=actor, reason=data["reason"], ground=data["ground"]
+        ),
+        "message": lambda: services.order_message_post(order=order, actor=actor, body=data["body"]),
+    }
+    if action not in actions:
+        return HttpResponseNotAllowed(["GET"])
+    try:
+        actions[action]()
+    except DomainError as exc:
+        if form is None:
+            _refused(request, exc)
+            return here
+        show_domain_error(form, exc)
+        return None
+    messages.success(request, ORDER_DONE.get(action, _("Done.")))
+    return here
+
+
+ORDER_DONE = {
+    "pay": _("Paid. The money is held by the platform until you confirm the work."),
+    "cancel": _("The order is cancelled; anything paid is back in the wallet."),
+    "decline": _("You declined the order; the merchant is refunded."),
+    "restore_price": _("The original price is restored."),
+    "pay_balance": _("The balance is paid; the creator can start."),
+    "accept": _("You accepted the order."),
+    "deliver": _("Delivered. The merchant has 7 days to confirm."),
+    "confirm": _("Confirmed. The creator is paid."),
+    "revision": _("Revision requested."),
+    "dispute": _("The dispute is opened; ops will decide. The money stays held."),
+    "message": _("Message sent."),
+}
+
+
+# --- the inbox (D5) -------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request):
+    if request.method == "POST":
+        selectors.notification_list(user=request.user, unread=True).update(read_at=timezone.now())
+        messages.success(request, _("All notifications are marked read."))
+        return redirect("inbox")
+    notifications = selectors.notification_list(user=request.user).select_related("order", "task")
+    page = Paginator(notifications, LIST_PAGE).get_page(request.GET.get("page"))
+    return render(request, "tasks/inbox.html", {"page": page})
