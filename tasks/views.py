@@ -315,7 +315,7 @@ def task_detail(request, task_id: int):
             context["pay_total_fen"] = (task.price_fen or 0) * approved
             context["wallet"] = merchant_wallet_summary(shop=task.shop)
         if task.mode == TaskMode.PRIVATE:
-            context["order"] = getattr(task, "order", None)
+            context["order"] = task.orders.order_by("pk").first()
         else:
             context["task_orders"] = list(selectors.order_list(user=request.user).filter(task=task))
     else:

@@ -118,6 +118,7 @@ def test_task_and_order_pages_answer_200_to_their_parties_and_404_to_other_tenan
         assert browser(outsider).get(url).status_code == 404, url
         assert browser(outsider_creator).get(url).status_code == 404, url
     assert browser(creator).get(f"/orders/{order.pk}/").status_code == 200
+    assert f'href="/orders/{order.pk}/"' in browser(merchant).get(pages[0]).content.decode()
     download = browser(creator).get(pages[2])
     assert download["Content-Disposition"].startswith("attachment")
 
