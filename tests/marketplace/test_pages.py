@@ -343,8 +343,11 @@ def test_owner_pages_answer_200(client, shop, merchant, creator, agency):
 def test_navigation_shows_what_the_side_can_do(client, merchant, creator):
     """A1: the top navigation differs by side."""
     client.force_login(merchant)
-    nav = [label for label, _url in client.get(reverse("home")).context["nav_items"]]
-    assert str(nav[0]) == "我的店铺" or "shop" in str(nav[0]).lower()
+    urls = [url for _label, url in client.get(reverse("home")).context["nav_items"]]
+    assert urls[0] == reverse("task_mine")  # 管理中心 first
+    assert {reverse("order_list"), reverse("shop_list"), reverse("wallet")} <= set(urls)
+    assert reverse("plaza") not in urls
     client.force_login(creator)
     urls = [url for _label, url in client.get(reverse("home")).context["nav_items"]]
+    assert urls[0] == reverse("plaza")  # 任务广场 first
     assert reverse("creator_profile") in urls and reverse("shop_list") not in urls
