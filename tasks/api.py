@@ -114,11 +114,7 @@ class TaskListApi(APIView):
         if data["mode"] != TaskMode.RECRUITMENT and request.user.is_merchant:
             shop = _merchant_shop(request, data.get("shop"))
         if data.get("creator") is not None:
-            creator = CreatorProfile.objects.filter(pk=data["creator"]).first()
-            if creator is None:
-                raise InvalidInput(
-                    _("No creator has this id."), fields={"creator": [_("Unknown creator.")]}
-                )
+            creator = selectors.named_creator(data["creator"])
         task = services.task_create(
             actor=request.user,
             mode=data["mode"],

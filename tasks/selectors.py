@@ -12,9 +12,11 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType as DjangoContentType
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
-from marketplace.models import Membership, Notification, OrganizationKind, User
+from marketplace.exceptions import InvalidInput
+from marketplace.models import CreatorProfile, Membership, Notification, OrganizationKind, User
 
 from .models import (
     Announcement,
@@ -105,6 +107,16 @@ def task_list(
     if status:
         tasks = tasks.filter(status=status)
     return tasks.order_by("-created_at", "-id")
+
+
+def named_creator(creator_id) -> CreatorProfile:
+    """T4: the creator a private task names, by profile id; an unknown id is a field error."""
+    creator = CreatorProfile.objects.filter(pk=creator_id).first()
+    if creator is None:
+        raise InvalidInput(
+            _("No creator has this id."), fields={"creator": [_("Unknown creator.")]}
+        )
+    return creator
 
 
 def task_get(*, user: User, task_id) -> Task:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from escrow.selectors import merchant_wallet_summary, wallet_shop
 from marketplace.exceptions import DomainError
-from marketplace.models import Agency, CreatorProfile
+from marketplace.models import Agency
 from marketplace.money import format_cny
 from marketplace.selectors import shop_list
 from marketplace.views import show_domain_error
@@ -131,11 +131,7 @@ def _create_task(request, form, data, shops):
         shop = wallet_shop(user=request.user, shop_id=shop_id)
     creator = None
     if data.get("creator"):
-        creator = CreatorProfile.objects.filter(pk=data["creator"]).first()
-        if creator is None:
-            raise DomainError(
-                _("No creator has this id."), fields={"creator": [_("Unknown creator.")]}
-            )
+        creator = selectors.named_creator(data["creator"])
     sponsorship = None
     if data["content_type"] == "live_sponsorship":
         logo = data.get("sponsor_logo")
