@@ -322,3 +322,63 @@ class ContractActionApi(APIView):
         self.actions[action](contract, request.user, data.validated_data)
         contract = selectors.contract_get(user=request.user, contract_id=contract_id)
         return Response(ContractSerializer(contract).data)
+
+
+# --- G1: the platform data feed -------------------------------------------------------------
+
+
+class CanIngestLiveSessions(permissions.BasePermission):
+    """The feed's account: a user ops gave the permission “Can add live session” (and a token
+    through /api/v1/auth/token/). Nobody else may write live data."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(
+            request.user
+            and request.user.is_authenticated
+            and request.user.has_perm("marketplace.add_livesession")
+        )
+
+
+LIVE_SESSION_ROW = inline_serializer(
+    "LiveSessionRow",
+    {
+        "session_id": serializers.CharField(),
+        "creator_id": serializers.IntegerField(),
+        "category": serializers.CharField(help_text="category code, e.g. beauty"),
+        "started_at": serializers.DateTimeField(),
+        "ended_at": serializers.DateTimeField(),
+        "gmv": serializers.CharField(help_text="yuan, e.g. 1280.50"),
+        "refund": serializers.CharField(required=False, help_text="yuan"),
+    },
+)
+
+
+class LiveSessionIngestApi(APIView):
+    """G1: a batch of up to 1,000 live sessions. Idempotent on `session_id`: each row is
+    answered as created, updated (corrected figures), unchanged or refused with its errors;
+    refused rows write nothing and never stop the others."""
+
+    permission_classes = [CanIngestLiveSessions]
+
+    @extend_schema(
+        request=inline_serializer("LiveSessionBatch", {"sessions": LIVE_SESSION_ROW}),
+        responses=inline_serializer(
+            "LiveSessionReport",
+            {
+                "created": serializers.IntegerField(),
+                "updated": serializers.IntegerField(),
+                "unchanged": serializers.IntegerField(),
+                "refused": serializers.IntegerField(),
+                "rows": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    def post(self, request):
+        rows = request.data.get("sessions") if isinstance(request.data, dict) else request.data
+        if not isinstance(rows, list) or not rows:
+            raise InvalidInput(
+                _('Send {"sessions": [...]} with at least one session.'),
+                fields={"sessions": [_("A non-empty list of sessions is required.")]},
+            )
+        report = services.live_sessions_ingest(rows=rows, source="api")
+        return Response(report.as_dict(), status=status.HTTP_200_OK)

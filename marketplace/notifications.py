@@ -69,6 +69,21 @@ MESSAGES = {
     "proposal_received": _("%(proposer)s proposed %(quote)s for “%(title)s”."),
     "proposal_accepted": _("Your proposal for “%(title)s” was accepted: an order at %(quote)s."),
     "proposal_rejected": _("Your proposal for “%(title)s” was not accepted."),
+    # MCN agencies (G3, G6, G7)
+    "agency_expelled": _(
+        "%(agency)s reached %(points)s deducted points this year and is expelled; it cannot "
+        "operate and can be re-admitted from %(until_at)s. You may appeal once."
+    ),
+    "agency_appeal_granted": _("The appeal of %(agency)s is granted: %(note)s"),
+    "agency_appeal_rejected": _("The appeal of %(agency)s is rejected: %(note)s"),
+    "focus_hour_offered": _(
+        "Your agency is offered the %(category)s focus hour at %(starts_at)s: assign 5 creators "
+        "or decline by %(deadline_at)s."
+    ),
+    "theme_selected": _(
+        "Your theme proposal “%(title)s” for %(month)s is selected: place its focus slot."
+    ),
+    "theme_not_selected": _("Your theme proposal “%(title)s” for %(month)s was not selected."),
 }
 
 

@@ -231,3 +231,48 @@ def channel_list() -> QuerySet[Channel]:
 
 def organizations_for_user(*, user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(memberships__user=user).order_by("id")
+
+
+# --- MCN agencies: people, live data, assessments, focus slots (A4, G1–G7) ----------------
+
+
+def agency_managers(agency: Agency) -> QuerySet[User]:
+    """The owners and admins who act for an agency (and are told of its score)."""
+    return User.objects.filter(
+        memberships__organization_id=agency.organization_id,
+        memberships__role__in=(Role.OWNER, Role.ADMIN),
+    ).distinct()
+
+
+def creator_main_categories(*, creator_ids, month) -> dict[int, int]:
+    """G5: each creator's main category in `month`: the most GMV among its sessions, ties to
+    the lower category id. One grouped query; the pick per creator is over a few rows."""
+    from django.db.models import Sum
+
+    from .models import LiveSession
+    from .services.assessment import month_bounds
+
+    start, end = month_bounds(month)
+    best: dict[int, tuple[int, int]] = {}
+    rows = (
+        LiveSession.objects.filter(
+            creator_id__in=creator_ids, started_at__gte=start, started_at__lt=end
+        )
+        .values("creator_id", "category_id")
+        .annotate(gmv=Sum("gmv_fen"))
+    )
+    for row in rows:
+        key = (row["gmv"], -row["category_id"])
+        if row["creator_id"] not in best or key > best[row["creator_id"]]:
+            best[row["creator_id"]] = key
+    return {creator_id: -key[1] for creator_id, key in best.items()}
+
+
+def agency_vertical_creators(*, agency: Agency, category_id: int, month) -> list[CreatorProfile]:
+    """G6: the creators signed to the agency now whose main category in `month` is the
+    vertical: those it may put on that vertical's focus slots."""
+    creators = list(
+        CreatorProfile.objects.filter(agency=agency).select_related("user").order_by("id")
+    )
+    main = creator_main_categories(creator_ids=[c.pk for c in creators], month=month)
+    return [c for c in creators if main.get(c.pk) == category_id]

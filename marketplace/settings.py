@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -182,7 +183,29 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "escrow.purge_idempotency_keys",
         "schedule": 6 * 3600,
     },
+    # G2: the 1st of each month at 01:00 Beijing time (CELERY_TIMEZONE), for the last month.
+    "score-agencies": {
+        "task": "marketplace.score_agencies",
+        "schedule": crontab(minute=0, hour=1, day_of_month=1),
+    },
+    # G4: 00:00 on 1 January.
+    "reset-agency-points": {
+        "task": "marketplace.reset_agency_points",
+        "schedule": crontab(minute=0, hour=0, day_of_month=1, month_of_year=1),
+    },
+    # G6: tomorrow's focus lines at 00:10; unanswered offers pass on every 5 minutes.
+    "build-focus-lines": {
+        "task": "marketplace.build_focus_lines",
+        "schedule": crontab(minute=10, hour=0),
+    },
+    "expire-focus-offers": {
+        "task": "marketplace.expire_focus_offers",
+        "schedule": 300,
+        "options": {"expires": 250},
+    },
 }
+FOCUS_SLOTS_PER_HOUR = int(os.environ.get("FOCUS_SLOTS_PER_HOUR", "5"))  # G6: about 5 an hour
+FOCUS_ANSWER_HOURS = int(os.environ.get("FOCUS_ANSWER_HOURS", "4"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- REST API -------------------------------------------------------------------------

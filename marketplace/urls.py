@@ -31,6 +31,7 @@ api_v1 = [
         name="api_agency_invitations",
     ),
     path("contracts/", api.ContractListApi.as_view(), name="api_contracts"),
+    path("live-sessions/", api.LiveSessionIngestApi.as_view(), name="api_live_sessions"),
     path("wallet/", escrow_api.WalletApi.as_view(), name="api_wallet"),
     path("wallet/top-ups/", escrow_api.TopUpApi.as_view(), name="api_top_ups"),
     path("wallet/entries/", escrow_api.EntryListApi.as_view(), name="api_entries"),

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from tasks.models import Channel, ContentType
 
-from .exceptions import AdmissionRefused, InvalidInput, NotAllowed, WrongSide
-from .models import (
+from ..exceptions import AdmissionRefused, InvalidInput, NotAllowed, WrongSide
+from ..models import (
     CREDIT_LEVEL_MAX,
     CREDIT_LEVEL_MIN,
     THREE_DIAMONDS,
@@ -38,7 +38,7 @@ from .models import (
     Side,
     User,
 )
-from .selectors import manages_organization
+from ..selectors import manages_organization
 
 MAX_RATE_FEN = 100_000_000_00  # ¥100,000,000.00: anything above is a typo, not a price.
 MAX_FOLLOWERS = 2_147_483_647  # CreatorProfile.followers is a 32-bit column on PostgreSQL.
@@ -466,3 +466,40 @@ def membership_add(*, organization: Organization, user: User, role: str = Role.S
         user=user, organization=organization, defaults={"role": role}
     )
     return membership
+
+
+# --- MCN agency scoring, focus slots and live data (G1–G7) live in their own modules -----
+from .assessment import (  # noqa: E402
+    agencies_score,
+    agency_appeal_decide,
+    agency_appeal_submit,
+    agency_points_reset,
+    agency_readmit,
+)
+from .focus import (  # noqa: E402
+    focus_hour_assign,
+    focus_hour_decline,
+    focus_lines_build,
+    focus_offers_expire,
+    theme_proposal_decide,
+    theme_proposal_submit,
+    theme_slot_assign,
+)
+from .live_sessions import live_sessions_import_csv, live_sessions_ingest  # noqa: E402
+
+__all__ = [
+    "agencies_score",
+    "agency_appeal_decide",
+    "agency_appeal_submit",
+    "agency_points_reset",
+    "agency_readmit",
+    "focus_hour_assign",
+    "focus_hour_decline",
+    "focus_lines_build",
+    "focus_offers_expire",
+    "live_sessions_import_csv",
+    "live_sessions_ingest",
+    "theme_proposal_decide",
+    "theme_proposal_submit",
+    "theme_slot_assign",
+]

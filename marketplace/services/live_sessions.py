@@ -1,0 +1,270 @@
+"""G1: live sessions (直播场次) from the platform data feed, through the API or a CSV import.
+
+One function takes a batch of rows from either source, checks each row on its own and writes
+the good ones; a bad row never stops the others and never half-writes. The platform's session
+id makes a batch idempotent: the same row again is `unchanged`, a corrected row (refunds
+arrive after the session) is `updated`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from ..exceptions import InvalidInput
+from ..models import Category, CreatorProfile, LiveSession, LiveSessionSource
+from ..money import parse_yuan
+
+COUNTED_SESSION = timedelta(minutes=30)  # G1: 30 minutes or more counts as one session.
+MAX_BATCH_ROWS = 1000
+CSV_COLUMNS = ("session_id", "creator_id", "category", "started_at", "ended_at", "gmv", "refund")
+# Figures a corrected row may change; the creator of a session never changes.
+UPDATABLE = (
+    "category_id",
+    "started_at",
+    "ended_at",
+    "duration_seconds",
+    "is_counted",
+    "gmv_fen",
+    "refund_fen",
+)
+
+
+@dataclass
+class RowResult:
+    row: int
+    session_id: str
+    status: str  # created | updated | unchanged | refused
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class IngestReport:
+    rows: list[RowResult]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def refused(self) -> list[RowResult]:
+        return [r for r in self.rows if r.status == "refused"]
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.count("created"),
+            "updated": self.count("updated"),
+            "unchanged": self.count("unchanged"),
+            "refused": self.count("refused"),
+            "rows": [
+                {"row": r.row, "session_id": r.session_id, "status": r.status, "errors": r.errors}
+                for r in self.rows
+            ],
+        }
+
+
+def _parse_time(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = parse_datetime(str(value or "").strip())
+        except ValueError:
+            return None
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        # A time without an offset is read as Beijing time, the feed's own zone.
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _money(value: object, errors: dict, name: str, *, required: bool) -> int:
+    if value in (None, "") and not required:
+        return 0
+    try:
+        return parse_yuan(value)
+    except (ValueError, TypeError):
+        errors.setdefault(name, []).append(
+            _("Give an amount in yuan with at most two decimals, e.g. 1280.50.")
+        )
+        return 0
+
+
+def _clean_row(
+    raw: Mapping, *, now: datetime, creators: dict, categories: dict
+) -> tuple[dict, dict]:
+    errors: dict[str, list[str]] = {}
+
+    def err(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    session_id = str(raw.get("session_id") or "").strip()
+    if not session_id:
+        err("session_id", _("The platform session id is required."))
+    elif len(session_id) > 64:
+        err("session_id", _("The platform session id has at most 64 characters."))
+    creator_key = str(raw.get("creator_id") or "").strip()
+    creator = creators.get(creator_key)
+    if creator is None:
+        err("creator_id", _("No creator has the id “%(id)s”.") % {"id": creator_key})
+    category_key = str(raw.get("category") or "").strip()
+    category = categories.get(category_key)
+    if category is None:
+        err(
+            "category",
+            _("Unknown category “%(code)s”: use a category code.") % {"code": category_key},
+        )
+    started_at = _parse_time(raw.get("started_at"))
+    ended_at = _parse_time(raw.get("ended_at"))
+    if started_at is None:
+        err("started_at", _("Give the start as an ISO 8601 time, e.g. 2026-11-02T20:00:00+08:00."))
+    if ended_at is None:
+        err("ended_at", _("Give the end as an ISO 8601 time, e.g. 2026-11-02T22:00:00+08:00."))
+    if started_at and ended_at:
+        if ended_at <= started_at:
+            err("ended_at", _("The session must end after it starts."))
+        elif ended_at > now + timedelta(minutes=5):
+            err("ended_at", _("The session ends in the future; send it once it has ended."))
+        elif ended_at - started_at > timedelta(hours=24):
+            err("ended_at", _("A session lasts at most 24 hours."))
+    gmv_fen = _money(raw.get("gmv"), errors, "gmv", required=True)
+    refund_fen = _money(raw.get("refund"), errors, "refund", required=False)
+    if "gmv" not in errors and "refund" not in errors and refund_fen > gmv_fen:
+        err("refund", _("Refunds cannot exceed the session's GMV."))
+    if errors:
+        return {"platform_session_id": session_id}, errors
+    duration = ended_at - started_at
+    return {
+        "platform_session_id": session_id,
+        "creator_id": creator.pk,
+        "category_id": category.pk,
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "duration_seconds": int(duration.total_seconds()),
+        "is_counted": duration >= COUNTED_SESSION,
+        "gmv_fen": gmv_fen,
+        "refund_fen": refund_fen,
+    }, {}
+
+
+def live_sessions_ingest(
+    *, rows: Iterable[Mapping], source: str, first_row: int = 1
+) -> IngestReport:
+    """G1: check and store a batch of sessions. Each row is reported as created, updated,
+    unchanged or refused (with its errors per field); refused rows write nothing.
+
+    Rows are numbered from `first_row` (the CSV import passes 2: line 1 is the header).
+    """
+    if source not in LiveSessionSource.values:
+        raise ValueError(f"unknown source {source!r}")
+    rows = list(rows)
+    if len(rows) > MAX_BATCH_ROWS:
+        raise InvalidInput(
+            _("Send at most %(max)d sessions per batch.") % {"max": MAX_BATCH_ROWS},
+            code="batch_too_large",
+        )
+    for raw in rows:
+        if not isinstance(raw, Mapping):
+            raise InvalidInput(_("Each session must be an object."), code="invalid")
+    now = timezone.now()
+    creator_keys = {str(r.get("creator_id") or "").strip() for r in rows}
+    creators = {
+        str(c.pk): c
+        for c in CreatorProfile.objects.filter(pk__in=[k for k in creator_keys if k.isdigit()])
+    }
+    categories = {c.code: c for c in Category.objects.all()}
+
+    results: list[RowResult] = []
+    cleaned: dict[str, tuple[RowResult, dict]] = {}
+    for number, raw in enumerate(rows, start=first_row):
+        values, errors = _clean_row(raw, now=now, creators=creators, categories=categories)
+        session_id = values["platform_session_id"]
+        if not errors and session_id in cleaned:
+            errors = {"session_id": [_("This session id appears twice in the batch.")]}
+        result = RowResult(row=number, session_id=session_id, status="refused", errors=errors)
+        results.append(result)
+        if not errors:
+            cleaned[session_id] = (result, values)
+
+    with transaction.atomic():
+        # Lock the rows being corrected, so two batches that correct one session serialise.
+        existing = {
+            s.platform_session_id: s
+            for s in LiveSession.objects.select_for_update().filter(
+                platform_session_id__in=list(cleaned)
+            )
+        }
+        to_create, to_update = [], []
+        for session_id, (result, values) in cleaned.items():
+            session = existing.get(session_id)
+            if session is None:
+                to_create.append(LiveSession(source=source, **values))
+                result.status = "created"
+            elif session.creator_id != values["creator_id"]:
+                result.errors = {"creator_id": [_("This session id belongs to another creator.")]}
+            elif all(getattr(session, name) == values[name] for name in UPDATABLE):
+                result.status = "unchanged"
+            else:
+                for name in UPDATABLE:
+                    setattr(session, name, values[name])
+                to_update.append(session)
+                result.status = "updated"
+        # ignore_conflicts: a concurrent batch may have created the same session since the
+        # read above. Its row wins (the feed sends one session's facts), and both batches
+        # report the row as created.
+        LiveSession.objects.bulk_create(to_create, ignore_conflicts=True, batch_size=500)
+        if to_update:
+            LiveSession.objects.bulk_update(to_update, [*UPDATABLE, "updated_at"], batch_size=500)
+    return IngestReport(rows=results)
+
+
+def live_sessions_import_csv(*, file: bytes | str) -> IngestReport:
+    """G1: the admin's CSV import. Columns: session_id, creator_id, category, started_at,
+    ended_at, gmv, refund (yuan). Imported in batches; the report numbers rows by CSV line."""
+    if isinstance(file, bytes):
+        try:
+            file = file.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                _("The file is not UTF-8 text; save the CSV as UTF-8 and try again."),
+                code="invalid_csv",
+            ) from None
+    reader = csv.DictReader(io.StringIO(file))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [name for name in CSV_COLUMNS if name != "refund" and name not in header]
+    if missing:
+        raise InvalidInput(
+            _("The CSV header lacks the columns: %(columns)s. Expected: %(expected)s.")
+            % {"columns": ", ".join(missing), "expected": ",".join(CSV_COLUMNS)},
+            code="invalid_csv",
+        )
+    reader.fieldnames = header
+    report = IngestReport(rows=[])
+    batch: list[dict] = []
+    line = 2
+    for raw in reader:
+        batch.append(raw)
+        if len(batch) == MAX_BATCH_ROWS:
+            report.rows += live_sessions_ingest(rows=batch, source="csv", first_row=line).rows
+            line += len(batch)
+            batch = []
+    if batch:
+        report.rows += live_sessions_ingest(rows=batch, source="csv", first_row=line).rows
+    return report
+
+
+__all__ = [
+    "COUNTED_SESSION",
+    "CSV_COLUMNS",
+    "IngestReport",
+    "live_sessions_import_csv",
+    "live_sessions_ingest",
+]
