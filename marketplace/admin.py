@@ -1,26 +1,59 @@
 """Ops find any shop, creator or agency by name in two clicks: admin index → list with search."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .exceptions import DomainError
 from .models import (
     Agency,
+    AgencyAppeal,
+    AgencyAssessment,
+    AgencyComplaint,
     AgencyContract,
+    AgencyExpulsion,
+    AppealStatus,
     Category,
     CreatorProfile,
     CreatorRate,
+    FocusHour,
+    FocusOffer,
+    FocusSlot,
+    LiveSession,
     Membership,
     MerchantShop,
     Notification,
     Organization,
     PaymentAccount,
     ServiceProvider,
+    ThemeProposal,
+    ThemeProposalStatus,
     User,
+    VerticalEligibility,
 )
 from .money import format_cny
+
+
+def _each(model_admin, request, queryset, service, done, *, arg: str, **kwargs) -> None:
+    """Run `service(<arg>=row, actor=…)` on each selected row; a refusal is shown with its
+    row and the others go on."""
+    count = 0
+    for obj in queryset:
+        try:
+            service(**{arg: obj}, actor=request.user, **kwargs)
+            count += 1
+        except DomainError as exc:
+            model_admin.message_user(request, f"{obj}: {exc.message}", messages.WARNING)
+    model_admin.message_user(request, done % {"n": count})
+
 
 admin.site.site_header = _("Creator task marketplace · Ops")
 admin.site.site_title = _("Marketplace ops")
@@ -150,22 +183,60 @@ class ContractInline(admin.TabularInline):
         return False
 
 
+class AssessmentInline(admin.TabularInline):
+    model = AgencyAssessment
+    extra = 0
+    can_delete = False
+    fields = [
+        "month",
+        "signed_count",
+        "roster_count",
+        "active_count",
+        "activity_rate_percent",
+        "passed",
+        "points_deducted",
+        "points_year",
+        "is_voided",
+    ]
+    readonly_fields = fields
+    ordering = ["-month"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "signed_creators", "created_at"]
+    list_display = ["name", "status", "signed_creators", "points", "points_year", "created_at"]
     list_filter = ["status"]
     search_fields = ["organization__name"]
-    readonly_fields = ["created_at"]
+    # Status and points change only through the assessment, appeal and re-admission (G2–G3).
+    readonly_fields = ["status", "points", "points_year", "created_at"]
     list_select_related = ["organization"]
-    inlines = [ContractInline]
+    inlines = [AssessmentInline, ContractInline]
+    actions = ["readmit"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(signed=Count("creators", distinct=True))
 
     @admin.display(description=_("name"), ordering="organization__name")
     def name(self, agency):
         return agency.organization.name
 
-    @admin.display(description=_("signed creators"))
+    @admin.display(description=_("signed creators"), ordering="signed")
     def signed_creators(self, agency):
-        return agency.creators.count()
+        return agency.signed
+
+    @admin.action(description=_("Re-admit the selected expelled agencies (180 days after)"))
+    def readmit(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset,
+            services.agency_readmit,
+            _("%(n)d agencies re-admitted."),
+            arg="agency",
+        )
 
 
 @admin.register(AgencyContract)
@@ -248,3 +319,463 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- MCN agencies: live data, assessments, appeals, focus slots (G1–G7) -------------------
+
+
+class LiveSessionImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8, with the header: session_id,creator_id,category,started_at,ended_at,gmv,refund"
+            " (times ISO 8601, amounts in yuan)."
+        ),
+    )
+
+
+@admin.register(LiveSession)
+class LiveSessionAdmin(admin.ModelAdmin):
+    """G1: the sessions the feed sent. Read only; more arrive through the API or “Import CSV”."""
+
+    list_display = [
+        "platform_session_id",
+        "creator",
+        "category",
+        "started_at",
+        "minutes",
+        "is_counted",
+        "gmv",
+        "refund",
+        "source",
+    ]
+    list_filter = ["source", "is_counted", "category"]
+    search_fields = ["=platform_session_id", "creator__display_name"]
+    date_hierarchy = "started_at"
+    list_select_related = ["creator", "category"]
+    show_full_result_count = False  # millions of rows: no COUNT(*) on every page
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("minutes"), ordering="duration_seconds")
+    def minutes(self, session):
+        return session.duration_seconds // 60
+
+    @admin.display(description=_("GMV"), ordering="gmv_fen")
+    def gmv(self, session):
+        return format_cny(session.gmv_fen)
+
+    @admin.display(description=_("refunds"), ordering="refund_fen")
+    def refund(self, session):
+        return format_cny(session.refund_fen)
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="marketplace_livesession_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not request.user.has_perm("marketplace.add_livesession"):
+            raise PermissionDenied
+        form = LiveSessionImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = services.live_sessions_import_csv(file=form.cleaned_data["file"].read())
+            except DomainError as exc:
+                form.add_error("file", exc.message)
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "%(created)d sessions imported, %(updated)d corrected, %(unchanged)d "
+                        "already known, %(refused)d refused."
+                    )
+                    % {
+                        "created": report.count("created"),
+                        "updated": report.count("updated"),
+                        "unchanged": report.count("unchanged"),
+                        "refused": report.count("refused"),
+                    },
+                    messages.WARNING if report.refused else messages.SUCCESS,
+                )
+        return render(
+            request,
+            "admin/marketplace/livesession_import.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Import live sessions (CSV)"),
+                "form": form,
+                "report": report,
+                "opts": self.model._meta,
+            },
+        )
+
+
+@admin.register(AgencyAssessment)
+class AgencyAssessmentAdmin(admin.ModelAdmin):
+    """G2: the monthly rows `score_agencies` writes. Read only: rerun the month to change them."""
+
+    list_display = [
+        "agency",
+        "month",
+        "signed_count",
+        "roster_count",
+        "active_count",
+        "activity_rate_percent",
+        "passed",
+        "is_short_of_creators",
+        "is_below_activity",
+        "points_deducted",
+        "points_year",
+        "is_voided",
+    ]
+    list_filter = ["month", "passed", "is_short_of_creators", "is_below_activity", "is_voided"]
+    search_fields = ["agency__organization__name"]
+    list_select_related = ["agency__organization"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AppealInline(admin.StackedInline):
+    model = AgencyAppeal
+    extra = 0
+    can_delete = False
+    fields = ["status", "reason", "submitted_by", "submitted_at", "decision", "decided_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("decision"))
+    def decision(self, appeal):
+        if appeal.status == AppealStatus.PENDING:
+            url = reverse("admin:marketplace_agencyappeal_decide", args=[appeal.pk])
+            return format_html('<a class="button" href="{}">{}</a>', url, _("Decide"))
+        return appeal.decision_note
+
+
+@admin.register(AgencyExpulsion)
+class AgencyExpulsionAdmin(admin.ModelAdmin):
+    """G3: expulsions, their 180-day bar and their one appeal."""
+
+    list_display = ["agency", "points", "expelled_at", "readmissible_at", "lifted_at", "appeal"]
+    list_filter = ["lifted_at"]
+    search_fields = ["agency__organization__name"]
+    list_select_related = ["agency__organization", "appeal"]
+    readonly_fields = [
+        "agency",
+        "assessment",
+        "points",
+        "expelled_at",
+        "readmissible_at",
+        "lifted_at",
+        "lifted_by",
+        "lift_reason",
+    ]
+    inlines = [AppealInline]
+    actions = ["readmit"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("appeal"))
+    def appeal(self, expulsion):
+        appeal = getattr(expulsion, "appeal", None)
+        return appeal.get_status_display() if appeal else "—"
+
+    @admin.action(description=_("Re-admit (180 days after the expulsion)"))
+    def readmit(self, request, queryset):
+        _each(
+            self,
+            request,
+            [expulsion.agency for expulsion in queryset.select_related("agency")],
+            services.agency_readmit,
+            _("%(n)d agencies re-admitted."),
+            arg="agency",
+        )
+
+
+class AppealDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        choices=[
+            ("grant", _("Grant: lift the expulsion and void the deduction that caused it")),
+            ("reject", _("Reject: the expulsion stands")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("reason (the agency reads it)"), max_length=500, widget=forms.Textarea
+    )
+
+
+class AppealPendingFilter(admin.SimpleListFilter):
+    title = _("decision")
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Awaiting decision")), ("no", _("Decided"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status=AppealStatus.PENDING)
+        if self.value() == "no":
+            return queryset.exclude(status=AppealStatus.PENDING)
+        return queryset
+
+
+@admin.register(AgencyAppeal)
+class AgencyAppealAdmin(admin.ModelAdmin):
+    """G3: the queue of appeals; each is decided once, with a reason, on its decision page."""
+
+    list_display = ["agency", "submitted_at", "status", "decide_link", "decided_by", "decided_at"]
+    list_filter = [AppealPendingFilter, "status"]
+    search_fields = ["expulsion__agency__organization__name"]
+    list_select_related = ["expulsion__agency__organization", "decided_by"]
+    ordering = ["status", "-submitted_at"]
+    readonly_fields = [
+        "expulsion",
+        "reason",
+        "submitted_by",
+        "submitted_at",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("agency"))
+    def agency(self, appeal):
+        return appeal.expulsion.agency
+
+    @admin.display(description=_("decide"))
+    def decide_link(self, appeal):
+        if appeal.status != AppealStatus.PENDING:
+            return "—"
+        url = reverse("admin:marketplace_agencyappeal_decide", args=[appeal.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Decide"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:appeal_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="marketplace_agencyappeal_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, appeal_id: int):
+        appeal = get_object_or_404(
+            AgencyAppeal.objects.select_related("expulsion__agency__organization"), pk=appeal_id
+        )
+        form = AppealDecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.agency_appeal_decide(
+                    appeal=appeal,
+                    actor=request.user,
+                    grant=form.cleaned_data["decision"] == "grant",
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, _("The appeal is decided."), messages.SUCCESS)
+                return redirect("admin:marketplace_agencyappeal_changelist")
+        expulsion = appeal.expulsion
+        return render(
+            request,
+            "admin/marketplace/decide_appeal.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Decide the appeal of %(agency)s") % {"agency": expulsion.agency},
+                "appeal": appeal,
+                "expulsion": expulsion,
+                "assessments": expulsion.agency.assessments.order_by("-month")[:12],
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )
+
+
+@admin.register(AgencyComplaint)
+class AgencyComplaintAdmin(admin.ModelAdmin):
+    """G6: complaints ops record; an open one keeps the agency off the focus slots."""
+
+    list_display = ["agency", "summary", "opened_at", "resolved_at"]
+    list_filter = ["resolved_at"]
+    search_fields = ["agency__organization__name", "summary"]
+    autocomplete_fields = ["agency"]
+    readonly_fields = ["opened_at", "resolved_at"]
+    list_select_related = ["agency__organization"]
+    actions = ["resolve"]
+
+    @admin.action(description=_("Mark the selected complaints resolved"))
+    def resolve(self, request, queryset):
+        count = services.complaints_resolve(complaints=queryset, actor=request.user)
+        self.message_user(request, _("%(n)d complaints resolved.") % {"n": count})
+
+
+@admin.register(VerticalEligibility)
+class VerticalEligibilityAdmin(admin.ModelAdmin):
+    """G5: which agencies are vertical agencies in which month (written by score_agencies)."""
+
+    list_display = [
+        "agency",
+        "category",
+        "month",
+        "qualifying_creators",
+        "vertical_gmv",
+        "share_percent",
+        "is_eligible",
+    ]
+    list_filter = ["month", "category", "is_eligible"]
+    search_fields = ["agency__organization__name"]
+    list_select_related = ["agency__organization", "category"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("vertical GMV"), ordering="vertical_gmv_fen")
+    def vertical_gmv(self, row):
+        return format_cny(row.vertical_gmv_fen)
+
+
+class FocusOfferInline(admin.TabularInline):
+    model = FocusOffer
+    fk_name = "hour"
+    extra = 0
+    can_delete = False
+    fields = ["rank", "agency", "vertical_gmv_fen", "status", "note", "decided_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class FocusSlotInline(admin.TabularInline):
+    model = FocusSlot
+    extra = 0
+    can_delete = False
+    fields = ["position", "creator", "agency", "theme_proposal", "assigned_by", "assigned_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FocusHour)
+class FocusHourAdmin(admin.ModelAdmin):
+    """G6: each vertical's 10:00 and 11:00 focus hours, who holds them and their slots."""
+
+    list_display = ["day", "category", "starts_at", "agency", "status", "respond_by"]
+    list_filter = ["status", "category", "day"]
+    search_fields = ["agency__organization__name"]
+    date_hierarchy = "day"
+    list_select_related = ["category", "agency__organization"]
+    readonly_fields = ["day", "category", "starts_at", "agency", "status", "respond_by"]
+    inlines = [FocusSlotInline, FocusOfferInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(FocusOffer)
+class FocusOfferAdmin(admin.ModelAdmin):
+    """G6: the ranked line of each vertical and day, with why an agency was skipped."""
+
+    list_display = ["day", "category", "rank", "agency", "vertical_gmv_fen", "status", "note"]
+    list_filter = ["status", "category", "day"]
+    search_fields = ["agency__organization__name"]
+    list_select_related = ["category", "agency__organization"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ThemeProposal)
+class ThemeProposalAdmin(admin.ModelAdmin):
+    """G7: proposals for next month (submitted the 10th–18th); ops select them here."""
+
+    list_display = ["title", "agency", "month", "category", "status", "submitted_at", "slot_day"]
+    list_filter = ["status", "month", "category"]
+    search_fields = ["title", "agency__organization__name"]
+    list_select_related = ["agency__organization", "category", "slot__hour"]
+    readonly_fields = [
+        "agency",
+        "month",
+        "category",
+        "title",
+        "plan",
+        "submitted_by",
+        "submitted_at",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
+    actions = ["select", "pass_over"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("focus slot"))
+    def slot_day(self, proposal):
+        slot = getattr(proposal, "slot", None)
+        return timezone.localtime(slot.hour.starts_at).strftime("%Y-%m-%d %H:%M") if slot else "—"
+
+    @admin.action(description=_("Select: the proposal earns one focus slot"))
+    def select(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset.filter(status=ThemeProposalStatus.SUBMITTED),
+            services.theme_proposal_decide,
+            _("%(n)d proposals selected."),
+            arg="proposal",
+            select=True,
+        )
+
+    @admin.action(description=_("Not selected"))
+    def pass_over(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset.filter(status=ThemeProposalStatus.SUBMITTED),
+            services.theme_proposal_decide,
+            _("%(n)d proposals not selected."),
+            arg="proposal",
+            select=False,
+        )

@@ -477,6 +477,7 @@ from .assessment import (  # noqa: E402
     agency_readmit,
 )
 from .focus import (  # noqa: E402
+    complaints_resolve,
     focus_hour_assign,
     focus_hour_decline,
     focus_lines_build,
@@ -493,6 +494,7 @@ __all__ = [
     "agency_appeal_submit",
     "agency_points_reset",
     "agency_readmit",
+    "complaints_resolve",
     "focus_hour_assign",
     "focus_hour_decline",
     "focus_lines_build",

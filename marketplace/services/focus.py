@@ -461,3 +461,11 @@ __all__ = [
     "theme_slot_assign",
     "theme_window",
 ]
+
+
+@transaction.atomic
+def complaints_resolve(*, complaints, actor: User) -> int:
+    """G6: ops close complaints; the agency can hold focus hours again. Idempotent."""
+    if not actor.is_staff:
+        raise WrongSide(_("Only ops staff resolve complaints."))
+    return complaints.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())

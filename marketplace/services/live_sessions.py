@@ -54,6 +54,22 @@ class IngestReport:
         return sum(1 for r in self.rows if r.status == status)
 
     @property
+    def created(self) -> int:
+        return self.count("created")
+
+    @property
+    def updated(self) -> int:
+        return self.count("updated")
+
+    @property
+    def unchanged(self) -> int:
+        return self.count("unchanged")
+
+    @property
+    def refused_count(self) -> int:
+        return self.count("refused")
+
+    @property
     def refused(self) -> list[RowResult]:
         return [r for r in self.rows if r.status == "refused"]
 
