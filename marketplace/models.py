@@ -634,6 +634,9 @@ class FocusHour(models.Model):
         _("status"), max_length=10, choices=FocusHourStatus.choices, default=FocusHourStatus.OFFERED
     )
     respond_by = models.DateTimeField(_("assign creators by"), null=True, blank=True)
+    # The month of the G5 figures the line was ranked on; the creators of the vertical are
+    # read from the same month when the holder assigns its slots.
+    basis_month = models.DateField(_("ranked on the month"), null=True, blank=True)
 
     class Meta:
         ordering = ["day", "category_id", "starts_at"]

@@ -47,7 +47,7 @@ MAX_FOLLOWERS = 2_147_483_647  # CreatorProfile.followers is a 32-bit column on 
 def _send_email_on_commit(*, to: str, subject: str, body: str) -> None:
     if not to:
         return
-    from .jobs import send_email
+    from ..jobs import send_email
 
     transaction.on_commit(lambda: send_email.delay(to=to, subject=subject, body=body))
 
@@ -253,7 +253,7 @@ def payment_account_unbind(*, shop: MerchantShop, actor: User) -> PaymentAccount
 
 def shop_can_pay(*, shop: MerchantShop) -> bool:
     """M2: a Tmall store pays only with a bound operating account (uses shop_list's prefetch)."""
-    from .selectors import shop_bound_account
+    from ..selectors import shop_bound_account
 
     return shop.platform != Platform.TMALL or shop_bound_account(shop) is not None
 

@@ -40,7 +40,7 @@ from ..models import (
 )
 from ..notifications import notify
 from ..selectors import agency_managers, agency_vertical_creators, manages_organization
-from .assessment import month_first_day, next_month, previous_month
+from .assessment import month_first_day, next_month
 
 FOCUS_HOURS = (10, 11)  # G6: 10:00–12:00, one hour per winner.
 MIN_FOCUS_CREATORS = 5  # G6
@@ -88,12 +88,26 @@ def _line_skip_reason(agency: Agency, *, is_blocked: bool, category_id: int, mon
     return ""
 
 
+def basis_month_for(day: date) -> date | None:
+    """G5→G6: the line of a day ranks the latest computed month before the day's month.
+    Usually the previous month; on the 1st and 2nd, before the assessment of the month
+    just ended has run (01:00 on the 1st), the month before it."""
+    return (
+        VerticalEligibility.objects.filter(month__lt=month_first_day(day))
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
 def focus_lines_build(*, day: date, now: datetime | None = None) -> int:
     """G6: write the day's line of each vertical and offer its hours. Returns the number of
     hours offered. A second run for the same day writes nothing."""
     now = now or timezone.now()
-    month = previous_month(month_first_day(day))
+    month = basis_month_for(day)
+    if month is None:
+        return 0
     rows = (
         VerticalEligibility.objects.filter(month=month, is_eligible=True)
         .exclude(category_id__in=FocusOffer.objects.filter(day=day).values("category_id"))
@@ -127,6 +141,8 @@ def focus_lines_build(*, day: date, now: datetime | None = None) -> int:
             focus_hour, _created = FocusHour.objects.get_or_create(
                 category_id=category_id, starts_at=_at(day, hour), defaults={"day": day}
             )
+            focus_hour.basis_month = month
+            focus_hour.save(update_fields=["basis_month"])
             if focus_hour.agency_id is None:
                 offered += _offer_to_next(_lock_hour(focus_hour), now=now)
     return offered
@@ -135,8 +151,8 @@ def focus_lines_build(*, day: date, now: datetime | None = None) -> int:
 def _offer_to_next(hour: FocusHour, *, now: datetime) -> int:
     """Caller holds the lock on `hour` (or just created it). Offer it to the first agency
     still waiting in the line; none left: the hour stays unfilled. Returns 1 if offered."""
-    month = previous_month(month_first_day(hour.day))
-    if now >= _at(hour.day, 9, 30):
+    month = hour.basis_month
+    if now >= _at(hour.day, 9, 30) or month is None:
         waiting = FocusOffer.objects.none()
     else:
         waiting = (
@@ -215,7 +231,7 @@ def focus_hour_assign(
             "max": limit,
         }
         raise InvalidInput(message, fields={"creators": [message]})
-    month = previous_month(month_first_day(hour.day))
+    month = hour.basis_month
     allowed = {
         c.pk
         for c in agency_vertical_creators(

@@ -343,3 +343,36 @@ def test_only_ops_select_and_only_once(mcn):
         services.theme_proposal_decide(proposal=proposal, actor=ops, select=True)
     proposal.refresh_from_db()
     assert proposal.status == "not_selected"
+
+
+def test_the_first_of_the_month_ranks_the_latest_assessed_month():
+    """G5, G6: the line for 1 December is built on 30 November, before November is assessed:
+    it ranks October's figures, and the hour remembers that month."""
+    winner = vertical_agency()
+    score()
+    with time_machine.travel(bj(2026, 11, 30, 0, 10), tick=False):
+        assert services.focus_lines_build(day=date(2026, 12, 1)) == 1  # one agency, one hour
+    ten = FocusHour.objects.get(day=date(2026, 12, 1), starts_at=bj(2026, 12, 1, 10, 0))
+    assert (ten.agency, ten.basis_month) == (winner, OCT)
+
+
+def test_no_line_without_any_assessed_month(mcn):
+    """G6: before the first assessment there is nothing to rank: no hour is written."""
+    with time_machine.travel(EVE, tick=False):
+        assert services.focus_lines_build(day=DAY) == 0
+    assert FocusHour.objects.count() == 0
+
+
+def test_an_offer_passed_on_after_0930_leaves_the_hour_unfilled():
+    """G6: the banner is set at 09:30; an hour still unanswered then is not offered again."""
+    first = vertical_agency(gmv_fen=30_000)
+    vertical_agency(gmv_fen=20_000)
+    vertical_agency(gmv_fen=10_000)
+    score()
+    with time_machine.travel(bj(2026, 11, 20, 7, 0), tick=False):
+        services.focus_lines_build(day=DAY)  # built late: answers are due by 09:30
+    ten = hours()[0]
+    assert (ten.agency, ten.respond_by) == (first, bj(2026, 11, 20, 9, 30))
+    with time_machine.travel(bj(2026, 11, 20, 9, 30), tick=False):
+        assert services.focus_offers_expire() == 2
+    assert [h.status for h in hours()] == ["unfilled", "unfilled"]

@@ -166,6 +166,7 @@ class Command(BaseCommand):
             tmall = self._parties()
         with transaction.atomic():
             self._tasks(tmall)
+        self._agency_data()
         self._print_logins()
 
     def _parties(self) -> MerchantShop:
@@ -245,6 +246,59 @@ class Command(BaseCommand):
         if not Task.objects.exists():
             wallet_top_up(shop=tmall, actor=tmall_owner, amount_fen=DEMO_WALLET_FEN)
         return tmall
+
+    def _agency_data(self) -> None:
+        """G1–G7 for the demo agency: last month's and this month's live sessions from the
+        feed, last month's assessment, tomorrow's focus line and a theme proposal."""
+        from marketplace.models import AgencyAssessment, LiveSession
+        from marketplace.services.assessment import month_bounds, month_first_day, previous_month
+
+        agency = Agency.objects.get(organization__name="星河MCN机构")
+        if LiveSession.objects.filter(creator__agency=agency).exists():
+            return
+        now = timezone.now()
+        last_month = previous_month(month_first_day(now))
+        # The demo agency signed its creators before last month, so last month is assessed.
+        long_ago = month_bounds(previous_month(last_month))[0]
+        Agency.objects.filter(pk=agency.pk).update(created_at=long_ago)
+        agency.contracts.filter(status=ContractStatus.ACTIVE).update(signed_at=long_ago)
+        rows = []
+        start = month_bounds(last_month)[0] + timedelta(hours=20)
+        signed = list(CreatorProfile.objects.filter(agency=agency).order_by("id"))
+        for index, profile in enumerate(signed):
+            code = "food" if index == len(signed) - 1 else "beauty"
+            for day in range(22):  # G5: 20 or more counted sessions
+                began = start + timedelta(days=day)
+                minutes = 25 if day == 21 else 90 + 10 * (index % 3)  # one too short (G1)
+                rows.append(
+                    {
+                        "session_id": f"demo-{profile.pk}-{began:%Y%m%d}",
+                        "creator_id": profile.pk,
+                        "category": code,
+                        "started_at": began.isoformat(),
+                        "ended_at": (began + timedelta(minutes=minutes)).isoformat(),
+                        "gmv": f"{8000 + 1500 * index + 37 * day}.00",
+                        "refund": f"{120 + day}.00",
+                    }
+                )
+        this_month = month_bounds(month_first_day(now))[0] + timedelta(hours=20)
+        for index, profile in enumerate(signed[:4]):  # two creators not live yet this month
+            began = min(this_month, now - timedelta(hours=3))
+            rows.append(
+                {
+                    "session_id": f"demo-{profile.pk}-now",
+                    "creator_id": profile.pk,
+                    "category": "beauty",
+                    "started_at": began.isoformat(),
+                    "ended_at": (began + timedelta(minutes=45 + 20 * index)).isoformat(),
+                    "gmv": f"{5200 + 800 * index}.00",
+                }
+            )
+        for batch in range(0, len(rows), 1000):
+            services.live_sessions_ingest(rows=rows[batch : batch + 1000], source="api")
+        if not AgencyAssessment.objects.filter(month=last_month).exists():
+            services.agencies_score(month=last_month, now=now)
+        services.focus_lines_build(day=timezone.localdate(now) + timedelta(days=1), now=now)
 
     def _tasks(self, tmall: MerchantShop) -> None:
         """One of each mode and of the main order states, once (idempotent like the rest)."""
