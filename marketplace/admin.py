@@ -779,3 +779,19 @@ class ThemeProposalAdmin(admin.ModelAdmin):
             arg="proposal",
             select=False,
         )
+
+
+@admin.register(FocusSlot)
+class FocusSlotAdmin(admin.ModelAdmin):
+    """G6–G7: who is on the focus banner when. Agencies assign slots on their pages."""
+
+    list_display = ["hour", "position", "creator", "agency", "theme_proposal", "assigned_at"]
+    list_filter = ["hour__day", "hour__category"]
+    search_fields = ["creator__display_name", "agency__organization__name"]
+    list_select_related = ["hour__category", "creator", "agency__organization", "theme_proposal"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
