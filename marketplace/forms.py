@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -18,6 +19,7 @@ from .models import (
 )
 from .money import parse_yuan
 from .selectors import channel_list
+from .services.assessment import next_month
 
 
 def credit_level_label(level: int) -> str:
@@ -184,3 +186,73 @@ class InviteForm(forms.Form):
 
 class EndContractForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+# --- the agency pages (G3, G6, G7): the services check the rules, the forms only parse ------
+
+
+class AppealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Grounds of the appeal"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("An expulsion can be appealed once; ops decide and write you their reasons."),
+    )
+
+
+class FocusAssignForm(forms.Form):
+    """G6: tick the creators who take the hour's slots. The count (5 to the slots of the hour)
+    is the service's rule, so its refusal lands next to this field."""
+
+    creators = forms.TypedMultipleChoiceField(
+        label=_("Creators of this vertical"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, creators: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creator_by_id = {creator.pk: creator for creator in creators}
+        self.fields["creators"].choices = [
+            (creator.pk, creator.display_name) for creator in creators
+        ]
+
+    def chosen_creators(self) -> list:
+        return [self.creator_by_id[pk] for pk in self.cleaned_data["creators"]]
+
+
+class ThemeProposalForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("Vertical"), queryset=Category.objects.order_by("id"), empty_label=None
+    )
+    title = forms.CharField(label=_("Theme"), max_length=100)
+    plan = forms.CharField(
+        label=_("Plan"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What the activity is, which creators take part and what they will sell."),
+    )
+
+
+class ThemeSlotForm(forms.Form):
+    """G7: the day (of the activity month) and the signed creator of a selected proposal's
+    focus slot."""
+
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    creator = forms.TypedChoiceField(label=_("Creator"), coerce=int)
+
+    def __init__(self, *args, creators: list, month=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if month is not None:
+            last_day = next_month(month) - timedelta(days=1)
+            self.fields["day"].widget.attrs.update(
+                {"min": month.isoformat(), "max": last_day.isoformat()}
+            )
+        self.creator_by_id = {creator.pk: creator for creator in creators}
+        self.fields["creator"].choices = [("", "—")] + [
+            (creator.pk, creator.display_name) for creator in creators
+        ]
+
+    def chosen_creator(self):
+        return self.creator_by_id[self.cleaned_data["creator"]]

@@ -492,6 +492,11 @@ class AgencyAssessment(models.Model):
         return f"{self.activity_rate_bp / 100:.2f}%"
 
 
+class ExpulsionEnd(models.TextChoices):
+    APPEAL_GRANTED = "appeal_granted", _("Appeal granted")
+    READMITTED = "readmitted", _("Re-admitted after 180 days")
+
+
 class AgencyExpulsion(models.Model):
     """G3: an agency expelled (清退) for reaching 120 points in a year. It cannot operate and
     cannot be re-admitted before `readmissible_at` (180 days later); one appeal (AgencyAppeal)."""
@@ -507,7 +512,9 @@ class AgencyExpulsion(models.Model):
     lifted_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    lift_reason = models.CharField(_("how it ended"), max_length=200, blank=True)
+    lift_reason = models.CharField(
+        _("how it ended"), max_length=20, choices=ExpulsionEnd.choices, blank=True
+    )
 
     class Meta:
         ordering = ["-expelled_at", "-id"]
@@ -666,6 +673,14 @@ class FocusOfferStatus(models.TextChoices):
     SKIPPED = "skipped", _("Skipped")
 
 
+class FocusSkipReason(models.TextChoices):
+    """Stored as a code, shown in each reader's language."""
+
+    EXPELLED = "expelled", _("Agency expelled")
+    DISPUTE_OR_COMPLAINT = "blocked", _("Open dispute or complaint")
+    TOO_FEW_CREATORS = "too_few_creators", _("Fewer than 5 creators of this vertical")
+
+
 class FocusOffer(models.Model):
     """G6: an eligible agency's place in a vertical's line for one day, ranked by vertical GMV.
     The line is written once by the daily job; a declined hour passes down it."""
@@ -684,7 +699,9 @@ class FocusOffer(models.Model):
     hour = models.ForeignKey(
         FocusHour, on_delete=models.PROTECT, related_name="offers", null=True, blank=True
     )
-    note = models.CharField(_("note"), max_length=200, blank=True)
+    note = models.CharField(
+        _("why skipped"), max_length=20, choices=FocusSkipReason.choices, blank=True
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:

@@ -65,6 +65,24 @@ urlpatterns = [
     path("creators/", views.creator_search, name="creator_search"),
     path("creators/<int:creator_id>/", views.creator_detail, name="creator_detail"),
     path("agencies/<int:agency_id>/", views.agency_detail, name="agency_detail"),
+    path("agencies/<int:agency_id>/assessment/", views.agency_assessment, name="agency_assessment"),
+    path("agencies/<int:agency_id>/focus/", views.agency_focus, name="agency_focus"),
+    path(
+        "agencies/<int:agency_id>/focus/<int:hour_id>/assign/",
+        views.agency_focus_assign,
+        name="agency_focus_assign",
+    ),
+    path(
+        "agencies/<int:agency_id>/focus/<int:hour_id>/decline/",
+        views.agency_focus_decline,
+        name="agency_focus_decline",
+    ),
+    path("agencies/<int:agency_id>/themes/", views.agency_themes, name="agency_themes"),
+    path(
+        "agencies/<int:agency_id>/themes/<int:proposal_id>/slot/",
+        views.agency_theme_slot,
+        name="agency_theme_slot",
+    ),
     path("wallet/", escrow_views.wallet, name="wallet"),
     path("earnings/", escrow_views.earnings, name="earnings"),
     re_path(

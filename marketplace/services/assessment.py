@@ -31,6 +31,7 @@ from ..models import (
     AgencyExpulsion,
     AgencyStatus,
     AppealStatus,
+    ExpulsionEnd,
     LiveSession,
     User,
     VerticalEligibility,
@@ -455,7 +456,7 @@ def agency_appeal_decide(
     if grant:
         expulsion = appeal.expulsion
         expulsion.lifted_at, expulsion.lifted_by = now, actor
-        expulsion.lift_reason = _("Appeal granted")
+        expulsion.lift_reason = ExpulsionEnd.APPEAL_GRANTED
         expulsion.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
         if expulsion.assessment_id:
             AgencyAssessment.objects.filter(pk=expulsion.assessment_id).update(is_voided=True)
@@ -491,7 +492,7 @@ def agency_readmit(*, agency: Agency, actor: User, now: datetime | None = None) 
             code="readmission_barred",
         )
     expulsion.lifted_at, expulsion.lifted_by = now, actor
-    expulsion.lift_reason = _("Re-admitted after 180 days")
+    expulsion.lift_reason = ExpulsionEnd.READMITTED
     expulsion.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
     agency.status = AgencyStatus.ACTIVE
     agency.save(update_fields=["status"])

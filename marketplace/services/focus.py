@@ -32,6 +32,7 @@ from ..models import (
     FocusHourStatus,
     FocusOffer,
     FocusOfferStatus,
+    FocusSkipReason,
     FocusSlot,
     ThemeProposal,
     ThemeProposalStatus,
@@ -77,14 +78,14 @@ def _blocked(agency_ref: str):
 
 def _line_skip_reason(agency: Agency, *, is_blocked: bool, category_id: int, month: date) -> str:
     if agency.status != AgencyStatus.ACTIVE:
-        return _("Agency expelled")
+        return FocusSkipReason.EXPELLED
     if is_blocked:
-        return _("Open dispute or complaint")
+        return FocusSkipReason.DISPUTE_OR_COMPLAINT
     if (
         len(agency_vertical_creators(agency=agency, category_id=category_id, month=month))
         < MIN_FOCUS_CREATORS
     ):
-        return _("Fewer than 5 creators of this vertical")
+        return FocusSkipReason.TOO_FEW_CREATORS
     return ""
 
 
