@@ -71,7 +71,9 @@ def test_every_agency_admin_page_renders_with_data(ops, mcn):
     Agency.objects.filter(pk=other.pk).update(created_at=bj(2025, 1, 1))
     expulsion = expelled(other)
     services.agency_appeal_submit(
-        agency=other, actor=other.organization.memberships.get().user, reason="十月直播数据有误，请复核。"
+        agency=other,
+        actor=other.organization.memberships.get().user,
+        reason="十月直播数据有误，请复核。",
     )
     AgencyComplaint.objects.create(agency=other, summary="投诉")
     with time_machine.travel(bj(2026, 11, 19, 0, 10), tick=False):
