@@ -5,10 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mk_bench
+BENCH_MONTH ?= 2026-10
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install run test lint format messages migrate clean
+.PHONY: help install run test lint format messages migrate clean bench-agencies
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +45,13 @@ messages: install ## Extract strings into locale/ and compile the .mo files
 
 migrate: install ## Apply migrations to the configured database
 	$(PY) manage.py migrate
+
+bench-agencies: install ## Issue 7: time score_agencies on 10k agencies/2M sessions (PostgreSQL)
+	createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DATABASE_URL)) || true
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.agencies generate --agencies 10000 \
+	  --creators 200000 --sessions 2000000 --month $(BENCH_MONTH)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.agencies run --month $(BENCH_MONTH) --write-docs
 
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var

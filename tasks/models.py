@@ -506,6 +506,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["status", "balance_deadline"], name="order_balance_due_idx"),
             models.Index(fields=["status", "delivery_deadline"], name="order_delivery_due_idx"),
             models.Index(fields=["status", "auto_confirm_at"], name="order_confirm_due_idx"),
+            # G2: the monthly assessment counts the orders completed (closed) in a month.
+            models.Index(fields=["status", "closed_at"], name="order_closed_idx"),
         ]
         verbose_name = _("order")
         verbose_name_plural = _("orders")

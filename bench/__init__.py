@@ -1,0 +1,1 @@
+"""Benchmarks that need a dedicated PostgreSQL database (see bench/agencies.py)."""

@@ -1,0 +1,1328 @@
+"""Issue 7: how long `score_agencies` (G2–G5) takes over 10,000 agencies, 200,000 creators and
+2,000,000 live sessions, next to one hand-written SQL aggregate over the same data.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mk_bench \\
+        python -m bench.agencies generate --agencies 10000 --creators 200000 \\
+            --sessions 2000000 --month 2026-10
+    DATABASE_URL=... python -m bench.agencies run --month 2026-10 [--explain] [--write-docs]
+
+`make bench-agencies` does both (it creates and migrates the database first).
+
+PostgreSQL only, and meant for a dedicated database (its name must contain "bench" unless
+--force): `generate` first deletes the rows an earlier run of it created (users named
+"bench-…", organizations named "Bench MCN …", sessions "bench-…", and what hangs off them),
+then writes the new rows with COPY. Nothing else in the database is touched.
+
+`run` times `agencies_score()` three times (a rerun rewrites the same rows), times one
+hand-written SELECT that computes the G2 figures of every agency (the cost of "the database
+doing the aggregate"), checks that both agree agency by agency, and with --write-docs writes
+the section "## MCN agency scoring (issue 7)" of docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+SEED = 20261001
+DOCS_SECTION = "## MCN agency scoring (issue 7)"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS_FILE = ROOT / "docs" / "performance.md"
+
+# How the rows of a bench run are recognised (wipe() deletes these and nothing else).
+BENCH_OWNER_PREFIX = "bench-owner-"
+BENCH_CREATOR_PREFIX = "bench-creator-"
+BENCH_ORG_PREFIX = "Bench MCN "
+BENCH_SESSION_PREFIX = "bench-"
+
+# The shape of the generated month (all fractions are of the rows they apply to).
+SMALL_AGENCY_SHARE = 0.08  # agencies with 1–4 signed creators (they fail G2 outright)
+VERTICAL_AGENCY_SHARE = 0.30  # agencies whose creators mostly stream one category
+UNSIGNED_CREATOR_SHARE = 0.03  # creators with no contract in force during the month
+LEFT_MID_MONTH_SHARE = 0.025  # signed creators whose contract ended during the month
+RESIGNED_SHARE = 0.40  # of those, signed again with another agency later in the month
+OLD_CONTRACT_SHARE = 0.04  # creators with an earlier contract ended before the month
+ACTIVITY_MEAN, ACTIVITY_SD = 0.77, 0.11  # per agency: the chance a creator streams
+SHORT_ONLY_SHARE = 0.35  # of the creators who do not stream: those with only short sessions
+SHORT_SESSION_SHARE = 0.145  # sessions under 30 minutes among streaming creators
+FAVOURITE_SHARE = 0.80  # a creator's sessions in its favourite category
+# Category popularity, in the seeded order (beauty, apparel, food, digital, maternal, home,
+# sports, travel, pets, jewelry).
+CATEGORY_WEIGHTS = (22, 18, 14, 10, 9, 8, 7, 5, 4, 3)
+# Start hour of a session: mostly evenings (Beijing time).
+HOUR_WEIGHTS = {8: 2, 9: 2, 10: 4, 11: 4, 12: 3, 13: 3, 14: 4, 15: 4, 16: 4, 17: 5, 18: 7}
+HOUR_WEIGHTS |= {19: 11, 20: 14, 21: 14, 22: 10, 23: 5}
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+def require_postgres() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise SystemExit(
+            "bench.agencies needs PostgreSQL (COPY, the assessment's SQL); DATABASE_URL points "
+            f"at {connection.vendor}. Example: DATABASE_URL=postgres://postgres@127.0.0.1:5432/"
+            "mk_bench python -m bench.agencies generate …"
+        )
+
+
+def _pg():
+    """The psycopg 3 connection under Django's (same session, same transaction)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    return connection.connection
+
+
+def _table(model) -> str:
+    return model._meta.db_table
+
+
+def _scalar(sql: str, params=None):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def _next_id(model) -> int:
+    return _scalar(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {_table(model)}")
+
+
+def _sync_sequence(model) -> None:
+    """COPY wrote explicit ids: move the identity past them for the next ordinary INSERT."""
+    table = _table(model)
+    _scalar(
+        f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+        f"(SELECT COALESCE(MAX(id), 1) FROM {table}))",
+        [table],
+    )
+
+
+def _copy(model, columns: list[str], rows) -> int:
+    """COPY `rows` (tuples in `columns` order) into the model's table; returns the count."""
+    count = 0
+    sql = f"COPY {_table(model)} ({', '.join(columns)}) FROM STDIN"
+    with _pg().cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def _month_bounds(month: date) -> tuple[datetime, datetime]:
+    from marketplace.services.assessment import month_bounds
+
+    return month_bounds(month)
+
+
+def after_month(month: date) -> datetime:
+    """The moment the Celery job would assess `month`: 01:00 (Beijing) on the next 1st."""
+    return _month_bounds(month)[1] + timedelta(hours=1)
+
+
+# --- generate -------------------------------------------------------------------------------
+
+
+def _log(*args) -> None:
+    print(*args, flush=True)
+
+
+def wipe(log=_log) -> dict[str, int]:
+    """Delete every row an earlier `generate` created (and only those)."""
+    from django.db import connection, transaction
+
+    from marketplace.models import (
+        Agency,
+        AgencyAppeal,
+        AgencyAssessment,
+        AgencyContract,
+        AgencyExpulsion,
+        CreatorProfile,
+        LiveSession,
+        Membership,
+        Notification,
+        Organization,
+        User,
+        VerticalEligibility,
+    )
+
+    t = {m: _table(m) for m in (Agency, CreatorProfile, Organization, User, LiveSession)}
+    is_bench_user = (
+        f"(username LIKE '{BENCH_OWNER_PREFIX}%' OR username LIKE '{BENCH_CREATOR_PREFIX}%')"
+    )
+    is_bench_org = f"name LIKE '{BENCH_ORG_PREFIX}%'"
+    is_bench_session = f"platform_session_id LIKE '{BENCH_SESSION_PREFIX}%'"
+    bench_users = f"SELECT id FROM {t[User]} WHERE {is_bench_user}"
+    bench_orgs = f"SELECT id FROM {t[Organization]} WHERE {is_bench_org}"
+    bench_agencies = f"SELECT id FROM {t[Agency]} WHERE organization_id IN ({bench_orgs})"
+    bench_creators = f"SELECT id FROM {t[CreatorProfile]} WHERE user_id IN ({bench_users})"
+    expulsions = f"SELECT id FROM {_table(AgencyExpulsion)} WHERE agency_id IN ({bench_agencies})"
+    statements = [
+        (AgencyAppeal, f"expulsion_id IN ({expulsions})"),
+        (AgencyExpulsion, f"agency_id IN ({bench_agencies})"),
+        (VerticalEligibility, f"agency_id IN ({bench_agencies})"),
+        (AgencyAssessment, f"agency_id IN ({bench_agencies})"),
+        (Notification, f"user_id IN ({bench_users})"),
+        (
+            AgencyContract,
+            f"agency_id IN ({bench_agencies}) OR creator_id IN ({bench_creators})",
+        ),
+        (CreatorProfile, f"user_id IN ({bench_users})"),
+        (Agency, f"organization_id IN ({bench_orgs})"),
+        (Membership, f"organization_id IN ({bench_orgs}) OR user_id IN ({bench_users})"),
+        (Organization, is_bench_org),
+        (User, is_bench_user),
+    ]
+    deleted: dict[str, int] = {}
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Sessions first: nothing references them. A table holding only bench sessions is
+        # emptied with TRUNCATE (2,000,000 DELETEs would take minutes).
+        cursor.execute(
+            f"SELECT count(*) FILTER (WHERE {is_bench_session}), count(*) FROM {t[LiveSession]}"
+        )
+        bench_sessions, all_sessions = cursor.fetchone()
+        if bench_sessions and bench_sessions == all_sessions:
+            cursor.execute(f"TRUNCATE {t[LiveSession]}")
+        elif bench_sessions:
+            cursor.execute(f"DELETE FROM {t[LiveSession]} WHERE {is_bench_session}")
+        deleted[t[LiveSession]] = bench_sessions
+        for model, where in statements:
+            cursor.execute(f"DELETE FROM {_table(model)} WHERE {where}")
+            deleted[_table(model)] = cursor.rowcount
+    if any(deleted.values()):
+        log(
+            f"wiped the previous bench rows in {time.perf_counter() - started:.1f} s: "
+            + ", ".join(f"{table} {n:,}" for table, n in deleted.items() if n)
+        )
+    return deleted
+
+
+@dataclass
+class _AgencyPlan:
+    index: int
+    created_at: datetime
+    activity: float
+    vertical: bool
+    focus: int  # category id
+    weight: float
+    small_size: int = 0  # 1–4 for the deliberately small agencies
+    id: int = 0
+    organization_id: int = 0
+    owner_id: int = 0
+
+
+@dataclass
+class _CreatorPlan:
+    joined_at: datetime
+    favourite: int = 0
+    weight: float = 0.0
+    short_only: bool = False
+    current_agency: int | None = None  # agency index signed at month end
+    contracts: list[tuple] = field(default_factory=list)
+
+
+@dataclass
+class GenerateResult:
+    rows: dict[str, int]
+    seconds: dict[str, float]
+    total_seconds: float
+    short_share: float
+
+
+def generate(
+    *,
+    agencies: int,
+    creators: int,
+    sessions: int,
+    month: date,
+    seed: int = SEED,
+    log=_log,
+) -> GenerateResult:
+    """Write the agencies, creators, contracts and the month's sessions with COPY (one
+    transaction per table). Adds to whatever the database holds: call wipe() first for a
+    clean bench. Deterministic for a given seed and an empty database."""
+    from django.db import transaction
+
+    from marketplace.models import (
+        Agency,
+        AgencyContract,
+        Category,
+        CreatorProfile,
+        LiveSession,
+        Membership,
+        Organization,
+        User,
+    )
+
+    require_postgres()
+    if agencies < 1 or creators < agencies or sessions < 1:
+        raise ValueError("need at least one agency, as many creators as agencies, one session")
+    rng = random.Random(seed)
+    rand = rng.random
+    started_all = time.perf_counter()
+    start, end = _month_bounds(month)
+    month_seconds = int((end - start).total_seconds())
+    category_ids = list(Category.objects.order_by("id").values_list("id", flat=True))
+    if not category_ids:
+        raise SystemExit("no categories: migrate the database first (0002_seed_categories)")
+    weights = list(CATEGORY_WEIGHTS[: len(category_ids)]) + [3] * (
+        len(category_ids) - len(CATEGORY_WEIGHTS)
+    )
+    popular = [cid for cid, w in zip(category_ids, weights, strict=True) for _ in range(w)]
+
+    def popular_category() -> int:
+        return popular[int(rand() * len(popular))]
+
+    hours = [h for h, w in HOUR_WEIGHTS.items() for _ in range(w)]
+    timings: dict[str, float] = {}
+    counts: dict[str, int] = {}
+
+    # -- plan the agencies
+    n_small = max(1, round(agencies * SMALL_AGENCY_SHARE)) if agencies >= 4 else 0
+    plans: list[_AgencyPlan] = []
+    for i in range(agencies):
+        vertical = rand() < VERTICAL_AGENCY_SHARE
+        plans.append(
+            _AgencyPlan(
+                index=i,
+                created_at=start - timedelta(seconds=int(86400 * (60 + 840 * rand()))),
+                activity=min(0.99, max(0.2, rng.gauss(ACTIVITY_MEAN, ACTIVITY_SD))),
+                vertical=vertical,
+                focus=popular_category(),
+                weight=rng.lognormvariate(0, 0.7),
+                small_size=1 + int(rand() * 4) if i < n_small else 0,
+            )
+        )
+    rng.shuffle(plans)  # the small agencies are not the first ids
+    big = [p for p in plans if not p.small_size]
+    big_cum: list[float] = []
+    total = 0.0
+    for p in big:
+        total += p.weight
+        big_cum.append(total)
+
+    def some_big_agency() -> _AgencyPlan:
+        return rng.choices(big, cum_weights=big_cum)[0]
+
+    # -- which agency each creator is signed to during the month (None: unsigned)
+    n_unsigned = round(creators * UNSIGNED_CREATOR_SHARE)
+    home: list[_AgencyPlan | None] = [None] * n_unsigned
+    for p in plans:
+        home.extend([p] * p.small_size)
+    home = home[:creators]
+    if big:
+        home.extend(rng.choices(big, cum_weights=big_cum, k=creators - len(home)))
+    rng.shuffle(home)
+
+    # -- ids
+    user_id = _next_id(User)
+    org_id = _next_id(Organization)
+    membership_id = _next_id(Membership)
+    agency_id = _next_id(Agency)
+    profile_id = _next_id(CreatorProfile)
+    contract_id = _next_id(AgencyContract)
+    session_id = _next_id(LiveSession)
+    for n, p in enumerate(sorted(plans, key=lambda p: p.index)):
+        p.id, p.organization_id, p.owner_id = agency_id + n, org_id + n, user_id + n
+    creator_user_base = user_id + agencies
+
+    # -- plan the creators and their contracts
+    hour = timedelta(hours=1)
+    creator_plans: list[_CreatorPlan] = []
+    for ag in home:
+        joined = start - timedelta(seconds=int(86400 * (30 + 970 * rand())))
+        cp = _CreatorPlan(joined_at=joined)
+        if ag is None:
+            activity, heavy_share = 0.6, 0.1
+            cp.favourite = popular_category()
+            r = rand()
+            if r < 0.4:  # a pending invitation
+                other = some_big_agency()
+                invited = start + timedelta(seconds=int(month_seconds * rand()))
+                cp.contracts.append((other, "invited", invited, None, None, ""))
+            elif r < 0.7:  # an invitation the creator declined
+                other = some_big_agency()
+                invited = start - timedelta(days=1 + int(200 * rand()))
+                cp.contracts.append((other, "declined", invited, None, invited + hour, ""))
+        else:
+            activity = ag.activity
+            heavy_share = 0.35 if ag.vertical else 0.12
+            if ag.vertical and rand() < 0.85:
+                cp.favourite = ag.focus
+            else:
+                cp.favourite = popular_category()
+            lo = max(ag.created_at, joined)
+            signed = lo + (start - hour - lo) * rand()
+            invited = signed - timedelta(seconds=int(86400 * 3 * rand()) + 60)
+            if rand() < LEFT_MID_MONTH_SHARE:
+                closed = start + timedelta(seconds=int(month_seconds * 0.9 * rand()))
+                cp.contracts.append((ag, "ended", invited, signed, closed, "合约到期"))
+                if rand() < RESIGNED_SHARE:
+                    other = some_big_agency()
+                    if other is not ag:
+                        again = closed + (end - closed) * (0.5 * rand())
+                        cp.contracts.append((other, "active", again - hour, again, None, ""))
+                        cp.current_agency = other.index
+            else:
+                cp.contracts.append((ag, "active", invited, signed, None, ""))
+                cp.current_agency = ag.index
+            if rand() < OLD_CONTRACT_SHARE:
+                other = some_big_agency()
+                old_closed = signed - timedelta(days=1 + int(30 * rand()))
+                old_signed = old_closed - timedelta(days=60 + int(300 * rand()))
+                cp.contracts.append(
+                    (other, "ended", old_signed - hour, old_signed, old_closed, "解约")
+                )
+        if rand() < activity:
+            heavy = rand() < heavy_share
+            cp.weight = 22 + 18 * rand() if heavy else 1 + 11 * rand()
+        elif rand() < SHORT_ONLY_SHARE:
+            cp.short_only, cp.weight = True, 1.0
+        creator_plans.append(cp)
+    by_index = {p.index: p for p in plans}
+
+    def timed(label: str, model, columns: list[str], rows) -> None:
+        began = time.perf_counter()
+        with transaction.atomic():
+            counts[label] = _copy(model, columns, rows)
+        _sync_sequence(model)
+        timings[label] = time.perf_counter() - began
+        log(f"  {label:<28} {counts[label]:>10,} rows  {timings[label]:7.1f} s")
+
+    log(
+        f"generating {agencies:,} agencies, {creators:,} creators, {sessions:,} sessions "
+        f"for {month:%Y-%m} (seed {seed})"
+    )
+    log(f"  planning                     {time.perf_counter() - started_all:18.1f} s")
+
+    user_columns = [
+        "id",
+        "password",
+        "last_login",
+        "is_superuser",
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_staff",
+        "is_active",
+        "date_joined",
+        "side",
+        "side_chosen_at",
+    ]
+
+    def users():
+        for p in sorted(plans, key=lambda p: p.index):
+            joined = p.created_at - timedelta(days=1)
+            yield (
+                p.owner_id,
+                "!",
+                None,
+                False,
+                f"{BENCH_OWNER_PREFIX}{p.owner_id}",
+                "",
+                "",
+                "",
+                False,
+                True,
+                joined,
+                "",
+                None,
+            )
+        for n, cp in enumerate(creator_plans):
+            uid = creator_user_base + n
+            yield (
+                uid,
+                "!",
+                None,
+                False,
+                f"{BENCH_CREATOR_PREFIX}{uid}",
+                "",
+                "",
+                "",
+                False,
+                True,
+                cp.joined_at,
+                "creator",
+                cp.joined_at,
+            )
+
+    timed("users", User, user_columns, users())
+    ordered = sorted(plans, key=lambda p: p.index)
+    timed(
+        "organizations",
+        Organization,
+        ["id", "kind", "name", "is_active", "created_at"],
+        (
+            (p.organization_id, "agency", f"{BENCH_ORG_PREFIX}{p.id:05d}", True, p.created_at)
+            for p in ordered
+        ),
+    )
+    timed(
+        "memberships",
+        Membership,
+        ["id", "role", "created_at", "user_id", "organization_id"],
+        (
+            (membership_id + n, "owner", p.created_at, p.owner_id, p.organization_id)
+            for n, p in enumerate(ordered)
+        ),
+    )
+    timed(
+        "agencies",
+        Agency,
+        ["id", "status", "created_at", "organization_id", "points", "points_year"],
+        ((p.id, "active", p.created_at, p.organization_id, 0, 0) for p in ordered),
+    )
+
+    def profiles():
+        for n, cp in enumerate(creator_plans):
+            current = by_index[cp.current_agency].id if cp.current_agency is not None else None
+            followers = int(rng.lognormvariate(9, 1.6))
+            rating_count = int(rand() * 200)
+            rating = f"{3 + 2 * rand():.2f}" if rating_count else "0"
+            yield (
+                profile_id + n,
+                f"主播{n + 1:06d}",
+                "",
+                followers,
+                rating,
+                rating_count,
+                cp.joined_at,
+                cp.joined_at,
+                current,
+                creator_user_base + n,
+            )
+
+    timed(
+        "creator profiles",
+        CreatorProfile,
+        [
+            "id",
+            "display_name",
+            "bio",
+            "followers",
+            "rating",
+            "rating_count",
+            "created_at",
+            "updated_at",
+            "agency_id",
+            "user_id",
+        ],
+        profiles(),
+    )
+
+    def contracts():
+        cid = contract_id
+        for n, cp in enumerate(creator_plans):
+            for ag, status, invited, signed, closed, reason in cp.contracts:
+                closed_by = ag.owner_id if status in ("ended",) else None
+                yield (
+                    cid,
+                    status,
+                    "",
+                    invited,
+                    signed,
+                    closed,
+                    reason,
+                    ag.id,
+                    closed_by,
+                    ag.owner_id,
+                    profile_id + n,
+                )
+                cid += 1
+
+    timed(
+        "contracts",
+        AgencyContract,
+        [
+            "id",
+            "status",
+            "message",
+            "invited_at",
+            "signed_at",
+            "closed_at",
+            "end_reason",
+            "agency_id",
+            "closed_by_id",
+            "invited_by_id",
+            "creator_id",
+        ],
+        contracts(),
+    )
+
+    # -- sessions: pick the creator of each (by weight), then write them in start order, as
+    # the feed would have delivered them.
+    began = time.perf_counter()
+    cum: list[float] = []
+    total = 0.0
+    for cp in creator_plans:
+        total += cp.weight
+        cum.append(total)
+    if total == 0:
+        creator_plans[0].weight, cum = 1.0, [1.0] * creators
+    n_creators = len(creator_plans)
+    days = month_seconds // 86400
+    keys = []
+    for n in rng.choices(range(n_creators), cum_weights=cum, k=sessions):
+        offset = int(rand() * days) * 86400 + hours[int(rand() * len(hours))] * 3600
+        keys.append((offset + int(rand() * 3600)) * n_creators + n)
+    keys.sort()
+    log(f"  {'sessions (planning)':<28} {'':>10}       {time.perf_counter() - began:7.1f} s")
+    favourites = [cp.favourite for cp in creator_plans]
+    short_only = [cp.short_only for cp in creator_plans]
+    prefix = f"{BENCH_SESSION_PREFIX}{month:%Y%m}-"
+    short_count = 0
+
+    def session_rows():
+        nonlocal short_count
+        for k, key in enumerate(keys):
+            offset, n = divmod(key, n_creators)
+            if short_only[n] or rand() < SHORT_SESSION_SHARE:
+                seconds = 600 + int(rand() * 1200)  # 10:00 to 29:59
+                short_count += 1
+            else:
+                seconds = 1800 + int(12600 * rand() ** 1.6)  # 30 min to 4 h, mostly short
+            category = favourites[n] if rand() < FAVOURITE_SHARE else popular_category()
+            # one session in ten sells nothing
+            gmv = int(rng.lognormvariate(11, 1.2) * seconds / 3600) if rand() >= 0.1 else 0
+            refund = int(gmv * 0.3 * rand()) if gmv and rand() < 0.2 else 0
+            started = start + timedelta(seconds=offset)
+            ended = started + timedelta(seconds=seconds)
+            received = ended + timedelta(seconds=60 + int(7200 * rand()))
+            yield (
+                session_id + k,
+                f"{prefix}{session_id + k}",
+                started,
+                ended,
+                seconds,
+                seconds >= 1800,
+                gmv,
+                refund,
+                "api" if rand() < 0.9 else "csv",
+                received,
+                received,
+                category,
+                profile_id + n,
+            )
+
+    timed(
+        "live sessions",
+        LiveSession,
+        [
+            "id",
+            "platform_session_id",
+            "started_at",
+            "ended_at",
+            "duration_seconds",
+            "is_counted",
+            "gmv_fen",
+            "refund_fen",
+            "source",
+            "received_at",
+            "updated_at",
+            "category_id",
+            "creator_id",
+        ],
+        session_rows(),
+    )
+    timings["live sessions"] = time.perf_counter() - began  # planning included
+
+    began = time.perf_counter()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # VACUUM too: the tables are then as autovacuum keeps them (hint bits set, visibility
+        # map built), so the first timed run does not pay for rewriting fresh COPY pages.
+        for model in (User, Organization, Membership, Agency, CreatorProfile):
+            cursor.execute(f"VACUUM (ANALYZE) {_table(model)}")
+        cursor.execute(f"VACUUM (ANALYZE) {_table(AgencyContract)}")
+        cursor.execute(f"VACUUM (ANALYZE) {_table(LiveSession)}")
+    timings["vacuum analyze"] = time.perf_counter() - began
+    log(f"  {'VACUUM (ANALYZE)':<28} {'':>10}       {timings['vacuum analyze']:7.1f} s")
+    total_seconds = time.perf_counter() - started_all
+    short_share = short_count / sessions if sessions else 0.0
+    log(
+        f"generated in {total_seconds:.1f} s; {short_share:.1%} of the sessions are under 30 "
+        f"minutes"
+    )
+    return GenerateResult(
+        rows=counts, seconds=timings, total_seconds=total_seconds, short_share=short_share
+    )
+
+
+# --- the hand-written aggregate ---------------------------------------------------------------
+
+# G2 written by hand, as one SELECT: for every active agency admitted before the month, the
+# creators whose contract was in force at some moment of the month (roster), those still
+# signed at its end (signed), those with a counted (30 min+) session or a completed order in
+# the month (active), and the verdict: at least 5 signed and at least 70 % active.
+HAND_SQL = """
+WITH roster AS (
+    SELECT agency_id, creator_id, bool_or(closed_at IS NULL OR closed_at >= %(end)s) AS at_end
+    FROM marketplace_agencycontract
+    WHERE status IN ('active', 'ended') AND signed_at < %(end)s
+      AND (closed_at IS NULL OR closed_at >= %(start)s)
+    GROUP BY agency_id, creator_id
+),
+active AS (
+    SELECT creator_id FROM marketplace_livesession
+    WHERE started_at >= %(start)s AND started_at < %(end)s AND is_counted
+    UNION
+    SELECT creator_id FROM tasks_order
+    WHERE status = 'completed' AND closed_at >= %(start)s AND closed_at < %(end)s
+)
+SELECT ag.id,
+       count(*) FILTER (WHERE r.at_end) AS signed,
+       count(r.creator_id) AS roster,
+       count(a.creator_id) AS active,
+       count(*) FILTER (WHERE r.at_end) >= 5
+           AND count(r.creator_id) > 0
+           AND count(a.creator_id) * 100 >= count(r.creator_id) * 70 AS passed
+FROM marketplace_agency ag
+LEFT JOIN roster r ON r.agency_id = ag.id
+LEFT JOIN active a ON a.creator_id = r.creator_id
+WHERE ag.status = 'active' AND ag.created_at < %(start)s
+GROUP BY ag.id
+"""
+
+
+def hand_sql(month: date) -> list[tuple[int, int, int, int, bool]]:
+    """Run HAND_SQL through psycopg and fetch every row: (agency id, signed, roster, active,
+    passed)."""
+    start, end = _month_bounds(month)
+    with _pg().cursor() as cursor:
+        cursor.execute(HAND_SQL, {"start": start, "end": end})
+        return cursor.fetchall()
+
+
+def compare_with_service(month: date, rows) -> list[str]:
+    """The agencies where the hand SQL and the stored assessment disagree (empty: none)."""
+    from marketplace.models import AgencyAssessment
+
+    stored = {
+        a: (s, r, c, p)
+        for a, s, r, c, p in AgencyAssessment.objects.filter(month=month).values_list(
+            "agency_id", "signed_count", "roster_count", "active_count", "passed"
+        )
+    }
+    problems = []
+    for agency_id, signed, roster, active, passed in rows:
+        mine = (signed, roster, active, passed)
+        theirs = stored.pop(agency_id, None)
+        if theirs != mine:
+            problems.append(f"agency {agency_id}: hand SQL {mine}, service {theirs}")
+    problems += [f"agency {a}: only in the service's rows {v}" for a, v in stored.items()]
+    return problems
+
+
+# --- run ----------------------------------------------------------------------------------
+
+
+class _Recorder:
+    """A Django execute wrapper: every statement's SQL, parameters and wall time."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, object, float]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.calls.append((sql, params, time.perf_counter() - began))
+
+
+REST = "commit (deferred foreign-key checks) and Python"
+
+
+def _label(sql: str) -> str:
+    text = " ".join(sql.split()).lower()
+    if "insert into marketplace_agencyassessment" in text:
+        return "G2 assessment INSERT … SELECT"
+    if "insert into marketplace_verticaleligibility" in text:
+        return "G5 eligibility INSERT … SELECT"
+    if text.startswith("update") and "marketplace_agency" in text:
+        return "points refresh (UPDATE agencies)"
+    if text.startswith("delete"):
+        return "eligibility DELETE (rerun)"
+    return "other queries"
+
+
+def machine() -> dict[str, str]:
+    memory = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    try:
+        load = Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        load = "?"
+    settings = {"load_average": load}
+    for name in (
+        "server_version",
+        "shared_buffers",
+        "work_mem",
+        "max_parallel_workers_per_gather",
+        "jit",
+    ):
+        settings[name] = _scalar(f"SHOW {name}")
+    return {"cpu_cores": str(os.cpu_count()), "memory": memory, **settings}
+
+
+def data_sizes(month: date) -> dict[str, int]:
+    from marketplace.models import (
+        Agency,
+        AgencyContract,
+        CreatorProfile,
+        LiveSession,
+    )
+    from tasks.models import Order
+
+    start, end = _month_bounds(month)
+    sessions = LiveSession.objects.filter(started_at__gte=start, started_at__lt=end)
+    return {
+        "agencies": Agency.objects.count(),
+        "creators": CreatorProfile.objects.count(),
+        "contracts": AgencyContract.objects.count(),
+        "sessions": LiveSession.objects.count(),
+        "sessions_in_month": sessions.count(),
+        "short_sessions_in_month": sessions.filter(is_counted=False).count(),
+        "orders": Order.objects.count(),
+    }
+
+
+def _plan_nodes(plan: dict, out: list, depth: int = 0, ctes: dict | None = None) -> float:
+    """Flatten an EXPLAIN (ANALYZE, FORMAT JSON) tree into [depth, label, rows, total ms,
+    self ms, node]; returns the node's total time. Self time = total minus the children's
+    totals; a CTE body's time is taken out of the CTE Scans that ran it."""
+    ctes = {} if ctes is None else ctes
+    loops = plan.get("Actual Loops", 1) or 1
+    total = plan.get("Actual Total Time", 0.0) * loops
+    label = plan["Node Type"]
+    for key in ("Relation Name", "CTE Name", "Index Name"):
+        if key in plan:
+            label += f" {plan[key]}"
+    if plan.get("Subplan Name"):
+        label = f"[{plan['Subplan Name']}] {label}"
+    if plan.get("Sort Space Type") == "Disk":
+        label += f" (sort spilled {plan.get('Sort Space Used', 0) / 1024:.0f} MB to disk)"
+    if plan.get("Disk Usage"):
+        label += (
+            f" (hash spilled {plan['Disk Usage'] / 1024:.0f} MB to disk, "
+            f"{plan.get('HashAgg Batches', 0)} batches)"
+        )
+    if (plan.get("Hash Batches") or 1) > 1:
+        label += f" ({plan['Hash Batches']} batches on disk)"
+    index = len(out)
+    out.append([depth, label, plan.get("Actual Rows", 0) * loops, total, 0.0, plan])
+    children = 0.0
+    for child in plan.get("Plans", []):
+        child_total = _plan_nodes(child, out, depth + 1, ctes)
+        if child.get("Parent Relationship") == "InitPlan":
+            name = child.get("Subplan Name", "")
+            if name.startswith("CTE "):
+                ctes[name[4:]] = child_total
+            continue  # its time is inside the node that reads it
+        children += child_total
+    if plan["Node Type"] == "CTE Scan":
+        share = min(total - children, ctes.get(plan.get("CTE Name"), 0.0))
+        ctes[plan.get("CTE Name")] = ctes.get(plan.get("CTE Name"), 0.0) - share
+        children += share
+    out[index][4] = max(0.0, total - children)
+    return total
+
+
+def _explain_once(sql: str, params, prelude, jit: bool) -> dict:
+    from django.db import connection, transaction
+
+    class _Rollback(Exception):
+        pass
+
+    result = {}
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if not jit:
+                cursor.execute("SET LOCAL jit = off")
+            for before, before_params in prelude:
+                cursor.execute(before, before_params)
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+            value = cursor.fetchone()[0]
+            result = (json.loads(value) if isinstance(value, str) else value)[0]
+            raise _Rollback
+    except _Rollback:
+        pass
+    return result
+
+
+def explain(sql: str, params, prelude=()) -> dict:
+    """EXPLAIN ANALYZE a statement twice, each time in a transaction that is rolled back after
+    the `prelude` statements ((sql, params) pairs) it followed in the real run: once as the
+    server is configured (its execution and JIT compilation times), once with JIT off for the
+    plan nodes (with JIT on, the compilation of the whole query is charged to whichever node
+    runs first)."""
+    configured = _explain_once(sql, params, prelude, jit=True)
+    plain = _explain_once(sql, params, prelude, jit=False)
+    nodes: list = []
+    _plan_nodes(plain["Plan"], nodes)
+    return {
+        "execution_ms": configured.get("Execution Time", 0.0),
+        "jit_ms": _jit_ms(configured),
+        "execution_no_jit_ms": plain.get("Execution Time", 0.0),
+        "nodes": nodes,
+    }
+
+
+def _print_plan(title: str, plan: dict) -> None:
+    print(
+        f"\nEXPLAIN ANALYZE: {title} — {plan['execution_ms']:.0f} ms as configured (JIT "
+        f"compilation {plan['jit_ms']:.0f} ms), {plan['execution_no_jit_ms']:.0f} ms with jit "
+        "off; the nodes, jit off:"
+    )
+    print(f"  {'self ms':>9} {'total ms':>9} {'rows':>10}  node")
+    for depth, label, rows, total, own, _node in plan["nodes"]:
+        print(f"  {own:9.0f} {total:9.0f} {int(rows):>10,}  {'  ' * depth}{label}")
+
+
+def _jit_ms(result: dict) -> float:
+    return result.get("JIT", {}).get("Timing", {}).get("Total", 0.0)
+
+
+def _top_nodes(nodes: list, n: int = 3) -> list[tuple[str, float]]:
+    return [(label, own) for _d, label, _r, _t, own, _p in sorted(nodes, key=lambda x: -x[4])[:n]]
+
+
+def _generate_record_path() -> Path:
+    from django.conf import settings
+    from django.db import connection
+
+    return Path(settings.VAR_DIR) / "bench" / f"agencies-{connection.settings_dict['NAME']}.json"
+
+
+def run(
+    *,
+    month: date,
+    repeats: int = 3,
+    show_explain: bool = False,
+    write_docs: bool = False,
+    session_settings: dict[str, str] | None = None,
+):
+    from django.db import connection
+
+    from marketplace.models import AgencyAssessment
+    from marketplace.services.assessment import agencies_score
+
+    require_postgres()
+    now = after_month(month)
+    session_settings = session_settings or {}
+    for name, value in session_settings.items():
+        # An experiment (e.g. work_mem=64MB): the service and the hand SQL share the session.
+        with _pg().cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+        print(f"session setting: {name} = {_scalar(f'SHOW {name}')}")
+    box = machine()
+    print(
+        f"machine: {box['cpu_cores']} CPU cores, {box['memory']} RAM, PostgreSQL "
+        f"{box['server_version']} (shared_buffers {box['shared_buffers']}, work_mem "
+        f"{box['work_mem']}, max_parallel_workers_per_gather "
+        f"{box['max_parallel_workers_per_gather']}, jit {box['jit']})"
+    )
+    sizes = data_sizes(month)
+    from marketplace.models import Agency, VerticalEligibility
+
+    with connection.cursor() as cursor:
+        # Earlier runs left dead rows in the tables the service rewrites; start every
+        # invocation from the same state.
+        for model in (Agency, AgencyAssessment, VerticalEligibility):
+            cursor.execute(f"VACUUM (ANALYZE) {_table(model)}")
+    print(
+        "data: "
+        + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in sizes.items())
+        + f" (month {month:%Y-%m})"
+    )
+
+    first_of_month = not AgencyAssessment.objects.filter(month=month).exists()
+    score_times: list[float] = []
+    breakdowns: list[Counter] = []
+    recorder = None
+    summary = None
+    for n in range(repeats):
+        recorder = _Recorder()
+        with connection.execute_wrapper(recorder):
+            began = time.perf_counter()
+            summary = agencies_score(month=month, now=now)
+            score_times.append(time.perf_counter() - began)
+        parts: Counter = Counter()
+        for sql, _params, seconds in recorder.calls:
+            parts[_label(sql)] += seconds
+        parts[REST] = max(0.0, score_times[-1] - sum(parts.values()))
+        breakdowns.append(parts)
+        print(
+            f"agencies_score run {n + 1}: {score_times[-1]:.2f} s  ("
+            + ", ".join(f"{k} {v:.2f} s" for k, v in parts.most_common())
+            + ")"
+        )
+    score_median = statistics.median(score_times)
+    median_run = sorted(range(repeats), key=lambda i: score_times[i])[repeats // 2]
+
+    hand_times: list[float] = []
+    rows = []
+    for n in range(repeats):
+        began = time.perf_counter()
+        rows = hand_sql(month)
+        hand_times.append(time.perf_counter() - began)
+        print(f"hand SQL run {n + 1}: {hand_times[-1]:.2f} s ({len(rows):,} rows fetched)")
+    hand_median = statistics.median(hand_times)
+
+    assessments = AgencyAssessment.objects.filter(month=month)
+    short = assessments.filter(is_short_of_creators=True).count()
+    below = assessments.filter(is_below_activity=True).count()
+    hand_failed = sum(1 for row in rows if not row[4])
+    problems = compare_with_service(month, rows)
+    rates = sorted(assessments.values_list("activity_rate_bp", flat=True))
+    ratio = score_median / hand_median if hand_median else float("inf")
+
+    table = [
+        ("agencies assessed", f"{summary.assessed:,}"),
+        ("failed (−40 points)", f"{summary.failed:,}"),
+        ("  fewer than 5 signed", f"{short:,}"),
+        ("  activity below 70 %", f"{below:,}"),
+        ("expelled", f"{len(summary.expelled):,}"),
+        ("vertical rows / eligible", f"{summary.vertical_rows:,} / {summary.eligible_verticals:,}"),
+        (
+            "activity rate p10 / median / p90",
+            " / ".join(f"{rates[int(q * (len(rates) - 1))] / 100:.1f} %" for q in (0.1, 0.5, 0.9))
+            if rates
+            else "-",
+        ),
+        ("hand SQL failed", f"{hand_failed:,}"),
+        ("agencies that differ", f"{len(problems):,}"),
+        ("score_agencies runs", " / ".join(f"{t:.2f} s" for t in score_times)),
+        ("score_agencies median", f"{score_median:.2f} s"),
+        ("hand SQL runs", " / ".join(f"{t:.2f} s" for t in hand_times)),
+        ("hand SQL median", f"{hand_median:.2f} s"),
+        ("ratio", f"{ratio:.1f}×"),
+    ]
+    width = max(len(k) for k, _ in table)
+    print()
+    for key, value in table:
+        print(f"  {key:<{width}}  {value}")
+
+    plans = {}
+    if show_explain or write_docs:
+        deletes = []
+        for sql, params, _seconds in recorder.calls:
+            label = _label(sql)
+            if label.startswith("eligibility DELETE"):
+                deletes.append((sql, params))  # G5 inserts into a month it just emptied
+            elif label.startswith(("G2", "G5")):
+                plans[label] = explain(sql, params, prelude=deletes if "G5" in label else ())
+        start, end = _month_bounds(month)
+        plans["hand SQL SELECT"] = explain(HAND_SQL, {"start": start, "end": end})
+        if show_explain:
+            for label, plan in plans.items():
+                _print_plan(label, plan)
+
+    if hand_failed != summary.failed or problems:
+        for line in problems[:20]:
+            print("  MISMATCH", line, file=sys.stderr)
+        raise SystemExit(
+            f"the hand SQL counts {hand_failed} failed agencies, the service {summary.failed}"
+        )
+    print("\nthe hand SQL agrees with the service on every agency")
+
+    if write_docs:
+        record = None
+        path = _generate_record_path()
+        if path.exists():
+            record = json.loads(path.read_text())
+        text = _docs_section(
+            month=month,
+            box=box,
+            sizes=sizes,
+            record=record,
+            score_times=score_times,
+            breakdown=breakdowns[median_run],
+            hand_times=hand_times,
+            summary=summary,
+            short=short,
+            below=below,
+            rates=rates,
+            plans=plans,
+            session_settings=session_settings,
+            first_of_month=first_of_month,
+        )
+        write_section(DOCS_FILE, text)
+        print(f"wrote the section {DOCS_SECTION!r} of {DOCS_FILE.relative_to(ROOT)}")
+
+
+def _docs_section(
+    *,
+    month,
+    box,
+    sizes,
+    record,
+    score_times,
+    breakdown,
+    hand_times,
+    summary,
+    short,
+    below,
+    rates,
+    plans,
+    session_settings,
+    first_of_month,
+) -> str:
+    score_median = statistics.median(score_times)
+    hand_median = statistics.median(hand_times)
+    ratio = score_median / hand_median if hand_median else float("inf")
+    short_share = sizes["short_sessions_in_month"] / max(1, sizes["sessions_in_month"])
+    if record:
+        wiped = record.get("wipe_seconds")
+        generate_line = (
+            f"{record['total_seconds']:.0f} s"
+            + (f", after {wiped:.0f} s deleting the previous run's rows" if wiped else "")
+            + f" (`generate --agencies {record['agencies']} "
+            f"--creators {record['creators']} --sessions {record['sessions']} --month "
+            f"{record['month']}`, seed {record['seed']}, COPY; "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in record["seconds"].items())
+            + ")"
+        )
+    else:
+        generate_line = "not recorded on this machine (run `generate` first)"
+    lines = [
+        DOCS_SECTION,
+        "",
+        f"Measured on {date.today():%Y-%m-%d} by `python -m bench.agencies run --month "
+        f"{month:%Y-%m} --write-docs` (`make bench-agencies` generates the data and runs it). "
+        "Wall times from Python, on a machine shared with other jobs (1-minute load average "
+        f"{box['load_average']} when the run began), so expect some noise. "
+        + (
+            "Run 1 is the month's first assessment; runs 2 and 3 are reruns, which rewrite the "
+            "same rows. "
+            if first_of_month
+            else "All three runs are reruns of a month assessed before, which rewrite its rows. "
+        )
+        + "The ratio is the median of `agencies_score` over the median of the hand SQL; the "
+        "hand SQL is `HAND_SQL` in `bench/agencies.py`, run through psycopg.",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Machine | {box['cpu_cores']} CPU cores, {box['memory']} RAM; PostgreSQL "
+        f"{box['server_version']} (shared_buffers {box['shared_buffers']}, work_mem "
+        f"{box['work_mem']}, jit {box['jit']}, max_parallel_workers_per_gather "
+        f"{box['max_parallel_workers_per_gather']}"
+        + (
+            "; set for this run: " + ", ".join(f"{k}={v}" for k, v in session_settings.items())
+            if session_settings
+            else ""
+        )
+        + ") |",
+        f"| Data | {sizes['agencies']:,} agencies, {sizes['creators']:,} creators, "
+        f"{sizes['contracts']:,} contracts, {sizes['sessions_in_month']:,} sessions in "
+        f"{month:%Y-%m} ({short_share:.1%} under 30 minutes), {sizes['orders']:,} orders"
+        + (
+            " (the bench writes none, so the completed-orders half of G2's active creators "
+            "reads an empty table)"
+            if not sizes["orders"]
+            else ""
+        )
+        + " |",
+        f"| Generate | {generate_line} |",
+        "| `agencies_score` (what `score_agencies` runs), 3 runs | "
+        + " / ".join(f"{t:.2f} s" for t in score_times)
+        + " |",
+        f"| `agencies_score`, median | **{score_median:.2f} s** |",
+        "| Hand-written SQL: one SELECT of the G2 figures of every agency, fetchall, 3 runs | "
+        + " / ".join(f"{t:.2f} s" for t in hand_times)
+        + " |",
+        f"| Hand-written SQL, median | **{hand_median:.2f} s** |",
+        f"| Ratio | **{ratio:.1f}×** |",
+        "",
+        f"Result: {summary.assessed:,} agencies assessed, {summary.failed:,} deducted 40 points "
+        f"({short:,} with fewer than 5 signed creators, {below:,} below 70 % activity), "
+        f"{len(summary.expelled)} expelled; {summary.vertical_rows:,} vertical rows, "
+        f"{summary.eligible_verticals:,} eligible (G5). Activity rate p10 / median / p90: "
+        + " / ".join(f"{rates[int(q * (len(rates) - 1))] / 100:.1f} %" for q in (0.1, 0.5, 0.9))
+        + ". The hand SQL gives the same signed, roster and active counts and verdict for "
+        "every agency.",
+        "",
+        "Where the time of the median `agencies_score` run goes:",
+        "",
+        "| Statement | Time |",
+        "|---|---|",
+    ]
+    for label, seconds in breakdown.most_common():
+        lines.append(f"| {label} | {seconds:.2f} s ({seconds / score_median:.0%}) |")
+    lines.append("")
+    (top_label, top_seconds), *_ = breakdown.most_common(1)
+    g2 = breakdown.get("G2 assessment INSERT … SELECT", 0.0)
+    g5 = breakdown.get("G5 eligibility INSERT … SELECT", 0.0)
+    lines.append(
+        f"What dominates: {top_label} ({top_seconds:.2f} s of the {score_median:.2f} s). "
+        f"The G2 statement alone took {g2:.2f} s, against {hand_median:.2f} s for the hand "
+        "SQL that computes the same figures (both read the month's sessions and the contracts "
+        "once); the rest of the gap is work the hand SQL does not do: G5 "
+        f"({g5:.2f} s: the month's {sizes['sessions_in_month']:,} sessions grouped by creator "
+        f"and category, each creator's main category ranked, {summary.vertical_rows:,} "
+        "eligibility rows deleted and written again), and the commit, where the deferred "
+        "foreign-key checks of every row written run."
+    )
+    lines.append("")
+    if plans:
+        lines.append(
+            "From EXPLAIN (ANALYZE) of each statement, run again in a rolled-back transaction "
+            "(self time of the costliest plan nodes, measured with jit off so that the "
+            "compilation is not charged to one node):"
+        )
+        lines.append("")
+        for label, plan in plans.items():
+            nodes = plan["nodes"]
+            parallel = any(n[5].get("Node Type") in ("Gather", "Gather Merge") for n in nodes)
+            spills = sum(1 for n in nodes if "to disk" in n[1] or "on disk" in n[1])
+            tops = ", ".join(f"{name} {own / 1000:.2f} s" for name, own in _top_nodes(nodes))
+            lines.append(
+                f"- {label}: {plan['execution_ms'] / 1000:.2f} s, of which JIT compilation "
+                f"{plan['jit_ms'] / 1000:.2f} s ({plan['execution_no_jit_ms'] / 1000:.2f} s "
+                f"with jit off); "
+                f"{'parallel workers' if parallel else 'one process (no parallel plan)'}; "
+                f"{spills} plan nodes spill to disk at work_mem {box['work_mem']}; "
+                f"costliest nodes: {tops}."
+            )
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace the section (from its heading to the next "## " line or the end) or append it."""
+    if path.exists():
+        lines = path.read_text().splitlines(keepends=True)
+    else:
+        lines = ["# Performance\n", "\n"]
+    begin = next((i for i, line in enumerate(lines) if line.rstrip() == DOCS_SECTION), None)
+    if begin is None:
+        if lines and lines[-1].strip():
+            lines.append("\n")
+        lines.append(section)
+    else:
+        stop = next(
+            (i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        tail = lines[stop:]
+        lines[begin:stop] = [section + ("\n" if tail else "")]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(lines))
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def _month_arg(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError("give the month as YYYY-MM, e.g. 2026-10") from None
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.agencies", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    gen = commands.add_parser("generate", help="wipe the previous bench rows, COPY new ones")
+    gen.add_argument("--agencies", type=int, default=10_000)
+    gen.add_argument("--creators", type=int, default=200_000)
+    gen.add_argument("--sessions", type=int, default=2_000_000)
+    gen.add_argument("--month", type=_month_arg, default=date(2026, 10, 1))
+    gen.add_argument("--seed", type=int, default=SEED)
+    gen.add_argument(
+        "--force", action="store_true", help="allow a database whose name lacks 'bench'"
+    )
+    run_ = commands.add_parser("run", help="time agencies_score and the hand SQL")
+    run_.add_argument("--month", type=_month_arg, default=date(2026, 10, 1))
+    run_.add_argument("--repeats", type=int, default=3)
+    run_.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE summaries")
+    run_.add_argument("--write-docs", action="store_true", help=f"update {DOCS_FILE.name}")
+    run_.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting for the session, e.g. --set work_mem=64MB (an experiment)",
+    )
+    args = parser.parse_args(argv)
+
+    setup_django()
+    require_postgres()
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    if args.command == "generate":
+        if "bench" not in name and not args.force:
+            raise SystemExit(
+                f"refusing to write the bench rows into {name!r}: use a dedicated database "
+                "whose name contains 'bench' (e.g. mk_bench), or pass --force"
+            )
+        print(f"database {name}: deleting the rows of any earlier bench run first")
+        began = time.perf_counter()
+        wipe()
+        wipe_seconds = time.perf_counter() - began
+        result = generate(
+            agencies=args.agencies,
+            creators=args.creators,
+            sessions=args.sessions,
+            month=args.month,
+            seed=args.seed,
+        )
+        path = _generate_record_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            json.dumps(
+                {
+                    "agencies": args.agencies,
+                    "creators": args.creators,
+                    "sessions": args.sessions,
+                    "month": f"{args.month:%Y-%m}",
+                    "seed": args.seed,
+                    "rows": result.rows,
+                    "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
+                    "total_seconds": round(result.total_seconds, 2),
+                    "short_share": round(result.short_share, 4),
+                    "wipe_seconds": round(wipe_seconds, 2),
+                    "finished_at": datetime.now().isoformat(timespec="seconds"),
+                },
+                indent=2,
+            )
+        )
+    else:
+        run(
+            month=args.month,
+            repeats=args.repeats,
+            show_explain=args.explain,
+            write_docs=args.write_docs,
+            session_settings=dict(item.split("=", 1) for item in args.set),
+        )
+
+
+if __name__ == "__main__":
+    main()
