@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -33,6 +33,7 @@ from .models import (
     Notification,
     Organization,
     PaymentAccount,
+    ProviderStatus,
     ServiceProvider,
     ThemeProposal,
     ThemeProposalStatus,
@@ -279,17 +280,107 @@ class AgencyContractAdmin(admin.ModelAdmin):
         self.message_user(request, _("%(n)d contracts ended.") % {"n": ended})
 
 
+class ProviderStandingForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("action"),
+        choices=[
+            ("suspend", _("Suspend: its delegations end at once")),
+            ("reinstate", _("Lift the suspension")),
+            ("terminate", _("Terminate for good: its delegations end at once")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("reason (the provider reads it)"), max_length=2000, widget=forms.Textarea
+    )
+
+
 @admin.register(ServiceProvider)
 class ServiceProviderAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "created_at"]
+    """P5: admitted providers that no longer meet the rules are suspended or terminated here,
+    with a reason; admission itself is decided on the application (Providers → applications)."""
+
+    list_display = ["name", "status", "standing_link", "created_at"]
     list_filter = ["status"]
     search_fields = ["organization__name"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["organization", "status", "created_at", "decisions"]
     list_select_related = ["organization"]
+
+    def has_add_permission(self, request):
+        return False
 
     @admin.display(description=_("name"), ordering="organization__name")
     def name(self, provider):
         return provider.organization.name
+
+    @admin.display(description=_("standing"))
+    def standing_link(self, provider):
+        if provider.status not in (ProviderStatus.ADMITTED, ProviderStatus.SUSPENDED):
+            return "—"
+        url = reverse("admin:marketplace_serviceprovider_standing", args=[provider.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Suspend / terminate"))
+
+    @admin.display(description=_("decisions"))
+    def decisions(self, provider):
+        rows = provider.decisions.select_related("actor").order_by("-at", "-id")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} · {} · {} · {}</li>",
+                (
+                    (
+                        timezone.localtime(d.at).strftime("%Y-%m-%d %H:%M"),
+                        d.get_action_display(),
+                        d.actor,
+                        d.reason,
+                    )
+                    for d in rows
+                ),
+            ),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:provider_id>/standing/",
+                self.admin_site.admin_view(self.standing_view),
+                name="marketplace_serviceprovider_standing",
+            ),
+            *super().get_urls(),
+        ]
+
+    def standing_view(self, request, provider_id: int):
+        from providers import services as provider_services
+
+        provider = get_object_or_404(
+            ServiceProvider.objects.select_related("organization"), pk=provider_id
+        )
+        form = ProviderStandingForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            service = {
+                "suspend": provider_services.provider_suspend,
+                "reinstate": provider_services.provider_reinstate,
+                "terminate": provider_services.provider_terminate,
+            }[form.cleaned_data["action"]]
+            try:
+                service(provider=provider, actor=request.user, reason=form.cleaned_data["reason"])
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, _("The provider's standing is changed."))
+                return redirect("admin:marketplace_serviceprovider_changelist")
+        return render(
+            request,
+            "admin/marketplace/provider_standing.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Standing of %(name)s") % {"name": provider.organization.name},
+                "provider": provider,
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )
 
 
 @admin.register(CreatorRate)

@@ -84,6 +84,22 @@ MESSAGES = {
         "Your theme proposal “%(title)s” for %(month)s is selected: place its focus slot."
     ),
     "theme_not_selected": _("Your theme proposal “%(title)s” for %(month)s was not selected."),
+    # service providers (P4–P6)
+    "provider_admitted": _("%(provider)s is admitted as a service provider."),
+    "provider_rejected": _(
+        "The admission application of %(provider)s was rejected: %(reason)s. Fix it and submit "
+        "it again."
+    ),
+    "provider_suspended": _("%(provider)s is suspended: %(reason)s. Its delegations have ended."),
+    "provider_terminated": _(
+        "%(provider)s is terminated as a service provider: %(reason)s. Its delegations have ended."
+    ),
+    "delegation_granted": _("%(shop)s delegated the management of its tasks to you."),
+    "delegation_revoked": _("%(shop)s revoked the delegation of its tasks."),
+    "delegation_ended_by_ops": _(
+        "The delegation of %(shop)s to %(provider)s ended: the provider was suspended or "
+        "terminated by the platform."
+    ),
 }
 
 

@@ -45,7 +45,9 @@ class MoneyField(serializers.Field):
 class RegisterSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
-    side = serializers.ChoiceField(choices=Side.choices)
+    side = serializers.ChoiceField(
+        choices=[*Side.choices, ("provider", "Service provider staff (no side)")]
+    )
     email = serializers.EmailField(required=False, allow_blank=True, default="")
 
 

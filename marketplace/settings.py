@@ -134,6 +134,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+# P3 (issue 8): providers' documents live outside the web root and are only served by views
+# that check who asks. Limits in MB, per document and for the office video.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+PROVIDER_DOCUMENT_MAX_MB = int(os.environ.get("PROVIDER_DOCUMENT_MAX_MB", "20"))
+PROVIDER_VIDEO_MAX_MB = int(os.environ.get("PROVIDER_VIDEO_MAX_MB", "200"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -44,6 +44,7 @@ api_v1 = [
         name="api_contract_action",
     ),
     path("", include("tasks.api_urls")),
+    path("", include("providers.api_urls")),
 ]
 
 urlpatterns = [
@@ -90,6 +91,7 @@ urlpatterns = [
         views.contract_action,
         name="contract_action",
     ),
+    path("providers/", include("providers.urls")),
     path("", include("tasks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

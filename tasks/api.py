@@ -19,6 +19,7 @@ from marketplace.api import paginate
 from marketplace.exceptions import InvalidInput, NotAllowed
 from marketplace.models import Agency, CreatorProfile
 from marketplace.pagination import PlazaCursorPagination
+from providers.selectors import delegated_shop_get
 
 from . import selectors, services
 from .filters import OrderFilter, TaskFilter
@@ -111,8 +112,12 @@ class TaskListApi(APIView):
     def post(self, request):
         data = _valid(TaskCreateSerializer, request)
         shop = creator = None
-        if data["mode"] != TaskMode.RECRUITMENT and request.user.is_merchant:
-            shop = _merchant_shop(request, data.get("shop"))
+        if data["mode"] != TaskMode.RECRUITMENT:
+            if request.user.is_merchant:
+                shop = _merchant_shop(request, data.get("shop"))
+            elif data.get("shop"):
+                # P6: a provider's staff post for a shop that delegated its tasks (404 else).
+                shop = delegated_shop_get(user=request.user, shop_id=data["shop"])
         if data.get("creator") is not None:
             creator = selectors.named_creator(data["creator"])
         task = services.task_create(

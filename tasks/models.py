@@ -867,3 +867,29 @@ class SweepRun(models.Model):
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+class ContentMetric(models.Model):
+    """F1: one day of a delivered order's content figures, as the platform's data feed reports
+    them (ingestion comes with the analytics issue). Read by the closing report (P7)."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="metrics")
+    date = models.DateField(_("date"))
+    views = models.PositiveBigIntegerField(_("views"), default=0)
+    likes = models.PositiveBigIntegerField(_("likes"), default=0)
+    comments = models.PositiveBigIntegerField(_("comments"), default=0)
+    shares = models.PositiveBigIntegerField(_("shares"), default=0)
+    clicks = models.PositiveBigIntegerField(_("clicks"), default=0)
+    gmv_fen = models.PositiveBigIntegerField(_("GMV (fen)"), default=0)
+    received_at = models.DateTimeField(_("received at"), auto_now=True)
+
+    class Meta:
+        ordering = ["order_id", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "date"], name="one_metric_row_per_order_day")
+        ]
+        verbose_name = _("content metrics")
+        verbose_name_plural = _("content metrics")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.date}"

@@ -38,6 +38,16 @@ def _member_org_ids(user: User, kind: str | None = None):
     return memberships.values("organization_id")
 
 
+def _managed_shops(user: User, field: str = "shop") -> Q:
+    """Q of rows whose `field` (a MerchantShop) the user manages: shops it is a member of,
+    and (P6) shops that delegated their tasks to a provider it works for."""
+    from providers.selectors import delegated_shop_org_ids
+
+    return Q(**{f"{field}__organization_id__in": _member_org_ids(user, OrganizationKind.SHOP)}) | Q(
+        **{f"{field}__organization_id__in": delegated_shop_org_ids(user)}
+    )
+
+
 def _is_agency_member(user: User) -> bool:
     return Membership.objects.filter(user=user, organization__kind=OrganizationKind.AGENCY).exists()
 
@@ -45,7 +55,7 @@ def _is_agency_member(user: User) -> bool:
 def task_visibility(user: User) -> Q:
     """Q of the tasks `user` may see."""
     shop_orgs = _member_org_ids(user, OrganizationKind.SHOP)
-    owned = Q(shop__organization_id__in=shop_orgs) | Q(creator__user=user)
+    owned = _managed_shops(user) | Q(creator__user=user)
     party = (
         Q(Exists(Application.objects.filter(task=OuterRef("pk"), creator__user=user)))
         | Q(
@@ -98,8 +108,7 @@ def task_list(
         return Task.objects.none()
     tasks = _task_queryset()
     if mine:
-        shop_orgs = _member_org_ids(user, OrganizationKind.SHOP)
-        tasks = tasks.filter(Q(shop__organization_id__in=shop_orgs) | Q(creator__user=user))
+        tasks = tasks.filter(_managed_shops(user) | Q(creator__user=user))
     else:
         tasks = tasks.filter(task_visibility(user))
     if mode:
@@ -129,7 +138,7 @@ def task_get(*, user: User, task_id) -> Task:
 def task_is_owned_by(*, task: Task, user: User) -> bool:
     if task.creator_id:
         return task.creator.user_id == user.pk
-    return Membership.objects.filter(user=user, organization_id=task.shop.organization_id).exists()
+    return Task.objects.filter(pk=task.pk).filter(_managed_shops(user)).exists()
 
 
 def _application_queryset() -> QuerySet[Application]:
@@ -149,7 +158,7 @@ def application_visibility(user: User) -> Q:
     return (
         Q(creator__user=user)
         | Q(shop__organization_id__in=shop_orgs)
-        | Q(task__shop__organization_id__in=shop_orgs)
+        | _managed_shops(user, "task__shop")
         | Q(task__creator__user=user)
     )
 
@@ -170,7 +179,7 @@ def proposal_visibility(user: User) -> Q:
         Q(creator__user=user)
         | Q(submitted_by=user)
         | Q(agency__organization_id__in=_member_org_ids(user, OrganizationKind.AGENCY))
-        | Q(task__shop__organization_id__in=_member_org_ids(user, OrganizationKind.SHOP))
+        | _managed_shops(user, "task__shop")
     )
 
 
@@ -189,10 +198,10 @@ def proposal_get(*, user: User, proposal_id) -> Proposal:
 
 
 def order_visibility(user: User) -> Q:
-    """The merchant's shops, the creator itself, and (read only, A4) the agency of a creator
-    signed to it now."""
+    """The merchant's shops, the creator itself, (read only, A4) the agency of a creator
+    signed to it now, and (read only, P6) the provider a shop delegated its tasks to."""
     return (
-        Q(shop__organization_id__in=_member_org_ids(user, OrganizationKind.SHOP))
+        _managed_shops(user)
         | Q(creator__user=user)
         | Q(creator__agency__organization_id__in=_member_org_ids(user, OrganizationKind.AGENCY))
     )

@@ -40,6 +40,7 @@ from ..models import (
 )
 from ..selectors import manages_organization
 
+PROVIDER_ACCOUNT = "provider"  # registration choice of service provider staff (no side, P1)
 MAX_RATE_FEN = 100_000_000_00  # ¥100,000,000.00: anything above is a typo, not a price.
 MAX_FOLLOWERS = 2_147_483_647  # CreatorProfile.followers is a 32-bit column on PostgreSQL.
 
@@ -57,10 +58,13 @@ def _send_email_on_commit(*, to: str, subject: str, body: str) -> None:
 
 @transaction.atomic
 def user_register(*, username: str, password: str, side: str, email: str = "") -> User:
-    """A1: create an account with its side. A creator gets an empty profile to fill in."""
+    """A1: create an account with its side. A creator gets an empty profile to fill in.
+
+    `side="provider"` registers the staff account of a service provider (P1): it takes no side;
+    its role comes from the provider's membership once it starts an admission application."""
     username = (username or "").strip()
     errors: dict[str, list[str]] = {}
-    if side not in Side.values:
+    if side not in (*Side.values, PROVIDER_ACCOUNT):
         errors["side"] = [_("Choose merchant or creator.")]
     if not username:
         errors["username"] = [_("Enter a user name.")]
@@ -73,7 +77,10 @@ def user_register(*, username: str, password: str, side: str, email: str = "") -
     if errors:
         raise InvalidInput(_("Please correct the highlighted fields."), fields=errors)
 
-    user = User(username=username, email=email, side=side, side_chosen_at=timezone.now())
+    if side == PROVIDER_ACCOUNT:
+        user = User(username=username, email=email)
+    else:
+        user = User(username=username, email=email, side=side, side_chosen_at=timezone.now())
     user.set_password(password)
     try:
         with transaction.atomic():

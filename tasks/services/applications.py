@@ -29,6 +29,7 @@ from .common import (
     log_creation,
     now,
     refuse_state,
+    require_merchant_of,
     require_task_owner,
     run_transition,
     task_owners,
@@ -201,6 +202,9 @@ def plaza_task_pay(*, task: Task, actor: User) -> list[Order]:
     sweeper has not closed yet is closed here first (D3).
     """
     task = lock_task(task)
+    # Paying is the shop's own: a provider managing the task for it (P6) never pays.
+    if task.shop_id:
+        require_merchant_of(shop=task.shop, actor=actor)
     require_task_owner(task=task, actor=actor)
     if task.mode != TaskMode.PLAZA:
         raise refuse_state(task, _("pay"))

@@ -62,6 +62,19 @@ def is_shop_member(*, shop: MerchantShop | None, user: User) -> bool:
     return user.memberships.filter(organization_id=shop.organization_id).exists()
 
 
+def acts_for_shop(*, shop: MerchantShop | None, user: User) -> bool:
+    """P6: the shop's members, and the staff of a service provider it delegated its tasks to,
+    manage its tasks (post, pick creators, stop enrollment). Money stays with the members:
+    paying services check `require_merchant_of`."""
+    if is_shop_member(shop=shop, user=user):
+        return True
+    if shop is None or not user.is_authenticated:
+        return False
+    from providers.selectors import delegated_shop_org_ids
+
+    return delegated_shop_org_ids(user).filter(shop__organization_id=shop.organization_id).exists()
+
+
 def shop_users(shop: MerchantShop) -> list[User]:
     """Everyone who acts for the shop: they all see its events (D5)."""
     return [m.user for m in shop.organization.memberships.select_related("user")]
@@ -90,7 +103,7 @@ def task_owners(task: Task) -> list[User]:
 def is_task_owner(*, task: Task, user: User) -> bool:
     if task.creator_id:
         return task.creator.user_id == user.pk
-    return is_shop_member(shop=task.shop, user=user)
+    return acts_for_shop(shop=task.shop, user=user)
 
 
 def require_task_owner(*, task: Task, actor: User) -> None:

@@ -34,6 +34,7 @@ from ..models import (
     TaskStatus,
 )
 from .common import (
+    acts_for_shop,
     invalid,
     lock_order,
     lock_task,
@@ -217,7 +218,8 @@ def task_create(
         log_creation(task, by=actor)
         return task
 
-    if not actor.is_merchant or shop is None:
+    if shop is None or not acts_for_shop(shop=shop, user=actor):
+        # P6: a shop's members, or the staff of a provider it delegated its tasks to.
         raise WrongSide(_("Only merchants post this kind of task."))
     fields["shop"] = shop
     if mode == TaskMode.BRAND:

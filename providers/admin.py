@@ -1,0 +1,317 @@
+"""Ops review of service providers (P4–P5): the queue of submitted applications with their
+documents and the P4 checks, approve or reject with a reason, and every decision logged."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.exceptions import DomainError
+
+from . import services
+from .models import (
+    ApplicationStatus,
+    Delegation,
+    ProviderApplication,
+    ProviderDecision,
+    ProviderDocument,
+)
+
+
+def document_link(document: ProviderDocument) -> str:
+    try:
+        url = reverse("provider_document_download", args=[document.pk])
+    except NoReverseMatch:  # the pages are not wired (never in production)
+        return document.original_name
+    return format_html(
+        '<a href="{}">{}</a> <span class="help">({}, {} KB)</span>',
+        url,
+        document.original_name,
+        document.detected_type.upper(),
+        (document.size + 1023) // 1024,
+    )
+
+
+class DocumentInline(admin.TabularInline):
+    model = ProviderDocument
+    extra = 0
+    can_delete = False
+    fields = ["kind", "platform", "download", "detected_type", "size", "sha256", "uploaded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, document):
+        return document_link(document)
+
+
+class DecisionInline(admin.TabularInline):
+    model = ProviderDecision
+    fk_name = "application"
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "actor", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = _("review")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", _("Awaiting review")), ("decided", _("Decided"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(status=ApplicationStatus.SUBMITTED)
+        if self.value() == "decided":
+            return queryset.filter(
+                status__in=[ApplicationStatus.APPROVED, ApplicationStatus.REJECTED]
+            )
+        return queryset
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        choices=[("approve", _("Approve: admit the provider")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("reason (the applicant reads it; required to reject)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+@admin.register(ProviderApplication)
+class ProviderApplicationAdmin(admin.ModelAdmin):
+    """P4: the review queue. Open an application, read its documents and checks, decide."""
+
+    list_display = [
+        "company_name",
+        "types_display",
+        "status",
+        "submitted_at",
+        "decide_link",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = [QueueFilter, "status", "is_seeding", "is_performance"]
+    search_fields = ["company_name", "provider__organization__name", "union_account_id"]
+    list_select_related = ["provider__organization", "decided_by"]
+    ordering = ["-submitted_at", "-id"]
+    inlines = [DocumentInline, DecisionInline]
+    readonly_fields = [
+        "provider",
+        "status",
+        "checks",
+        "is_seeding",
+        "is_performance",
+        "company_name",
+        "registered_on",
+        "registered_capital",
+        "business_scope",
+        "employee_count",
+        "office_address",
+        "certification_platforms",
+        "own_platform_name",
+        "union_account_id",
+        "union_gmv",
+        "union_violation_points",
+        "has_associated_cheating",
+        "created_by",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("types"))
+    def types_display(self, application):
+        return application.types_display
+
+    @admin.display(description=_("registered capital"))
+    def registered_capital(self, application):
+        from marketplace.money import format_cny
+
+        fen = application.registered_capital_fen
+        return format_cny(fen) if fen is not None else "—"
+
+    @admin.display(description=_("average monthly GMV"))
+    def union_gmv(self, application):
+        from marketplace.money import format_cny
+
+        fen = application.union_avg_monthly_gmv_fen
+        return format_cny(fen) if fen is not None else "—"
+
+    @admin.display(description=_("admission rules (P4)"))
+    def checks(self, application):
+        problems = services.application_problems(application)
+        if not problems:
+            return format_html(
+                '<span style="color:#1a7f37">✓ {}</span>', _("Every hard rule is met.")
+            )
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li style="color:#b42318">{}</li>',
+                ((m,) for ms in problems.values() for m in ms),
+            ),
+        )
+
+    @admin.display(description=_("decide"))
+    def decide_link(self, application):
+        if application.status != ApplicationStatus.SUBMITTED:
+            return "—"
+        url = reverse("admin:providers_providerapplication_decide", args=[application.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Review and decide"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:application_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="providers_providerapplication_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, application_id: int):
+        application = get_object_or_404(
+            ProviderApplication.objects.select_related("provider__organization"), pk=application_id
+        )
+        form = DecideForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
+            try:
+                if decision == "approve":
+                    services.provider_application_approve(
+                        application=application, actor=request.user, reason=reason
+                    )
+                else:
+                    services.provider_application_reject(
+                        application=application, actor=request.user, reason=reason
+                    )
+            except DomainError as exc:
+                form.add_error("reason" if "reason" in exc.fields else None, exc.message)
+            else:
+                self.message_user(request, _("The application is decided."), messages.SUCCESS)
+                return redirect("admin:providers_providerapplication_changelist")
+        return render(
+            request,
+            "admin/providers/decide_application.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Review the application of %(name)s")
+                % {"name": application.company_name},
+                "application": application,
+                "documents": [
+                    (d, document_link(d)) for d in application.documents.order_by("kind", "id")
+                ],
+                "problems": services.application_problems(application),
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )
+
+
+@admin.register(ProviderDocument)
+class ProviderDocumentAdmin(admin.ModelAdmin):
+    list_display = [
+        "application",
+        "kind",
+        "platform",
+        "download",
+        "detected_type",
+        "size",
+        "uploaded_at",
+    ]
+    list_filter = ["kind", "detected_type"]
+    search_fields = ["application__company_name", "original_name", "=sha256"]
+    list_select_related = ["application"]
+    readonly_fields = [
+        "application",
+        "kind",
+        "platform",
+        "download",
+        "original_name",
+        "detected_type",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, document):
+        return document_link(document)
+
+
+@admin.register(ProviderDecision)
+class ProviderDecisionAdmin(admin.ModelAdmin):
+    """P4–P5: who decided what, when, and why."""
+
+    list_display = ["at", "provider", "action", "actor", "reason"]
+    list_filter = ["action"]
+    search_fields = ["provider__organization__name", "reason", "actor__username"]
+    list_select_related = ["provider__organization", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    """P6: which merchant lets which provider manage its tasks (merchants grant and revoke)."""
+
+    list_display = ["shop", "provider", "granted_by", "granted_at", "ended_at", "end_reason"]
+    list_filter = ["end_reason"]
+    search_fields = ["shop__organization__name", "provider__organization__name"]
+    list_select_related = ["shop__organization", "provider__organization", "granted_by"]
+    readonly_fields = [
+        "shop",
+        "provider",
+        "granted_by",
+        "granted_at",
+        "ended_at",
+        "ended_by",
+        "end_reason",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

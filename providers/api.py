@@ -1,0 +1,195 @@
+"""REST API of service providers (DESIGN §5 conventions): admission (P1–P4), documents,
+delegation (P6). Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marketplace.api import paginate
+from marketplace.exceptions import InvalidInput
+from marketplace.selectors import shop_list
+
+from . import selectors, services
+from .serializers import (
+    ApplicationFactsSerializer,
+    ApplicationSerializer,
+    ApplicationStartSerializer,
+    DelegationGrantSerializer,
+    DelegationSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
+    ProviderSerializer,
+)
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer
+
+
+def _application(request, application_id):
+    return Response(
+        ApplicationSerializer(
+            selectors.application_get(user=request.user, application_id=application_id)
+        ).data
+    )
+
+
+class ApplicationListApi(APIView):
+    @extend_schema(responses=ApplicationSerializer(many=True), tags=["providers"])
+    def get(self, request):
+        """The applications of the providers the user works for (all of them for ops)."""
+        return paginate(
+            self,
+            request,
+            selectors.application_list(user=request.user).order_by("-created_at", "-id"),
+            ApplicationSerializer,
+        )
+
+    @extend_schema(
+        request=ApplicationStartSerializer,
+        responses={201: ApplicationSerializer},
+        tags=["providers"],
+    )
+    def post(self, request):
+        """P1: start an admission application; the company becomes a provider (applying)."""
+        data = _valid(ApplicationStartSerializer, request).validated_data
+        application = services.provider_application_start(
+            actor=request.user, company_name=data["company_name"]
+        )
+        response = _application(request, application.pk)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class ApplicationDetailApi(APIView):
+    @extend_schema(responses=ApplicationSerializer, tags=["providers"])
+    def get(self, request, application_id: int):
+        return _application(request, application_id)
+
+    @extend_schema(
+        request=ApplicationFactsSerializer, responses=ApplicationSerializer, tags=["providers"]
+    )
+    def patch(self, request, application_id: int):
+        """P1–P3: save some facts; `problems` in the answer lists what P4 still refuses."""
+        application = selectors.application_get(user=request.user, application_id=application_id)
+        facts = _valid(ApplicationFactsSerializer, request).facts()
+        services.provider_application_update(application=application, actor=request.user, **facts)
+        return _application(request, application_id)
+
+
+class ApplicationSubmitApi(APIView):
+    @extend_schema(request=None, responses=ApplicationSerializer, tags=["providers"])
+    def post(self, request, application_id: int):
+        """P4: submit for review; 400 with every unmet rule under its field otherwise."""
+        application = selectors.application_get(user=request.user, application_id=application_id)
+        services.provider_application_submit(application=application, actor=request.user)
+        return _application(request, application_id)
+
+
+class DocumentUploadApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={201: DocumentSerializer},
+        tags=["providers"],
+    )
+    def post(self, request, application_id: int):
+        """P3: upload a document (checked by its bytes and size; refused with the reason)."""
+        application = selectors.application_get(user=request.user, application_id=application_id)
+        data = _valid(DocumentUploadSerializer, request).validated_data
+        document = services.provider_document_add(
+            application=application,
+            actor=request.user,
+            kind=data["kind"],
+            platform=data.get("platform") or "",
+            file=data["file"],
+        )
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class DocumentApi(APIView):
+    @extend_schema(responses={204: None}, tags=["providers"])
+    def delete(self, request, document_id: int):
+        document = selectors.document_get(user=request.user, document_id=document_id)
+        services.provider_document_remove(document=document, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DocumentDownloadApi(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes}, tags=["providers"])
+    def get(self, request, document_id: int):
+        """P3: the file, as a download, to the applicant's staff and ops only."""
+        document = selectors.document_get(user=request.user, document_id=document_id)
+        return document_response(document)
+
+
+def document_response(document) -> FileResponse:
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing.") from None
+    response = FileResponse(handle, as_attachment=True, filename=document.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+class ProviderListApi(APIView):
+    @extend_schema(responses=ProviderSerializer(many=True), tags=["providers"])
+    def get(self, request):
+        """P6: admitted providers a merchant can delegate to."""
+        return paginate(
+            self,
+            request,
+            selectors.admitted_providers().order_by("organization__name", "id"),
+            ProviderSerializer,
+        )
+
+
+class DelegationListApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(responses=DelegationSerializer(many=True), tags=["providers"])
+    def get(self, request):
+        """P6: the delegations of the merchant's shops, or those held by the user's provider."""
+        return paginate(
+            self, request, selectors.delegation_list(user=request.user), DelegationSerializer
+        )
+
+
+class ShopDelegationApi(APIView):
+    @extend_schema(
+        request=DelegationGrantSerializer, responses={201: DelegationSerializer}, tags=["providers"]
+    )
+    def post(self, request, shop_id: int):
+        """P6: the merchant delegates the shop's task management to an admitted provider."""
+        shop = shop_list(user=request.user).filter(pk=shop_id).first()
+        if shop is None:
+            raise Http404("No such shop.")
+        data = _valid(DelegationGrantSerializer, request).validated_data
+        provider = selectors.admitted_providers().filter(pk=data["provider"]).first()
+        if provider is None:
+            message = _("No admitted service provider has this id.")
+            raise InvalidInput(message, fields={"provider": [message]})
+        delegation = services.delegation_grant(shop=shop, actor=request.user, provider=provider)
+        delegation = selectors.delegation_get(user=request.user, delegation_id=delegation.pk)
+        return Response(DelegationSerializer(delegation).data, status=status.HTTP_201_CREATED)
+
+
+class DelegationRevokeApi(APIView):
+    @extend_schema(request=None, responses=DelegationSerializer, tags=["providers"])
+    def post(self, request, delegation_id: int):
+        """P6: the merchant revokes; the provider's staff lose access at once."""
+        delegation = selectors.delegation_get(user=request.user, delegation_id=delegation_id)
+        services.delegation_revoke(delegation=delegation, actor=request.user)
+        delegation = selectors.delegation_get(user=request.user, delegation_id=delegation_id)
+        return Response(DelegationSerializer(delegation).data)

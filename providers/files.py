@@ -1,0 +1,112 @@
+"""P3/P4: uploads are judged by their bytes, not by their name or the browser's content type.
+
+`sniff()` reads the file's first bytes (and, for the two container formats, its structure) and
+names what it really is; each document kind accepts a few of those types, within a size limit
+from the settings. A renamed executable or an HTML page called `intro.pdf` is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from marketplace.exceptions import InvalidInput
+
+from .models import DocumentKind
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .ppt (and .doc, .xls)
+POWERPOINT_STREAM = "PowerPoint Document".encode("utf-16-le")
+MP4_BRANDS_REFUSED = {b"qt  "}  # QuickTime .mov shares the box format but is not MP4
+
+ACCEPTED = {
+    DocumentKind.INTRO: ("pdf", "ppt", "pptx"),
+    DocumentKind.LICENSE: ("jpg", "png", "pdf"),
+    DocumentKind.OFFICE_VIDEO: ("mp4",),
+    DocumentKind.CERTIFICATION: ("jpg", "png", "pdf"),
+}
+TYPE_NAMES = {"pdf": "PDF", "ppt": "PPT", "pptx": "PPTX", "jpg": "JPG", "png": "PNG", "mp4": "MP4"}
+
+
+def sniff(uploaded) -> str | None:
+    """What the file is by its content: pdf, png, jpg, ppt, pptx, mp4, or None."""
+    uploaded.seek(0)
+    head = uploaded.read(16)
+    uploaded.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if len(head) >= 12 and head[4:8] == b"ftyp" and head[8:12] not in MP4_BRANDS_REFUSED:
+        return "mp4"
+    if head.startswith(OLE2):
+        # The directory of a PowerPoint file names its main stream; other Office files don't.
+        data = uploaded.read(4 * 1024 * 1024)
+        uploaded.seek(0)
+        return "ppt" if POWERPOINT_STREAM in data else None
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(uploaded) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError):
+            return None
+        finally:
+            uploaded.seek(0)
+        if "ppt/presentation.xml" in names and "[Content_Types].xml" in names:
+            return "pptx"
+    return None
+
+
+def max_bytes(kind: str) -> int:
+    megabytes = (
+        settings.PROVIDER_VIDEO_MAX_MB
+        if kind == DocumentKind.OFFICE_VIDEO
+        else settings.PROVIDER_DOCUMENT_MAX_MB
+    )
+    return megabytes * 1024 * 1024
+
+
+def check_upload(uploaded, *, kind: str) -> str:
+    """The detected type of an acceptable upload for `kind`; InvalidInput (field `file`)
+    saying what is wrong and what to send otherwise."""
+    accepted = ACCEPTED[kind]
+    wanted = ", ".join(TYPE_NAMES[t] for t in accepted)
+    limit = max_bytes(kind)
+    if uploaded.size == 0:
+        message = _("The file is empty.")
+    elif uploaded.size > limit:
+        message = _(
+            "The file is %(size)s MB; at most %(max)s MB is accepted for this document."
+        ) % {
+            "size": f"{uploaded.size / 1024 / 1024:.1f}",
+            "max": limit // (1024 * 1024),
+        }
+    else:
+        detected = sniff(uploaded)
+        if detected in accepted:
+            return detected
+        if detected is None:
+            message = _(
+                "The content of “%(name)s” is not a %(types)s file (whatever its name says). "
+                "Export the document as %(types)s and upload it again."
+            ) % {"name": uploaded.name, "types": wanted}
+        else:
+            message = _("“%(name)s” is a %(found)s file; this document must be %(types)s.") % {
+                "name": uploaded.name,
+                "found": TYPE_NAMES[detected],
+                "types": wanted,
+            }
+    raise InvalidInput(message, fields={"file": [message]})
+
+
+def sha256_of(uploaded) -> str:
+    digest = hashlib.sha256()
+    uploaded.seek(0)
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    return digest.hexdigest()
