@@ -17,8 +17,6 @@ from marketplace.models import (
     ContractStatus,
     CreatorProfile,
     MerchantShop,
-    Organization,
-    OrganizationKind,
     Platform,
     Role,
     ServiceProvider,
@@ -236,16 +234,73 @@ class Command(BaseCommand):
                 )
                 services.contract_accept(contract=contract, actor=profile.user)
 
-        provider_owner, _ = self._user("provider_owner")
-        if not ServiceProvider.objects.filter(organization__name="云帆内容服务商").exists():
-            organization = Organization.objects.create(
-                kind=OrganizationKind.PROVIDER, name="云帆内容服务商"
-            )
-            services.membership_add(organization=organization, user=provider_owner, role=Role.OWNER)
-            ServiceProvider.objects.create(organization=organization)
+        self._providers(tmall, tmall_owner)
         if not Task.objects.exists():
             wallet_top_up(shop=tmall, actor=tmall_owner, amount_fen=DEMO_WALLET_FEN)
         return tmall
+
+    def _providers(self, tmall: MerchantShop, tmall_owner: User) -> None:
+        """P1–P6: 云帆 admitted (after ops reviewed its documents) and managing the Tmall shop's
+        tasks; 星火 with an application waiting in the ops review queue."""
+        from providers import services as provider_services
+
+        if ServiceProvider.objects.filter(organization__name="云帆内容服务商").exists():
+            return
+        ops = User.objects.get(username="ops")
+        admitted = self._provider_application("provider_owner", "云帆内容服务商")
+        provider_services.provider_application_submit(
+            application=admitted, actor=admitted.created_by
+        )
+        provider_services.provider_application_approve(
+            application=admitted, actor=ops, reason="资料齐全，办公视频可见固定办公场所。"
+        )
+        provider_services.delegation_grant(
+            shop=tmall, actor=tmall_owner, provider=admitted.provider
+        )
+        waiting = self._provider_application("provider_applicant", "星火种草传媒")
+        provider_services.provider_application_submit(application=waiting, actor=waiting.created_by)
+
+    def _provider_application(self, username: str, company: str):
+        """A complete application with small real documents (checked by their bytes)."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from providers import services as provider_services
+
+        owner, _ = self._user(username)
+        application = provider_services.provider_application_start(
+            actor=owner, company_name=company
+        )
+        provider_services.provider_application_update(
+            application=application,
+            actor=owner,
+            is_seeding=True,
+            is_performance=True,
+            registered_on=timezone.localdate() - timedelta(days=3 * 365),
+            registered_capital_fen=1_000_000_00,
+            business_scope="广告设计、制作、代理、发布；内容种草策划；网络技术服务",
+            employee_count=48,
+            office_address="杭州市余杭区文一西路 969 号",
+            union_account_id=f"union-{owner.pk:05d}",
+            union_avg_monthly_gmv_fen=320_000_00,
+            union_violation_points=0,
+            has_associated_cheating=False,
+        )
+        documents = [
+            ("intro", "", "公司介绍.pdf", b"%PDF-1.4\n% demo company introduction\n%%EOF\n"),
+            ("license", "", "营业执照.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+            ("office_video", "", "办公环境.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64),
+            ("certification", "douyin", "抖音服务商认证.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64),
+        ]
+        for kind, platform, name, content in documents:
+            provider_services.provider_document_add(
+                application=application,
+                actor=owner,
+                kind=kind,
+                platform=platform,
+                file=SimpleUploadedFile(name, content),
+            )
+        application.refresh_from_db()
+        return application
 
     def _agency_data(self) -> None:
         """G1–G7 for the demo agency: last month's and this month's live sessions from the
@@ -406,6 +461,13 @@ class Command(BaseCommand):
             ("creator02", "creator, not signed"),
             ("agency_owner", "MCN agency owner (星河MCN机构, 6 signed creators)"),
             ("agency_staff", "MCN agency staff (read only)"),
-            ("provider_owner", "service provider owner (云帆内容服务商)"),
+            (
+                "provider_owner",
+                "service provider owner (云帆内容服务商, admitted, manages 山茶花's tasks)",
+            ),
+            (
+                "provider_applicant",
+                "service provider applicant (星火种草传媒, awaiting ops review)",
+            ),
         ]:
-            self.stdout.write(f"  {username:<16} {what}")
+            self.stdout.write(f"  {username:<18} {what}")

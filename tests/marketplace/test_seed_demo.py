@@ -1,0 +1,38 @@
+"""`make run`'s demo data: loads on an empty database, a second run changes nothing, and it
+shows each feature: an assessed agency with a focus offer (G2, G6), an admitted provider
+managing a shop's tasks and an application waiting for review (P4, P6)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from marketplace.models import AgencyAssessment, LiveSession, ServiceProvider
+from providers.models import Delegation, ProviderApplication
+from tasks.models import Order, Task
+
+# The sandbox gateway credits the demo top-up on commit: real transactions.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def counts():
+    return [
+        m.objects.count()
+        for m in (Task, Order, LiveSession, AgencyAssessment, ProviderApplication, Delegation)
+    ]
+
+
+def test_seed_demo_twice(settings, tmp_path, capsys):
+    """G2, G6, P4, P6: the demo data, idempotent."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("seed_demo")
+    first = counts()
+    assert all(first[:4]) and first[4:] == [2, 1]
+    assert AgencyAssessment.objects.get().passed
+    statuses = sorted(ServiceProvider.objects.values_list("status", flat=True))
+    assert statuses == ["admitted", "applying"]
+    assert ProviderApplication.objects.filter(status="submitted").count() == 1
+    call_command("seed_demo")
+    assert counts() == first
+    assert "provider_owner" in capsys.readouterr().out
