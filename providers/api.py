@@ -3,9 +3,11 @@ delegation (P6). Thin: parse, call one service or selector, render."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from datetime import date
+
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -13,9 +15,10 @@ from rest_framework.views import APIView
 
 from marketplace.api import paginate
 from marketplace.exceptions import InvalidInput
+from marketplace.money import format_yuan
 from marketplace.selectors import shop_list
 
-from . import selectors, services
+from . import reports, selectors, services
 from .serializers import (
     ApplicationFactsSerializer,
     ApplicationSerializer,
@@ -193,3 +196,112 @@ class DelegationRevokeApi(APIView):
         services.delegation_revoke(delegation=delegation, actor=request.user)
         delegation = selectors.delegation_get(user=request.user, delegation_id=delegation_id)
         return Response(DelegationSerializer(delegation).data)
+
+
+# --- closing report (P7) ----------------------------------------------------------------------
+
+
+def _report_params(params) -> dict:
+    errors, values = {}, {}
+    for name in ("start", "end"):
+        raw = params.get(name)
+        if raw:
+            try:
+                values[name] = date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = [_("Give a date as YYYY-MM-DD.")]
+    raw_tasks = params.get("tasks")
+    if raw_tasks:
+        parts = [p.strip() for p in raw_tasks.split(",") if p.strip()]
+        if not all(p.isdigit() for p in parts):
+            errors["tasks"] = [_("Give task ids separated by commas, e.g. 12,15.")]
+        else:
+            values["task_ids"] = [int(p) for p in parts]
+    if errors:
+        raise InvalidInput(_("Please correct the highlighted fields."), fields=errors)
+    return values
+
+
+def _line(line) -> dict:
+    return {
+        "order": line.order.pk,
+        "task": line.task_title,
+        "creator": line.creator_name,
+        "status": line.status,
+        "price": format_yuan(line.price_fen),
+        "fee": format_yuan(line.fee_fen),
+        "spent": format_yuan(line.spent_fen),
+        "refunded": format_yuan(line.refunded_fen),
+        "held": format_yuan(line.held_fen),
+        "delivered_at": line.delivered_at.isoformat() if line.delivered_at else None,
+        "links": line.links,
+        "views": line.views,
+        "likes": line.likes,
+        "comments": line.comments,
+        "shares": line.shares,
+        "clicks": line.clicks,
+        "gmv": format_yuan(line.gmv_fen),
+    }
+
+
+class ClosingReportApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", str, description="YYYY-MM-DD, Beijing, inclusive"),
+            OpenApiParameter("end", str, description="YYYY-MM-DD, Beijing, inclusive"),
+            OpenApiParameter("tasks", str, description="task ids, e.g. 12,15"),
+            OpenApiParameter("export", str, enum=["json", "pdf", "xlsx"]),
+        ],
+        responses={200: dict},
+        tags=["providers"],
+    )
+    def get(self, request, shop_id: int):
+        """P7: the closing report of a shop's campaign, for its members and its delegated
+        provider's staff (404 to anyone else): JSON, or `?export=pdf|xlsx` as a download."""
+        shop = selectors.report_shop_get(user=request.user, shop_id=shop_id)
+        report = reports.closing_report(shop=shop, **_report_params(request.query_params))
+        export = request.query_params.get("export", "json")
+        if export in ("pdf", "xlsx"):
+            body = reports.report_pdf(report) if export == "pdf" else reports.report_xlsx(report)
+            content_type = (
+                "application/pdf"
+                if export == "pdf"
+                else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+            response = HttpResponse(body, content_type=content_type)
+            filename = reports.report_filename(report, export)
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        totals = report.totals
+        return Response(
+            {
+                "shop": shop.pk,
+                "start": report.start,
+                "end": report.end,
+                "tasks": [
+                    {
+                        "id": t.task.pk if t.task else None,
+                        "title": t.title,
+                        "orders": t.orders,
+                        "completed": t.completed,
+                        "spent": format_yuan(t.spent_fen),
+                    }
+                    for t in report.tasks
+                ],
+                "orders": [_line(line) for line in report.orders],
+                "totals": {
+                    "tasks": totals.tasks,
+                    "orders": totals.orders,
+                    "completed": totals.completed,
+                    "spent": format_yuan(totals.spent_fen),
+                    "refunded": format_yuan(totals.refunded_fen),
+                    "held": format_yuan(totals.held_fen),
+                    "views": totals.views,
+                    "likes": totals.likes,
+                    "comments": totals.comments,
+                    "shares": totals.shares,
+                    "clicks": totals.clicks,
+                    "gmv": format_yuan(totals.gmv_fen),
+                },
+            }
+        )

@@ -38,6 +38,11 @@ urlpatterns = [
     ),
     path("delegations/", api.DelegationListApi.as_view(), name="api_delegations"),
     path(
+        "reports/closing/<int:shop_id>/",
+        api.ClosingReportApi.as_view(),
+        name="api_closing_report",
+    ),
+    path(
         "delegations/<int:delegation_id>/revoke/",
         api.DelegationRevokeApi.as_view(),
         name="api_delegation_revoke",

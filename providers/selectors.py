@@ -160,3 +160,12 @@ def delegation_get(*, user: User, delegation_id) -> Delegation:
         return delegation_list(user=user).get(pk=delegation_id)
     except (Delegation.DoesNotExist, ValueError, TypeError):
         raise Http404("No such delegation.") from None
+
+
+def report_shop_get(*, user: User, shop_id) -> MerchantShop:
+    """P7: the shop whose closing report `user` may read: one of its own shops, or one that
+    delegated its tasks to the user's provider (P6). Anything else is a 404."""
+    from marketplace.selectors import shop_list
+
+    shop = shop_list(user=user).filter(pk=shop_id).first() if str(shop_id).isdigit() else None
+    return shop or delegated_shop_get(user=user, shop_id=shop_id)

@@ -186,3 +186,31 @@ def test_a_suspended_provider_cannot_be_granted(shop, merchant, provider, ops):
     services.provider_suspend(provider=provider, actor=ops, reason="暂停")
     with pytest.raises(NotAllowed):
         services.delegation_grant(shop=shop, actor=merchant, provider=provider)
+
+
+def test_closing_report_api_for_the_merchant_and_its_provider_only(
+    delegation, shop, merchant, provider_staff
+):
+    """P7, P6, A3: the shop's members and its delegated provider read the closing report
+    (JSON, PDF, XLSX downloads); another merchant gets 404; after revoking, so does the
+    provider."""
+    task_id = post_task(provider_staff, **plaza_body(shop)).json()["id"]
+    url = f"/api/v1/reports/closing/{shop.pk}/"
+    for user in (merchant, provider_staff):
+        answer = client_for(user).get(url, {"tasks": str(task_id)})
+        assert answer.status_code == 200, answer.content
+        assert answer.json()["tasks"][0]["id"] == task_id
+        assert answer.json()["totals"]["spent"] == "0.00"
+    pdf = client_for(provider_staff).get(url, {"export": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"].startswith("attachment")
+    assert pdf.content.startswith(b"%PDF-")
+    xlsx = client_for(merchant).get(url, {"export": "xlsx", "start": "2026-01-01"})
+    assert xlsx.content.startswith(b"PK")
+    bad = client_for(merchant).get(url, {"start": "2026-11-30", "end": "2026-11-01"})
+    assert bad.status_code == 400 and "end" in bad.json()["error"]["fields"]
+    assert client_for(merchant).get(url, {"start": "30/11/2026"}).status_code == 400
+    stranger = factories.ShopFactory().organization.memberships.get().user
+    assert client_for(stranger).get(url).status_code == 404
+    services.delegation_revoke(delegation=delegation, actor=merchant)
+    assert client_for(provider_staff).get(url).status_code == 404
