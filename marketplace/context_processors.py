@@ -15,6 +15,7 @@ def navigation(request):
                 (_("Find creators"), reverse("creator_search")),
                 (_("Wallet"), reverse("wallet")),
                 (_("My shops"), reverse("shop_list")),
+                (_("Service providers"), reverse("provider_delegations")),
             ]
         elif user.is_creator:
             items += [
@@ -31,6 +32,8 @@ def navigation(request):
             if organization.kind == "agency" and hasattr(organization, "agency"):
                 url = reverse("agency_detail", args=[organization.agency.pk])
                 items.append((_("Agency center"), url))
+            elif organization.kind == "provider":
+                items.append((_("Provider workspace"), reverse("provider_home")))
         if user.is_staff:
             items.append((_("Ops admin"), reverse("admin:index")))
     unread = 0

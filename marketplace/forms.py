@@ -19,6 +19,7 @@ from .models import (
 )
 from .money import parse_yuan
 from .selectors import channel_list
+from .services import PROVIDER_ACCOUNT
 from .services.assessment import next_month
 
 
@@ -58,7 +59,8 @@ class RegisterForm(forms.Form):
     password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
     side = forms.ChoiceField(
         label=_("I am a"),
-        choices=Side.choices,
+        # P1: a service provider's staff take no side; their role comes from the provider.
+        choices=[*Side.choices, (PROVIDER_ACCOUNT, _("Service provider"))],
         widget=forms.RadioSelect,
         help_text=_("Choose carefully: the side of an account cannot be changed later."),
     )

@@ -70,6 +70,9 @@ def home(request):
         context["shops"] = list(selectors.shop_list(user=request.user)[:5])
         context["creator"] = selectors.creator_for_user(user=request.user)
         context["agencies"] = list(selectors.agency_list(user=request.user))
+        from providers.selectors import provider_for_user
+
+        context["provider"] = provider_for_user(user=request.user)
     return render(request, "home.html", context)
 
 
@@ -90,7 +93,12 @@ def register(request):
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Your account is ready."))
-            return redirect("shop_new" if user.is_merchant else "creator_profile")
+            if user.is_merchant:
+                return redirect("shop_new")
+            if user.is_creator:
+                return redirect("creator_profile")
+            # P1: a service provider's staff account starts the admission application.
+            return redirect("provider_apply_company")
     return render(request, "accounts/register.html", {"form": form})
 
 

@@ -229,13 +229,18 @@ def closing_report(
     metrics = _metrics_by_order(selected) if orders else {}
 
     task_lines: dict[int | None, TaskLine] = {}
-    if task_ids:
-        for task in (
-            Task.objects.filter(shop=shop, pk__in=task_ids)
-            .select_related("channel")
-            .order_by("created_at", "id")
-        ):
-            task_lines[task.pk] = _task_line(task)
+    # The campaign's tasks even without orders: those named, or those posted in the period.
+    listed = Task.objects.filter(shop=shop)
+    if task_ids is not None:
+        listed = listed.filter(pk__in=task_ids)
+    if start is not None:
+        listed = listed.filter(created_at__gte=_beijing_midnight(start))
+    if end is not None:
+        listed = listed.filter(created_at__lt=_beijing_midnight(end + timedelta(days=1)))
+    if task_ids is None and start is None and end is None:
+        listed = listed.filter(pk__in=selected.values("task_id"))
+    for task in listed.select_related("channel").order_by("created_at", "id"):
+        task_lines[task.pk] = _task_line(task)
 
     totals = ReportTotals()
     order_lines = []

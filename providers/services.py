@@ -114,8 +114,14 @@ def _managers(provider: ServiceProvider) -> list[User]:
 def provider_application_start(*, actor: User, company_name: str) -> ProviderApplication:
     """P1: a user starts an admission application; its company becomes a provider tenant
     (status applying) with the user as owner. A user with a provider already continues it."""
-    if actor.is_creator:
-        raise WrongSide(_("Creator accounts cannot apply as a service provider."))
+    if actor.side:
+        # A1: merchants and creators keep their side; a provider's staff use their own accounts.
+        raise WrongSide(
+            _(
+                "Merchant and creator accounts cannot apply as a service provider; register a "
+                "service provider account."
+            )
+        )
     company_name = (company_name or "").strip()
     if not company_name:
         raise InvalidInput(

@@ -21,6 +21,7 @@ from .models import (
     Announcement,
     Application,
     Channel,
+    ContentMetric,
     Delivery,
     DeliveryFile,
     Dispute,
@@ -548,3 +549,18 @@ class SweepRunAdmin(ReadOnlyModelAdmin):
 
         extra_context = {**(extra_context or {}), "due_summary": due_summary()}
         return super().changelist_view(request, extra_context=extra_context)
+
+
+@admin.register(ContentMetric)
+class ContentMetricAdmin(admin.ModelAdmin):
+    """F1: the content figures of delivered orders, per day (the closing report reads them)."""
+
+    list_display = ["order", "date", "views", "likes", "comments", "shares", "clicks", "gmv"]
+    list_filter = ["date"]
+    search_fields = ["=order__id", "order__title"]
+    list_select_related = ["order"]
+    date_hierarchy = "date"
+
+    @admin.display(description=_("GMV"), ordering="gmv_fen")
+    def gmv(self, row):
+        return format_cny(row.gmv_fen)

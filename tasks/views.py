@@ -24,6 +24,7 @@ from marketplace.models import Agency
 from marketplace.money import format_cny
 from marketplace.selectors import shop_list
 from marketplace.views import show_domain_error
+from providers.selectors import delegated_shop_get, delegated_shops
 
 from . import selectors, services
 from .forms import (
@@ -93,12 +94,30 @@ def _task_form_fields(form: TaskForm, exc: DomainError) -> DomainError:
     return exc
 
 
+def _delegated_task_shops(request) -> list:
+    """P6: the shops a provider's staff member (no side) posts for: the one named by
+    `?shop=` if it delegated its tasks to the member's provider (404 otherwise), or all of
+    them. Merchants and creators get none here."""
+    if request.user.side:
+        return []
+    shop_id = request.GET.get("shop") or request.POST.get("shop")
+    if shop_id:
+        return [delegated_shop_get(user=request.user, shop_id=shop_id)]
+    return list(delegated_shops(user=request.user))
+
+
 @login_required
 def task_new(request):
-    modes = _modes_for(request.user)
+    delegated = _delegated_task_shops(request)
+    # P6: a provider's staff post the merchant's kinds of task for a delegating shop.
+    modes = (
+        [TaskMode.PRIVATE, TaskMode.PLAZA, TaskMode.BRAND]
+        if delegated
+        else _modes_for(request.user)
+    )
     if not modes:
         raise Http404("Only merchants and creators post tasks.")
-    shops = list(shop_list(user=request.user)) if request.user.is_merchant else []
+    shops = list(shop_list(user=request.user)) if request.user.is_merchant else delegated
     if request.user.is_merchant and not shops:
         messages.info(request, _("Register a shop first: tasks are posted for a shop."))
         return redirect("shop_new")
@@ -121,7 +140,11 @@ def task_new(request):
             if task.mode == TaskMode.PRIVATE:
                 return redirect("order_detail", order_id=task.order.pk)
             return redirect("task_detail", task_id=task.pk)
-    return render(request, "tasks/task_form.html", {"form": form, "modes": modes})
+    return render(
+        request,
+        "tasks/task_form.html",
+        {"form": form, "modes": modes, "delegated": bool(delegated), "shops": shops},
+    )
 
 
 def _create_task(request, form, data, shops):
@@ -129,6 +152,9 @@ def _create_task(request, form, data, shops):
     if request.user.is_merchant:
         shop_id = int(data["shop"]) if data.get("shop") else None
         shop = wallet_shop(user=request.user, shop_id=shop_id)
+    elif shops:
+        # P6: looked up again, so a delegation revoked since the form opened is a 404.
+        shop = delegated_shop_get(user=request.user, shop_id=data.get("shop") or shops[0].pk)
     creator = None
     if data.get("creator"):
         creator = selectors.named_creator(data["creator"])

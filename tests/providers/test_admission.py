@@ -280,9 +280,12 @@ def test_only_the_providers_managers_change_the_application(applicant):
 
 
 def test_creators_cannot_apply_and_one_provider_per_user(applicant):
-    """P1: a creator account cannot apply; a user already with a provider continues it."""
+    """P1, A1: merchant and creator accounts cannot apply; a user already with a provider
+    continues it."""
     with pytest.raises(WrongSide):
         services.provider_application_start(actor=factories.CreatorUserFactory(), company_name="X")
+    with pytest.raises(WrongSide):  # A1: a merchant account keeps its side too
+        services.provider_application_start(actor=factories.MerchantUserFactory(), company_name="X")
     services.provider_application_start(actor=applicant, company_name="某公司")
     with pytest.raises(NotAllowed):
         services.provider_application_start(actor=applicant, company_name="另一家")

@@ -432,7 +432,8 @@ def test_the_query_count_does_not_grow_with_the_orders(creator, ops, ledger_is_c
     large_orders.append(_split(large, creator, ops, creator_fen=50_000))
     assert Order.objects.filter(shop=large).count() == 10
 
-    assert _queries_for(small) == _queries_for(large) <= 4
+    # orders, deliveries, metrics, ledger entries, and the campaign's tasks without orders
+    assert _queries_for(small) == _queries_for(large) <= 5
     assert _queries_for(small, task_ids=[order.task_id]) == _queries_for(
         large, task_ids=[large_order.task_id for large_order in large_orders]
     )
@@ -575,3 +576,16 @@ def test_file_names_are_ascii_and_name_the_selection(funded_shop, creator):
         f"closing-report-shop{pk}-from-2026-11-01.pdf"
     )
     assert funded_shop.name.startswith("店铺")
+
+
+def test_a_period_lists_the_tasks_posted_in_it_even_without_orders(funded_shop, merchant):
+    """P7: a plaza task still enrolling (no orders yet) is part of the period's campaign."""
+    from tests.tasks.conftest import in_days, iso, post_task
+
+    task_id = post_task(
+        merchant, mode="plaza", slots=2, enrollment_deadline=iso(in_days(2))
+    ).json()["id"]
+    today = timezone.localdate()
+    report = closing_report(shop=funded_shop, start=today, end=today)
+    assert [line.task.pk for line in report.tasks] == [task_id]
+    assert (report.totals.tasks, report.totals.orders) == (1, 0)
