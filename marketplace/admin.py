@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -12,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .admin_imports import CsvImportMixin
 from .exceptions import DomainError
 from .models import (
     Agency,
@@ -41,6 +41,7 @@ from .models import (
     VerticalEligibility,
 )
 from .money import format_cny
+from .services.live_sessions import CSV_COLUMNS
 
 
 def _each(model_admin, request, queryset, service, done, *, arg: str, **kwargs) -> None:
@@ -415,19 +416,13 @@ class NotificationAdmin(admin.ModelAdmin):
 # --- MCN agencies: live data, assessments, appeals, focus slots (G1–G7) -------------------
 
 
-class LiveSessionImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_(
-            "UTF-8, with the header: session_id,creator_id,category,started_at,ended_at,gmv,refund"
-            " (times ISO 8601, amounts in yuan)."
-        ),
-    )
-
-
 @admin.register(LiveSession)
-class LiveSessionAdmin(admin.ModelAdmin):
+class LiveSessionAdmin(CsvImportMixin, admin.ModelAdmin):
     """G1: the sessions the feed sent. Read only; more arrive through the API or “Import CSV”."""
+
+    import_service = staticmethod(services.live_sessions_import_csv)
+    import_columns = CSV_COLUMNS
+    import_title = _("Import live sessions (CSV)")
 
     list_display = [
         "platform_session_id",
@@ -463,53 +458,6 @@ class LiveSessionAdmin(admin.ModelAdmin):
     @admin.display(description=_("refunds"), ordering="refund_fen")
     def refund(self, session):
         return format_cny(session.refund_fen)
-
-    def get_urls(self):
-        return [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="marketplace_livesession_import",
-            ),
-            *super().get_urls(),
-        ]
-
-    def import_view(self, request):
-        if not request.user.has_perm("marketplace.add_livesession"):
-            raise PermissionDenied
-        form = LiveSessionImportForm(request.POST or None, request.FILES or None)
-        report = None
-        if request.method == "POST" and form.is_valid():
-            try:
-                report = services.live_sessions_import_csv(file=form.cleaned_data["file"].read())
-            except DomainError as exc:
-                form.add_error("file", exc.message)
-            else:
-                self.message_user(
-                    request,
-                    _(
-                        "%(created)d sessions imported, %(updated)d corrected, %(unchanged)d "
-                        "already known, %(refused)d refused."
-                    )
-                    % {
-                        "created": report.count("created"),
-                        "updated": report.count("updated"),
-                        "unchanged": report.count("unchanged"),
-                        "refused": report.count("refused"),
-                    },
-                    messages.WARNING if report.refused else messages.SUCCESS,
-                )
-        return render(
-            request,
-            "admin/marketplace/livesession_import.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Import live sessions (CSV)"),
-                "form": form,
-                "report": report,
-                "opts": self.model._meta,
-            },
-        )
 
 
 @admin.register(AgencyAssessment)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm_log.admin import StateLogInline
 
 from escrow.models import Entry
+from marketplace.admin_imports import CsvImportMixin
 from marketplace.exceptions import DomainError
 from marketplace.money import format_cny, parse_yuan
 
@@ -35,6 +36,7 @@ from .models import (
     SweepRun,
     Task,
 )
+from .services.metrics import CSV_COLUMNS as METRIC_CSV_COLUMNS
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -552,8 +554,13 @@ class SweepRunAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(ContentMetric)
-class ContentMetricAdmin(admin.ModelAdmin):
-    """F1: the content figures of delivered orders, per day (the closing report reads them)."""
+class ContentMetricAdmin(CsvImportMixin, admin.ModelAdmin):
+    """F1: the content figures of delivered orders, per day (the closing report reads them).
+    More arrive through the API or “Import CSV”."""
+
+    import_service = staticmethod(services.content_metrics_import_csv)
+    import_columns = METRIC_CSV_COLUMNS
+    import_title = _("Import content metrics (CSV)")
 
     list_display = ["order", "date", "views", "likes", "comments", "shares", "clicks", "gmv"]
     list_filter = ["date"]

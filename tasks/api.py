@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -476,3 +476,55 @@ class AnnouncementListApi(APIView):
     @extend_schema(responses=AnnouncementSerializer(many=True), tags=["tasks"])
     def get(self, request):
         return paginate(self, request, selectors.announcement_list(), AnnouncementSerializer)
+
+
+# --- F1: content metrics from the platform's data feed ----------------------------------------
+
+
+class CanIngestContentMetrics(permissions.BasePermission):
+    """The feed's account: a user ops gave “Can add content metrics” (and a token)."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(
+            request.user
+            and request.user.is_authenticated
+            and request.user.has_perm("tasks.add_contentmetric")
+        )
+
+
+class ContentMetricIngestApi(APIView):
+    """F1: a batch of up to 1,000 daily figures of delivered orders; idempotent per order and
+    day; every row answered as created, updated, unchanged or refused with its errors."""
+
+    permission_classes = [CanIngestContentMetrics]
+
+    @extend_schema(
+        request=inline_serializer(
+            "ContentMetricBatch",
+            {
+                "metrics": inline_serializer(
+                    "ContentMetricRow",
+                    {
+                        "order_id": serializers.IntegerField(),
+                        "date": serializers.DateField(),
+                        "views": serializers.IntegerField(),
+                        "likes": serializers.IntegerField(),
+                        "comments": serializers.IntegerField(),
+                        "shares": serializers.IntegerField(),
+                        "clicks": serializers.IntegerField(),
+                        "gmv": serializers.CharField(help_text="yuan, e.g. 1280.50"),
+                    },
+                    many=True,
+                )
+            },
+        ),
+        responses=dict,
+        tags=["analytics"],
+    )
+    def post(self, request):
+        rows = request.data.get("metrics") if isinstance(request.data, dict) else request.data
+        if not isinstance(rows, list) or not rows:
+            message = _('Send {"metrics": [...]} with at least one row.')
+            raise InvalidInput(message, fields={"metrics": [message]})
+        report = services.content_metrics_ingest(rows=rows)
+        return Response(report.as_dict())

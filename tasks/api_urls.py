@@ -6,6 +6,7 @@ from . import api
 
 urlpatterns = [
     path("tasks/", api.TaskListApi.as_view(), name="api_tasks"),
+    path("content-metrics/", api.ContentMetricIngestApi.as_view(), name="api_content_metrics"),
     path("tasks/<int:task_id>/", api.TaskDetailApi.as_view(), name="api_task"),
     path("tasks/<int:task_id>/pay/", api.TaskPayApi.as_view(), name="api_task_pay"),
     re_path(

@@ -8,23 +8,17 @@ arrive after the session) is `updated`.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from ..exceptions import InvalidInput
+from ..feeds import IngestReport, RowResult, check_batch, csv_batches, money, parse_time
 from ..models import Category, CreatorProfile, LiveSession, LiveSessionSource
-from ..money import parse_yuan
 
 COUNTED_SESSION = timedelta(minutes=30)  # G1: 30 minutes or more counts as one session.
-MAX_BATCH_ROWS = 1000
 CSV_COLUMNS = ("session_id", "creator_id", "category", "started_at", "ended_at", "gmv", "refund")
 # Figures a corrected row may change; the creator of a session never changes.
 UPDATABLE = (
@@ -36,82 +30,6 @@ UPDATABLE = (
     "gmv_fen",
     "refund_fen",
 )
-
-
-@dataclass
-class RowResult:
-    row: int
-    session_id: str
-    status: str  # created | updated | unchanged | refused
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-
-@dataclass
-class IngestReport:
-    rows: list[RowResult]
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.rows if r.status == status)
-
-    @property
-    def created(self) -> int:
-        return self.count("created")
-
-    @property
-    def updated(self) -> int:
-        return self.count("updated")
-
-    @property
-    def unchanged(self) -> int:
-        return self.count("unchanged")
-
-    @property
-    def refused_count(self) -> int:
-        return self.count("refused")
-
-    @property
-    def refused(self) -> list[RowResult]:
-        return [r for r in self.rows if r.status == "refused"]
-
-    def as_dict(self) -> dict:
-        return {
-            "created": self.count("created"),
-            "updated": self.count("updated"),
-            "unchanged": self.count("unchanged"),
-            "refused": self.count("refused"),
-            "rows": [
-                {"row": r.row, "session_id": r.session_id, "status": r.status, "errors": r.errors}
-                for r in self.rows
-            ],
-        }
-
-
-def _parse_time(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = parse_datetime(str(value or "").strip())
-        except ValueError:
-            return None
-    if moment is None:
-        return None
-    if timezone.is_naive(moment):
-        # A time without an offset is read as Beijing time, the feed's own zone.
-        moment = timezone.make_aware(moment)
-    return moment
-
-
-def _money(value: object, errors: dict, name: str, *, required: bool) -> int:
-    if value in (None, "") and not required:
-        return 0
-    try:
-        return parse_yuan(value)
-    except (ValueError, TypeError):
-        errors.setdefault(name, []).append(
-            _("Give an amount in yuan with at most two decimals, e.g. 1280.50.")
-        )
-        return 0
 
 
 def _clean_row(
@@ -138,8 +56,8 @@ def _clean_row(
             "category",
             _("Unknown category “%(code)s”: use a category code.") % {"code": category_key},
         )
-    started_at = _parse_time(raw.get("started_at"))
-    ended_at = _parse_time(raw.get("ended_at"))
+    started_at = parse_time(raw.get("started_at"))
+    ended_at = parse_time(raw.get("ended_at"))
     if started_at is None:
         err("started_at", _("Give the start as an ISO 8601 time, e.g. 2026-11-02T20:00:00+08:00."))
     if ended_at is None:
@@ -151,8 +69,8 @@ def _clean_row(
             err("ended_at", _("The session ends in the future; send it once it has ended."))
         elif ended_at - started_at > timedelta(hours=24):
             err("ended_at", _("A session lasts at most 24 hours."))
-    gmv_fen = _money(raw.get("gmv"), errors, "gmv", required=True)
-    refund_fen = _money(raw.get("refund"), errors, "refund", required=False)
+    gmv_fen = money(raw.get("gmv"), errors, "gmv", required=True)
+    refund_fen = money(raw.get("refund"), errors, "refund", required=False)
     if "gmv" not in errors and "refund" not in errors and refund_fen > gmv_fen:
         err("refund", _("Refunds cannot exceed the session's GMV."))
     if errors:
@@ -181,15 +99,7 @@ def live_sessions_ingest(
     """
     if source not in LiveSessionSource.values:
         raise ValueError(f"unknown source {source!r}")
-    rows = list(rows)
-    if len(rows) > MAX_BATCH_ROWS:
-        raise InvalidInput(
-            _("Send at most %(max)d sessions per batch.") % {"max": MAX_BATCH_ROWS},
-            code="batch_too_large",
-        )
-    for raw in rows:
-        if not isinstance(raw, Mapping):
-            raise InvalidInput(_("Each session must be an object."), code="invalid")
+    rows = check_batch(rows)
     now = timezone.now()
     creator_keys = {str(r.get("creator_id") or "").strip() for r in rows}
     creators = {
@@ -205,7 +115,7 @@ def live_sessions_ingest(
         session_id = values["platform_session_id"]
         if not errors and session_id in cleaned:
             errors = {"session_id": [_("This session id appears twice in the batch.")]}
-        result = RowResult(row=number, session_id=session_id, status="refused", errors=errors)
+        result = RowResult(row=number, key=session_id, status="refused", errors=errors)
         results.append(result)
         if not errors:
             cleaned[session_id] = (result, values)
@@ -239,40 +149,14 @@ def live_sessions_ingest(
         LiveSession.objects.bulk_create(to_create, ignore_conflicts=True, batch_size=500)
         if to_update:
             LiveSession.objects.bulk_update(to_update, [*UPDATABLE, "updated_at"], batch_size=500)
-    return IngestReport(rows=results)
+    return IngestReport(rows=results, key_name="session_id")
 
 
 def live_sessions_import_csv(*, file: bytes | str) -> IngestReport:
     """G1: the admin's CSV import. Columns: session_id, creator_id, category, started_at,
     ended_at, gmv, refund (yuan). Imported in batches; the report numbers rows by CSV line."""
-    if isinstance(file, bytes):
-        try:
-            file = file.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidInput(
-                _("The file is not UTF-8 text; save the CSV as UTF-8 and try again."),
-                code="invalid_csv",
-            ) from None
-    reader = csv.DictReader(io.StringIO(file))
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    missing = [name for name in CSV_COLUMNS if name != "refund" and name not in header]
-    if missing:
-        raise InvalidInput(
-            _("The CSV header lacks the columns: %(columns)s. Expected: %(expected)s.")
-            % {"columns": ", ".join(missing), "expected": ",".join(CSV_COLUMNS)},
-            code="invalid_csv",
-        )
-    reader.fieldnames = header
-    report = IngestReport(rows=[])
-    batch: list[dict] = []
-    line = 2
-    for raw in reader:
-        batch.append(raw)
-        if len(batch) == MAX_BATCH_ROWS:
-            report.rows += live_sessions_ingest(rows=batch, source="csv", first_row=line).rows
-            line += len(batch)
-            batch = []
-    if batch:
+    report = IngestReport(rows=[], key_name="session_id")
+    for line, batch in csv_batches(file, columns=CSV_COLUMNS, optional=("refund",)):
         report.rows += live_sessions_ingest(rows=batch, source="csv", first_row=line).rows
     return report
 

@@ -12,6 +12,7 @@ from .applications import (
     application_withdraw,
     plaza_task_pay,
 )
+from .metrics import content_metrics_import_csv, content_metrics_ingest
 from .orders import (
     balances_pay,
     dispute_resolve,
@@ -48,6 +49,8 @@ __all__ = [
     "application_reject",
     "application_withdraw",
     "balances_pay",
+    "content_metrics_import_csv",
+    "content_metrics_ingest",
     "dispute_resolve",
     "order_accept",
     "order_auto_confirm",
