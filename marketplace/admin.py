@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -34,11 +35,14 @@ from .models import (
     Organization,
     PaymentAccount,
     ProviderStatus,
+    Sanction,
     ServiceProvider,
     ThemeProposal,
     ThemeProposalStatus,
     User,
     VerticalEligibility,
+    Violation,
+    ViolationKind,
 )
 from .money import format_cny
 from .services.live_sessions import CSV_COLUMNS
@@ -834,3 +838,192 @@ class FocusSlotAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from . import admin_dashboard  # noqa: E402, F401  (installs the ops dashboard on admin.site)
+
+# --- sanctions (S1–S2) ----------------------------------------------------------------------
+
+
+class ViolationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("violation"), choices=ViolationKind.choices)
+    user = forms.ModelChoiceField(
+        label=_("account (creator or merchant)"),
+        queryset=User.objects.filter(is_staff=False).order_by("username"),
+        required=False,
+    )
+    organization = forms.ModelChoiceField(
+        label=_("or a merchant shop / agency"),
+        queryset=Organization.objects.filter(kind__in=["shop", "agency"]).order_by("name"),
+        required=False,
+    )
+    task = forms.IntegerField(
+        label=_("post (task ID)"),
+        required=False,
+        help_text=_("S1: a first off-platform deal takes this post down."),
+    )
+    restriction_days = forms.IntegerField(
+        label=_("restriction (days)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=_("S2 only: empty means a permanent restriction. S1 follows its ladder."),
+    )
+    reason = forms.CharField(
+        label=_("reason (the party reads it)"), max_length=2000, widget=forms.Textarea
+    )
+
+
+@admin.register(Violation)
+class ViolationAdmin(admin.ModelAdmin):
+    """S1/S2: violations are recorded on “Record a violation”; the sanction follows the
+    ladder (S1) or the chosen days (S2)."""
+
+    list_display = ["recorded_at", "kind", "party", "step", "task", "recorded_by", "sanction_kind"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "organization__name", "reason"]
+    list_select_related = ["user", "organization", "task", "recorded_by", "sanction"]
+    readonly_fields = [
+        "kind",
+        "user",
+        "organization",
+        "task",
+        "step",
+        "reason",
+        "recorded_by",
+        "recorded_at",
+    ]
+    change_list_template = "admin/marketplace/violation_change_list.html"
+
+    def has_add_permission(self, request):
+        return False  # through record_view, which runs the service
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("party"))
+    def party(self, violation):
+        return violation.party_name
+
+    @admin.display(description=_("sanction"))
+    def sanction_kind(self, violation):
+        sanction = getattr(violation, "sanction", None)
+        return sanction.get_kind_display() if sanction else "—"
+
+    def get_urls(self):
+        return [
+            path(
+                "record/",
+                self.admin_site.admin_view(self.record_view),
+                name="marketplace_violation_record",
+            ),
+            *super().get_urls(),
+        ]
+
+    def record_view(self, request):
+        from tasks.models import Task
+
+        if not request.user.is_staff:
+            raise PermissionDenied
+        form = ViolationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            task = None
+            if data["task"]:
+                task = Task.objects.filter(pk=data["task"]).first()
+                if task is None:
+                    form.add_error("task", _("No task has this ID."))
+            if not form.errors:
+                try:
+                    services.violation_record(
+                        actor=request.user,
+                        kind=data["kind"],
+                        reason=data["reason"],
+                        user=data["user"],
+                        organization=data["organization"],
+                        task=task,
+                        restriction_days=data["restriction_days"],
+                    )
+                except DomainError as exc:
+                    placed = False
+                    for field, errors in exc.fields.items():
+                        target = "user" if field == "party" else field
+                        if target in form.fields:
+                            for error in errors:
+                                form.add_error(target, error)
+                            placed = True
+                    if not placed:
+                        form.add_error(None, exc.message)
+                else:
+                    self.message_user(request, _("The violation is recorded."), messages.SUCCESS)
+                    return redirect("admin:marketplace_violation_changelist")
+        return render(
+            request,
+            "admin/marketplace/record_violation.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Record a violation"),
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )
+
+
+class InForceFilter(admin.SimpleListFilter):
+    title = _("in force")
+    parameter_name = "in_force"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("In force now")), ("no", _("Ended or lifted"))]
+
+    def queryset(self, request, queryset):
+        from .services.sanctions import bans_in_force
+
+        if self.value() == "yes":
+            return queryset.filter(bans_in_force())
+        if self.value() == "no":
+            return queryset.exclude(bans_in_force())
+        return queryset
+
+
+@admin.register(Sanction)
+class SanctionAdmin(admin.ModelAdmin):
+    """S1/S2: bans and restrictions; they end by themselves, ops may lift one early."""
+
+    list_display = ["party", "kind", "starts_at", "ends_at", "is_permanent", "lifted_at"]
+    list_filter = [InForceFilter, "kind", "is_permanent"]
+    search_fields = ["user__username", "organization__name"]
+    list_select_related = ["user", "organization"]
+    readonly_fields = [
+        "violation",
+        "user",
+        "organization",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "is_permanent",
+        "lifted_at",
+        "lifted_by",
+    ]
+    actions = ["lift"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("party"))
+    def party(self, sanction):
+        return str(sanction.user or sanction.organization)
+
+    @admin.action(description=_("Lift the selected sanctions now"))
+    def lift(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset,
+            services.sanction_lift,
+            _("%(n)d sanctions lifted."),
+            arg="sanction",
+        )

@@ -48,3 +48,10 @@ class AdmissionRefused(InvalidInput):
     """M1: the shop does not meet the admission rules."""
 
     code = "admission_refused"
+
+
+class Banned(DomainError):
+    """S1/S2: the account, shop or agency is banned or restricted now (403)."""
+
+    code = "banned"
+    status = 403

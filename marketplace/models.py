@@ -785,3 +785,110 @@ class FocusSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hour} #{self.position}"
+
+
+# --- sanctions (S1–S2) ----------------------------------------------------------------------
+
+
+class ViolationKind(models.TextChoices):
+    OFF_PLATFORM = "off_platform", _("Off-platform private deal (私下接单)")
+    HIGH_REFUND_RATE = "refund_rate", _("High refund rate")
+    COMPLAINTS = "complaints", _("Many complaints")
+
+
+class SanctionKind(models.TextChoices):
+    TAKEDOWN = "takedown", _("Post taken down")
+    BAN = "ban", _("Ban")
+    RESTRICTION = "restriction", _("Restriction")
+
+
+class Violation(models.Model):
+    """S1/S2: a violation ops record against a creator or merchant account (`user`), or a
+    merchant shop or an agency (`organization`). S1's ladder counts a party's off-platform
+    deals: the step is fixed when the violation is recorded."""
+
+    kind = models.CharField(_("violation"), max_length=20, choices=ViolationKind.choices)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="violations"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="violations"
+    )
+    task = models.ForeignKey(
+        "tasks.Task",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The post concerned; an S1 first violation takes it down."),
+    )
+    step = models.PositiveSmallIntegerField(_("S1 step"), null=True, blank=True)
+    reason = models.TextField(_("reason"), max_length=2000)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(organization__isnull=True))
+                | (Q(user__isnull=True) & Q(organization__isnull=False)),
+                name="violation_has_one_party",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "kind"], name="violation_user_idx"),
+            models.Index(fields=["organization", "kind"], name="violation_org_idx"),
+        ]
+        verbose_name = _("violation")
+        verbose_name_plural = _("violations")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.party_name}"
+
+    @property
+    def party_name(self) -> str:
+        return str(self.user or self.organization)
+
+
+class Sanction(models.Model):
+    """S1/S2: what a violation costs its party. A ban or restriction bars applying, accepting,
+    posting and proposing from `starts_at` until `ends_at` (never, when empty); it ends by
+    itself: every check compares `ends_at` with the time of the action."""
+
+    violation = models.OneToOneField(Violation, on_delete=models.PROTECT, related_name="sanction")
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="sanctions"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="sanctions"
+    )
+    kind = models.CharField(_("sanction"), max_length=12, choices=SanctionKind.choices)
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
+    is_permanent = models.BooleanField(_("permanent"), default=False)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "ends_at"], name="sanction_user_idx"),
+            models.Index(fields=["organization", "ends_at"], name="sanction_org_idx"),
+        ]
+        verbose_name = _("sanction")
+        verbose_name_plural = _("sanctions")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.user or self.organization}"
+
+    @property
+    def bars_actions(self) -> bool:
+        return self.kind in (SanctionKind.BAN, SanctionKind.RESTRICTION)
+
+    def in_force_at(self, moment) -> bool:
+        if not self.bars_actions or self.lifted_at is not None or moment < self.starts_at:
+            return False
+        return self.is_permanent or (self.ends_at is not None and moment < self.ends_at)

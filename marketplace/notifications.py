@@ -84,6 +84,11 @@ MESSAGES = {
         "Your theme proposal “%(title)s” for %(month)s is selected: place its focus slot."
     ),
     "theme_not_selected": _("Your theme proposal “%(title)s” for %(month)s was not selected."),
+    # sanctions (S1–S2)
+    "sanction_recorded": _(
+        "Sanction: %(sanction)s %(permanent)s — %(reason)s. Until %(until_at)s; see your "
+        "sanctions page."
+    ),
     # service providers (P4–P6)
     "provider_admitted": _("%(provider)s is admitted as a service provider."),
     "provider_rejected": _(

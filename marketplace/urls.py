@@ -57,6 +57,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("onboarding/side/", views.choose_side, name="choose_side"),
+    path("sanctions/", views.my_sanctions, name="my_sanctions"),
     path("merchant/shops/", views.shop_list, name="shop_list"),
     path("merchant/shops/new/", views.shop_new, name="shop_new"),
     path("merchant/shops/<int:shop_id>/", views.shop_detail, name="shop_detail"),

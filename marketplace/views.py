@@ -632,3 +632,24 @@ def contract_action(request, contract_id: int, action: str):
     if contract.creator.user_id == request.user.pk:
         return redirect("creator_agency")
     return redirect("agency_detail", agency_id=contract.agency_id)
+
+
+# --- sanctions (S1–S2) ----------------------------------------------------------------------
+
+
+@login_required
+def my_sanctions(request):
+    """S1/S2: the sanctions of the user's account and of its shops and agencies, with the
+    reasons, in force or ended."""
+    now = timezone.now()
+    sanctions = list(services.sanctions_for(user=request.user))
+    for sanction in sanctions:
+        sanction.is_in_force = sanction.in_force_at(now)
+    return render(
+        request,
+        "accounts/sanctions.html",
+        {
+            "in_force": [s for s in sanctions if s.is_in_force],
+            "history": [s for s in sanctions if not s.is_in_force],
+        },
+    )

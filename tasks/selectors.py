@@ -276,3 +276,45 @@ def notification_list(*, user: User, unread: bool = False) -> QuerySet[Notificat
 def announcement_list() -> QuerySet[Announcement]:
     """T21: shown on the recruitment plaza."""
     return Announcement.objects.filter(is_published=True).order_by("-published_at", "-id")
+
+
+# --- content metrics (F1) --------------------------------------------------------------------
+# Imported here, not at the top: this section was appended while the module's head was being
+# edited in parallel. Move them up at the next tidy-up.
+
+from django.db.models import Sum  # noqa: E402
+
+from .models import ContentMetric  # noqa: E402
+
+METRIC_FIGURES = ("views", "likes", "comments", "shares", "clicks", "gmv_fen")
+
+
+def _metric_sums() -> dict:
+    return {name: Sum(name, default=0) for name in METRIC_FIGURES}
+
+
+def order_metrics(*, order: Order) -> tuple[list[ContentMetric], dict[str, int]]:
+    """F1: the order's content figures per day, oldest first, and their totals (zeros when
+    nothing was reported). Two queries. The caller fetched `order` through order_get (A3)."""
+    rows = list(ContentMetric.objects.filter(order=order).order_by("date"))
+    totals = ContentMetric.objects.filter(order=order).aggregate(**_metric_sums())
+    return rows, totals
+
+
+def task_metrics(*, task: Task) -> tuple[list[Order], dict[str, int]]:
+    """F1: per order of the task that has figures, the totals of its days (annotated on the
+    order as `metric_views` … `metric_gmv_fen`, with `metric_days`), oldest order first; and
+    the task's grand totals. Two queries whatever the number of orders. The caller checked that
+    the user owns the task (task_is_owned_by): the owner sees every order of it."""
+    per_order = list(
+        Order.objects.filter(task=task)
+        .select_related("creator")
+        .annotate(
+            metric_days=Count("metrics"),
+            **{f"metric_{name}": Sum(f"metrics__{name}", default=0) for name in METRIC_FIGURES},
+        )
+        .filter(metric_days__gt=0)
+        .order_by("created_at", "id")
+    )
+    totals = ContentMetric.objects.filter(order__task=task).aggregate(**_metric_sums())
+    return per_order, totals

@@ -340,6 +340,7 @@ def task_detail(request, task_id: int):
             context["order"] = task.orders.order_by("pk").first()
         else:
             context["task_orders"] = list(selectors.order_list(user=request.user).filter(task=task))
+        context["metric_orders"], context["metric_totals"] = selectors.task_metrics(task=task)
     else:
         context["my_applications"] = list(
             selectors.task_applications(user=request.user, task=task).filter(
@@ -582,6 +583,7 @@ def order_detail(request, order_id: int):
         "deadlines": _deadlines(order),
         "S": OrderStatus,
     }
+    context["metric_rows"], context["metric_totals"] = selectors.order_metrics(order=order)
     return render(request, "tasks/order_detail.html", context)
 
 

@@ -494,6 +494,12 @@ from .focus import (  # noqa: E402
     theme_slot_assign,
 )
 from .live_sessions import live_sessions_import_csv, live_sessions_ingest  # noqa: E402
+from .sanctions import (  # noqa: E402
+    require_not_banned,
+    sanction_lift,
+    sanctions_for,
+    violation_record,
+)
 
 __all__ = [
     "agencies_score",
@@ -508,7 +514,11 @@ __all__ = [
     "focus_offers_expire",
     "live_sessions_import_csv",
     "live_sessions_ingest",
+    "require_not_banned",
+    "sanction_lift",
+    "sanctions_for",
     "theme_proposal_decide",
     "theme_proposal_submit",
     "theme_slot_assign",
+    "violation_record",
 ]

@@ -9,6 +9,7 @@ from escrow import services as escrow
 from marketplace.exceptions import NotAllowed, WrongSide
 from marketplace.models import MerchantShop, User
 from marketplace.notifications import notify
+from marketplace.services.sanctions import require_not_banned
 
 from ..models import (
     ACTIVE_APPLICATION_STATUSES,
@@ -61,6 +62,8 @@ def application_create(
     """T10: a creator applies to a plaza task. T20: a merchant applies to a recruitment task by
     paying its price into escrow; the answer carries the order, awaiting the creator."""
     note = _clean_note(note)
+    # S1/S2: a banned creator, merchant or shop cannot apply.
+    require_not_banned(user=actor, organizations=[shop.organization_id] if shop else [])
     task = lock_task(task)
     at = now()
     if task.mode == TaskMode.PLAZA:

@@ -19,6 +19,7 @@ from escrow.services import fee_for, fee_rate_for
 from marketplace.exceptions import NotAllowed, WrongSide
 from marketplace.models import CreatorProfile, MerchantShop, User
 from marketplace.notifications import notify
+from marketplace.services.sanctions import require_not_banned
 
 from ..models import (
     MAX_REVISIONS,
@@ -231,6 +232,7 @@ def order_accept(*, order: Order, actor: User, price_fen: int | None = None) -> 
     of the original (T41); the merchant then owes the balance within 7 days (T42)."""
     order = lock_order(order)
     require_creator_of(creator=order.creator, actor=actor)
+    require_not_banned(user=actor)  # S1/S2: a banned creator cannot accept
     at = now()
     _check_acceptance_open(order, at, _("accept"))
     if price_fen is not None and price_fen != order.price_fen:

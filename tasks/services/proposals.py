@@ -10,6 +10,7 @@ from marketplace.exceptions import NotAllowed, WrongSide
 from marketplace.models import Agency, AgencyStatus, CreatorProfile, User
 from marketplace.money import format_cny
 from marketplace.notifications import notify
+from marketplace.services.sanctions import require_not_banned
 
 from ..models import OrderKind, Proposal, ProposalStatus, Task, TaskMode, TaskStatus
 from .common import (
@@ -49,6 +50,8 @@ def proposal_submit(
 ) -> Proposal:
     """T30: a qualified creator (for itself) or agency (for one of its signed creators) quotes
     for a brand task. Expelled agencies, and creators signed to one, are not qualified."""
+    # S1/S2: a banned account or agency cannot propose.
+    require_not_banned(user=actor, organizations=[agency.organization_id] if agency else [])
     quote_fen = _check_money("quote", quote_fen, required=True)
     plan = (plan or "").strip()
     if not plan:

@@ -18,6 +18,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.notifications import notify
+from marketplace.services.sanctions import require_not_banned
 
 from ..models import (
     ACTIVE_APPLICATION_STATUSES,
@@ -169,6 +170,8 @@ def task_create(
     """
     if mode not in TaskMode.values:
         raise invalid("mode", _("Choose private, plaza, recruitment or brand."))
+    # S1/S2: a banned account or shop cannot post.
+    require_not_banned(user=actor, organizations=[shop.organization_id] if shop else [])
     at = now()
     title, brief = (title or "").strip(), (brief or "").strip()
     errors = {}
@@ -419,6 +422,14 @@ def plaza_task_close_unpaid(*, task: Task, at: datetime | None = None) -> Task |
 
 
 def creator_may_take_work(creator: CreatorProfile) -> bool:
-    """T30: the qualified side of a brand task: a creator whose agency is not expelled.
-    (Sanctions, S1/S2, add their own check when they exist.)"""
-    return creator.agency_id is None or creator.agency.status != AgencyStatus.EXPELLED
+    """T30: the qualified side of a brand task: a creator whose agency is not expelled, and
+    who is not banned (S1/S2; require_not_banned says until when)."""
+    from marketplace.exceptions import Banned
+
+    if creator.agency_id is not None and creator.agency.status == AgencyStatus.EXPELLED:
+        return False
+    try:
+        require_not_banned(user=creator.user)
+    except Banned:
+        return False
+    return True

@@ -1,0 +1,90 @@
+"""The ops dashboard in the admin: `/admin/dashboard/`, and its key figures in a box at the top
+of the admin index. Staff only: both go through `admin.site.admin_view`, which sends anyone
+else to the admin login.
+
+Installed on the default admin site when this module is imported (from marketplace/admin.py,
+before the URLconf reads `admin.site.urls`): the site's `get_urls` gains the dashboard's path
+and its `index` passes the figures to templates/admin/index.html.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.translation import gettext as _
+
+from .dashboard import Dashboard, ops_dashboard
+
+
+def _url(name: str, *args, query: str = "") -> str | None:
+    """The admin URL, or None when its model is not registered (yet): the page then shows the
+    row without a link instead of failing."""
+    try:
+        return reverse(name, args=args) + query
+    except NoReverseMatch:
+        return None
+
+
+def _links(dashboard: Dashboard) -> dict:
+    """The dashboard's rows paired with the admin page each one opens (None: no link)."""
+    orders_url = _url("admin:tasks_order_changelist")
+    return {
+        "orders": orders_url,
+        "statuses": [
+            (row, f"{orders_url}?status__exact={row.status}" if orders_url else None)
+            for row in dashboard.orders_by_status
+        ],
+        "disputes": _url("admin:tasks_dispute_changelist", query="?state=open"),
+        "oldest_disputes": [
+            (dispute, _url("admin:tasks_dispute_decide", dispute.pk))
+            for dispute in dashboard.oldest_disputes
+        ],
+        "sanctions": _url("admin:marketplace_sanction_changelist"),
+        "bans": [
+            (sanction, _url("admin:marketplace_sanction_change", sanction.pk))
+            for sanction in dashboard.bans
+        ],
+    }
+
+
+def dashboard_view(request, *, site: admin.AdminSite):
+    request.current_app = site.name
+    dashboard = ops_dashboard()
+    context = {
+        **site.each_context(request),
+        "title": _("Ops dashboard"),
+        "dashboard": dashboard,
+        "links": _links(dashboard),
+    }
+    return TemplateResponse(request, "admin/dashboard.html", context)
+
+
+def install(site: admin.AdminSite) -> None:
+    site_get_urls = site.get_urls
+    site_index = site.index
+
+    def dashboard_page(request):
+        return dashboard_view(request, site=site)
+
+    def get_urls():
+        return [
+            path("dashboard/", site.admin_view(dashboard_page), name="ops_dashboard"),
+            *site_get_urls(),
+        ]
+
+    def index(request, extra_context=None):
+        # The index keeps its app list; the box above it shows the key figures.
+        dashboard = ops_dashboard()
+        figures = {
+            "ops_dashboard": dashboard,
+            "ops_dashboard_links": _links(dashboard),
+            **(extra_context or {}),
+        }
+        return site_index(request, extra_context=figures)
+
+    site.get_urls = get_urls
+    site.index = index
+
+
+install(admin.site)
