@@ -1,17 +1,23 @@
-"""REST API of the money (DESIGN §5): wallet, top-ups, entries, withdrawals, gateway callback."""
+"""REST API of the money (DESIGN §5): wallet, top-ups, entries, withdrawals, gateway callback,
+and the daily income series (F2)."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.api import paginate
-from marketplace.exceptions import WrongSide
-from marketplace.selectors import creator_for_user
+from marketplace.exceptions import InvalidInput, WrongSide
+from marketplace.money import format_yuan
+from marketplace.selectors import creator_for_user, shop_get
 
 from . import selectors, services
 from .gateway import SIGNATURE_HEADER
@@ -186,3 +192,94 @@ class GatewayCallbackApi(APIView):
 
 
 gateway_callback_view = csrf_exempt(GatewayCallbackApi.as_view())
+
+
+# --- F2: daily income ------------------------------------------------------------------------
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date_params(request) -> tuple[date | None, date | None]:
+    """`start` and `end` as `YYYY-MM-DD`, None when absent; anything else is 400 naming each
+    bad parameter."""
+    values: dict[str, date | None] = {"start": None, "end": None}
+    errors: dict[str, list[str]] = {}
+    for name in values:
+        raw = (request.query_params.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            if not ISO_DATE.fullmatch(raw):
+                raise ValueError(raw)
+            values[name] = date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = [_("Enter a date like 2026-11-01.")]
+    if errors:
+        raise InvalidInput(next(iter(errors.values()))[0], fields=errors)
+    return values["start"], values["end"]
+
+
+class IncomeApi(APIView):
+    """F2: the daily income series of the requesting merchant or creator."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "start",
+                OpenApiTypes.DATE,
+                description="First Beijing day, YYYY-MM-DD (default: 29 days before `end`).",
+            ),
+            OpenApiParameter(
+                "end",
+                OpenApiTypes.DATE,
+                description="Last Beijing day, YYYY-MM-DD (default: today).",
+            ),
+            OpenApiParameter(
+                "shop", int, description="Merchants: one of its shops (default: all of them)."
+            ),
+        ],
+        responses=inline_serializer(
+            "IncomeSeries",
+            {
+                "side": serializers.ChoiceField(choices=["merchant", "creator"]),
+                "start": serializers.DateField(),
+                "end": serializers.DateField(),
+                "total": serializers.CharField(help_text="yuan, two decimals"),
+                "days": inline_serializer(
+                    "IncomeDay",
+                    {
+                        "date": serializers.DateField(),
+                        "amount": serializers.CharField(help_text="yuan, two decimals"),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+        tags=["money"],
+        description="F2: per Beijing day, for a merchant what it confirmed and paid out to "
+        "creators (the creators' part of each release), for a creator what it received. Every "
+        "day of the range is present (0.00 when nothing). At most 366 days; `end` before "
+        "`start` is 400.",
+    )
+    def get(self, request):
+        user = request.user
+        if not (user.is_merchant or user.is_creator):
+            raise WrongSide(_("Only merchants and creators have income analytics."))
+        start, end = _date_params(request)
+        start, end = selectors.income_range(start=start, end=end)
+        shop = None
+        if user.is_merchant and request.query_params.get("shop") not in (None, ""):
+            shop = shop_get(user=user, shop_id=_shop_id(request))
+        series = selectors.income_series(user=user, start=start, end=end, shop=shop)
+        return Response(
+            {
+                "side": series.side,
+                "start": series.start.isoformat(),
+                "end": series.end.isoformat(),
+                "total": format_yuan(series.total_fen),
+                "days": [
+                    {"date": day.isoformat(), "amount": format_yuan(amount_fen)}
+                    for day, amount_fen in series.days
+                ],
+            }
+        )

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from marketplace.exceptions import InvalidInput
 from marketplace.models import CreatorProfile, MerchantShop, User
 from marketplace.selectors import shop_list
 from tasks.models import TERMINAL_ORDER_STATUSES
 
-from .models import Account, AccountKind, Entry, Withdrawal, WithdrawalStatus
+from .models import Account, AccountKind, Entry, TransactionKind, Withdrawal, WithdrawalStatus
 
 
 @dataclass(frozen=True)
@@ -149,3 +155,106 @@ def ledger_breaches() -> list[str]:
             f"{account.balance_fen} fen"
         )
     return breaches
+
+
+# --- F2: daily income (生意参谋 · V任务收益金额) -----------------------------------------------
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+INCOME_DEFAULT_DAYS = 30
+INCOME_MAX_DAYS = 366
+# Bounds that keep the range's timestamps far from date.min/date.max (a crafted 0001-01-01
+# would overflow the conversion to UTC): no ledger entry is older than the platform.
+INCOME_FIRST_DAY = date(2000, 1, 1)
+INCOME_LAST_DAY = date(2099, 12, 31)
+
+
+@dataclass(frozen=True)
+class IncomeSeries:
+    """F2: one amount (fen) per Beijing day of [start, end], every day present, 0 when none."""
+
+    side: str  # "merchant" | "creator"
+    start: date
+    end: date
+    days: list[tuple[date, int]]
+    total_fen: int
+
+
+def beijing_today() -> date:
+    return timezone.now().astimezone(BEIJING).date()
+
+
+def income_range(*, start: date | None = None, end: date | None = None) -> tuple[date, date]:
+    """F2: the range a request means. Defaults: `end` today (Beijing), `start` so the range
+    covers the last 30 days. Refuses (InvalidInput, naming the field) an end before the start,
+    a range longer than 366 days, and a date outside 2000–2099."""
+    for name, day in (("start", start), ("end", end)):
+        if day is not None and not INCOME_FIRST_DAY <= day <= INCOME_LAST_DAY:
+            message = _("Choose a date between %(first)s and %(last)s.") % {
+                "first": INCOME_FIRST_DAY.isoformat(),
+                "last": INCOME_LAST_DAY.isoformat(),
+            }
+            raise InvalidInput(message, fields={name: [message]})
+    end = end or beijing_today()
+    start = start or end - timedelta(days=INCOME_DEFAULT_DAYS - 1)
+    if end < start:
+        message = _("The end date is before the start date.")
+        raise InvalidInput(message, fields={"end": [message]})
+    if (end - start).days + 1 > INCOME_MAX_DAYS:
+        message = _("Choose at most %(days)s days: move the start date later.") % {
+            "days": INCOME_MAX_DAYS
+        }
+        raise InvalidInput(message, fields={"start": [message]})
+    return start, end
+
+
+def income_series(
+    *, user: User, start: date, end: date, shop: MerchantShop | None = None
+) -> IncomeSeries:
+    """F2: what the user's side earned per Beijing day, from the ledger's release entries.
+
+    - merchant: the amounts credited to creators' earnings by the releases of its shops' orders
+      (the price on confirmation, T52, or the creator's part of a dispute decision, T61); the
+      platform fee and refunds are not income. `shop` narrows it to one of the user's shops:
+      the caller fetched it through a tenant-scoped selector (A3), and it is filtered through
+      the user's shops again here, so a stranger's shop can only ever yield zeros.
+    - creator: the amounts credited to its own earnings account by releases. Withdrawals and
+      returned withdrawals are not income.
+    Anyone else (ops, provider or agency staff without a side) gets Http404.
+
+    One grouped query: the release transactions' times truncated to the Beijing date. The range
+    filter is on the raw timestamp (the indexed column), not on the truncated date.
+    """
+    start, end = income_range(start=start, end=end)
+    entries = Entry.objects.filter(
+        account__kind=AccountKind.CREATOR_EARNINGS, transaction__kind=TransactionKind.RELEASE
+    )
+    if user.is_authenticated and user.is_merchant:
+        side = "merchant"
+        shop_ids = shop_list(user=user).values("pk")
+        if shop is not None:
+            shop_ids = shop_ids.filter(pk=shop.pk)
+        entries = entries.filter(transaction__order__shop_id__in=shop_ids)
+    elif user.is_authenticated and user.is_creator:
+        side = "creator"
+        # Through the account's owner, not a profile fetched first: one query either side.
+        entries = entries.filter(account__creator__user=user)
+    else:
+        raise Http404("Income analytics are for merchants and creators.")
+
+    since = datetime.combine(start, time.min, tzinfo=BEIJING)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=BEIJING)
+    rows = (
+        entries.filter(transaction__created_at__gte=since, transaction__created_at__lt=until)
+        .annotate(day=TruncDate("transaction__created_at", tzinfo=BEIJING))
+        .values("day")
+        .annotate(amount=Sum("amount_fen"))
+        .order_by("day")
+    )
+    per_day = {row["day"]: row["amount"] for row in rows}
+    days = [
+        (day, per_day.get(day, 0))
+        for day in (start + timedelta(days=n) for n in range((end - start).days + 1))
+    ]
+    return IncomeSeries(
+        side=side, start=start, end=end, days=days, total_fen=sum(amount for _day, amount in days)
+    )

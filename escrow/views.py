@@ -1,17 +1,24 @@
-"""Wallet pages: the merchant's wallet and the creator's earnings. Thin: one service per form."""
+"""Wallet pages: the merchant's wallet and the creator's earnings, and the daily income
+analytics (F2). Thin: one service per form, one selector per read."""
 
 from __future__ import annotations
 
+import csv
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from marketplace.exceptions import DomainError
-from marketplace.money import format_cny
-from marketplace.selectors import creator_for_user, shop_list
+from marketplace.exceptions import DomainError, InvalidInput
+from marketplace.money import format_cny, format_yuan
+from marketplace.selectors import creator_for_user, shop_get, shop_list
 from marketplace.views import show_domain_error
 
 from . import selectors, services
@@ -111,3 +118,122 @@ def earnings(request):
             "withdrawals": selectors.creator_withdrawals(creator=creator)[:20],
         },
     )
+
+
+# --- F2: daily income (生意参谋) ---------------------------------------------------------------
+
+DATE_FORMAT = "%Y-%m-%d"
+
+
+class IncomeRangeForm(forms.Form):
+    """F2: the Beijing days to show. Both optional: the selector fills in the last 30 days.
+
+    Kept next to its only view: it parses dates and nothing else; the range rules (end not
+    before start, at most 366 days) live in `selectors.income_range`, shared with the API.
+    """
+
+    start = forms.DateField(
+        label=gettext_lazy("From"),
+        required=False,
+        input_formats=[DATE_FORMAT],
+        widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
+        error_messages={"invalid": gettext_lazy("Enter a date like 2026-11-01.")},
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"),
+        required=False,
+        input_formats=[DATE_FORMAT],
+        widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
+        error_messages={"invalid": gettext_lazy("Enter a date like 2026-11-01.")},
+    )
+
+
+def _income_range(form: IncomeRangeForm) -> tuple[date, date] | None:
+    """The range the form asks for, or None with the errors put next to the fields."""
+    if not form.is_valid():
+        return None
+    try:
+        return selectors.income_range(
+            start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+        )
+    except InvalidInput as exc:
+        show_domain_error(form, exc)
+        return None
+
+
+def _income_csv(series: selectors.IncomeSeries) -> HttpResponse:
+    """One row a day: the date and the amount in yuan. The BOM lets Excel read it as UTF-8."""
+    filename = f"income-{series.start.isoformat()}_{series.end.isoformat()}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([_("Date"), _("Amount (yuan)")])
+    for day, amount_fen in series.days:
+        writer.writerow([day.isoformat(), format_yuan(amount_fen)])
+    return response
+
+
+@login_required
+def income(request):
+    """F2: the daily income of a merchant (paid out to creators) or a creator (received)."""
+    user = request.user
+    if not (user.is_merchant or user.is_creator):
+        raise Http404("Income analytics are for merchants and creators.")
+    shops = list(shop_list(user=user)) if user.is_merchant else []
+    shop_id = request.GET.get("shop") or ""
+    shop = shop_get(user=user, shop_id=shop_id) if user.is_merchant and shop_id else None
+
+    form = IncomeRangeForm(request.GET)
+    chosen = _income_range(form)
+    series = None
+    if chosen is not None:
+        series = selectors.income_series(user=user, start=chosen[0], end=chosen[1], shop=shop)
+        if request.GET.get("format") == "csv":
+            return _income_csv(series)
+        # Show the range actually used (the defaults included) in the date inputs.
+        form = IncomeRangeForm(initial={"start": series.start, "end": series.end})
+
+    context = {
+        "form": form,
+        "series": series,
+        "shops": shops,
+        "shop": shop,
+        "max_days": selectors.INCOME_MAX_DAYS,
+    }
+    if series is not None:
+        best_day, best_fen = max(series.days, key=lambda row: (row[1], row[0]))
+        context.update(
+            # (day, fen, bar width in % of the best day) for the table; widths are display only.
+            rows=[
+                (day, amount, amount * 100 // best_fen if best_fen > 0 else 0)
+                for day, amount in series.days
+            ],
+            best_day=best_day if best_fen > 0 else None,
+            best_fen=best_fen,
+            days_with_income=sum(1 for _day, amount in series.days if amount),
+            csv_url=_income_url(series.start, series.end, shop, format="csv"),
+            quick_ranges=_quick_ranges(shop),
+            chart={
+                "labels": [day.isoformat() for day, _amount in series.days],
+                "fen": [amount for _day, amount in series.days],
+                "label": _("Income (¥)"),
+            },
+        )
+    return render(request, "escrow/income.html", context)
+
+
+def _income_url(start: date, end: date, shop, **extra) -> str:
+    query = {"start": start.isoformat(), "end": end.isoformat()}
+    if shop is not None:
+        query["shop"] = shop.pk
+    return "?" + urlencode({**query, **extra})
+
+
+def _quick_ranges(shop) -> list[tuple[str, str]]:
+    """The usual ranges, each ending today (Beijing)."""
+    today = selectors.beijing_today()
+    return [
+        (label, _income_url(today - timedelta(days=days - 1), today, shop))
+        for days, label in ((7, _("Last 7 days")), (30, _("Last 30 days")), (90, _("Last 90 days")))
+    ]

@@ -14,6 +14,7 @@ def navigation(request):
                 (_("Recruitment plaza"), reverse("recruitment_plaza")),
                 (_("Find creators"), reverse("creator_search")),
                 (_("Wallet"), reverse("wallet")),
+                (_("Income analytics"), reverse("income")),
                 (_("My shops"), reverse("shop_list")),
                 (_("Service providers"), reverse("provider_delegations")),
             ]
@@ -23,6 +24,7 @@ def navigation(request):
                 (_("My orders"), reverse("order_list")),
                 (_("My recruitment tasks"), reverse("task_mine")),
                 (_("Earnings"), reverse("earnings")),
+                (_("Income analytics"), reverse("income")),
                 (_("My profile"), reverse("creator_profile")),
                 (_("Agency"), reverse("creator_agency")),
             ]

@@ -38,6 +38,7 @@ api_v1 = [
     path("withdrawals/", escrow_api.WithdrawalApi.as_view(), name="api_withdrawals"),
     path("payout-account/", escrow_api.PayoutAccountApi.as_view(), name="api_payout_account"),
     path("gateway/callback/", escrow_api.gateway_callback_view, name="api_gateway_callback"),
+    path("analytics/income/", escrow_api.IncomeApi.as_view(), name="api_income"),
     re_path(
         r"^contracts/(?P<contract_id>\d+)/(?P<action>accept|decline|withdraw|end)/$",
         api.ContractActionApi.as_view(),
@@ -87,6 +88,7 @@ urlpatterns = [
     ),
     path("wallet/", escrow_views.wallet, name="wallet"),
     path("earnings/", escrow_views.earnings, name="earnings"),
+    path("analytics/income/", escrow_views.income, name="income"),
     re_path(
         r"^contracts/(?P<contract_id>\d+)/(?P<action>accept|decline|withdraw|end)/$",
         views.contract_action,
