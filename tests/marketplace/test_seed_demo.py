@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from marketplace.models import AgencyAssessment, LiveSession, ServiceProvider
 from providers.models import Delegation, ProviderApplication
-from tasks.models import Order, Task
+from tasks.models import ContentMetric, Order, Task
 
 # The sandbox gateway credits the demo top-up on commit: real transactions.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,17 +18,25 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def counts():
     return [
         m.objects.count()
-        for m in (Task, Order, LiveSession, AgencyAssessment, ProviderApplication, Delegation)
+        for m in (
+            Task,
+            Order,
+            LiveSession,
+            AgencyAssessment,
+            ProviderApplication,
+            Delegation,
+            ContentMetric,
+        )
     ]
 
 
 def test_seed_demo_twice(settings, tmp_path, capsys):
-    """G2, G6, P4, P6: the demo data, idempotent."""
+    """G2, G6, P4, P6, F1: the demo data, idempotent."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("seed_demo")
     first = counts()
-    assert all(first[:4]) and first[4:] == [2, 1]
+    assert all(first[:4]) and first[4:6] == [2, 1] and first[6] > 0
     assert AgencyAssessment.objects.get().passed
     statuses = sorted(ServiceProvider.objects.values_list("status", flat=True))
     assert statuses == ["admitted", "applying"]
