@@ -18,6 +18,9 @@ from .exceptions import InvalidInput
 from .money import parse_yuan
 
 MAX_BATCH_ROWS = 1000
+# Older figures are typos (year 1 would even be stored as a BC time the database can't read
+# back into Python): the platforms' data starts long after this.
+EARLIEST = date(2000, 1, 1)
 
 
 @dataclass
@@ -69,6 +72,12 @@ class IngestReport:
         }
 
 
+def is_ascii_number(text: str) -> bool:
+    """Digits 0-9 only: "²" or "١٢٣" pass str.isdigit() but are not numbers int() takes as
+    the feed means them."""
+    return text.isascii() and text.isdigit()
+
+
 def check_batch(rows) -> list[Mapping]:
     """A batch is a list of at most MAX_BATCH_ROWS objects; anything else is refused whole."""
     rows = list(rows)
@@ -92,18 +101,20 @@ def parse_time(value: object) -> datetime | None:
             moment = parse_datetime(str(value or "").strip())
         except ValueError:
             return None
-    if moment is None:
+    if moment is None or moment.date() < EARLIEST:
         return None
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def parse_day(value: object) -> date | None:
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return parse_date(str(value or "").strip())
-    except ValueError:
-        return None
+        day = value
+    else:
+        try:
+            day = parse_date(str(value or "").strip())
+        except ValueError:
+            return None
+    return day if day is not None and day >= EARLIEST else None
 
 
 def money(value: object, errors: dict, name: str, *, required: bool) -> int:
@@ -124,7 +135,7 @@ def count(value: object, errors: dict, name: str) -> int:
     if value in (None, ""):
         return 0
     if isinstance(value, bool) or not (
-        isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
+        isinstance(value, int) or (isinstance(value, str) and is_ascii_number(value.strip()))
     ):
         errors.setdefault(name, []).append(_("Give a whole number, zero or more."))
         return 0
@@ -160,11 +171,18 @@ def csv_batches(
     reader.fieldnames = header
     batch: list[dict] = []
     line = 2
-    for raw in reader:
-        batch.append(raw)
-        if len(batch) == MAX_BATCH_ROWS:
-            yield line, batch
-            line += len(batch)
-            batch = []
+    try:
+        for raw in reader:
+            batch.append(raw)
+            if len(batch) == MAX_BATCH_ROWS:
+                yield line, batch
+                line += len(batch)
+                batch = []
+    except csv.Error as exc:
+        raise InvalidInput(
+            _("The CSV cannot be read after line %(line)d (%(error)s).")
+            % {"line": line + len(batch), "error": exc},
+            code="invalid_csv",
+        ) from None
     if batch:
         yield line, batch

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_YUAN_RE = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
+_YUAN_RE = re.compile(r"^[0-9]{1,13}(\.[0-9]{1,2})?$")  # ASCII digits only
 
 
 def parse_yuan(value: object) -> int:

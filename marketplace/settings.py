@@ -139,6 +139,8 @@ MEDIA_URL = "/media/"
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 PROVIDER_DOCUMENT_MAX_MB = int(os.environ.get("PROVIDER_DOCUMENT_MAX_MB", "20"))
 PROVIDER_VIDEO_MAX_MB = int(os.environ.get("PROVIDER_VIDEO_MAX_MB", "200"))
+# Uploads larger than the largest allowed document are cut off while they arrive.
+FILE_UPLOAD_HANDLERS = ["providers.files.CappedUploadHandler"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

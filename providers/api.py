@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -19,6 +19,7 @@ from marketplace.money import format_yuan
 from marketplace.selectors import shop_list
 
 from . import reports, selectors, services
+from .files import document_response
 from .serializers import (
     ApplicationFactsSerializer,
     ApplicationSerializer,
@@ -133,17 +134,6 @@ class DocumentDownloadApi(APIView):
         """P3: the file, as a download, to the applicant's staff and ops only."""
         document = selectors.document_get(user=request.user, document_id=document_id)
         return document_response(document)
-
-
-def document_response(document) -> FileResponse:
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing.") from None
-    response = FileResponse(handle, as_attachment=True, filename=document.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 class ProviderListApi(APIView):
@@ -262,16 +252,7 @@ class ClosingReportApi(APIView):
         report = reports.closing_report(shop=shop, **_report_params(request.query_params))
         export = request.query_params.get("export", "json")
         if export in ("pdf", "xlsx"):
-            body = reports.report_pdf(report) if export == "pdf" else reports.report_xlsx(report)
-            content_type = (
-                "application/pdf"
-                if export == "pdf"
-                else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            )
-            response = HttpResponse(body, content_type=content_type)
-            filename = reports.report_filename(report, export)
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return response
+            return reports.report_download(report, export)
         totals = report.totals
         return Response(
             {

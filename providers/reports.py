@@ -758,3 +758,23 @@ def report_filename(report: ClosingReport, extension: str) -> str:
     suffix = re.sub(r"[^A-Za-z0-9]", "", extension or "").lower()
     name = "-".join(parts)
     return f"{name}.{suffix}" if suffix else name
+
+
+REPORT_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def report_download(report: ClosingReport, extension: str):
+    """P7: the report as a PDF or XLSX attachment (the page and the API both answer this)."""
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    render_file = report_pdf if extension == "pdf" else report_xlsx
+    response = HttpResponse(render_file(report), content_type=REPORT_CONTENT_TYPES[extension])
+    response["Content-Disposition"] = content_disposition_header(
+        True, report_filename(report, extension)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

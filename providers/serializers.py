@@ -79,7 +79,9 @@ class ApplicationFactsSerializer(serializers.Serializer):
     registered_on = serializers.DateField(required=False, allow_null=True)
     registered_capital = MoneyField(required=False, allow_null=True)
     business_scope = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    employee_count = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    employee_count = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=1_000_000
+    )
     office_address = serializers.CharField(required=False, allow_blank=True, max_length=200)
     certification_platforms = serializers.ListField(
         child=serializers.ChoiceField(choices=CertificationPlatform.choices), required=False
@@ -87,7 +89,9 @@ class ApplicationFactsSerializer(serializers.Serializer):
     own_platform_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     union_account_id = serializers.CharField(required=False, allow_blank=True, max_length=64)
     union_avg_monthly_gmv = MoneyField(required=False, allow_null=True)
-    union_violation_points = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    union_violation_points = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=100_000
+    )
     has_associated_cheating = serializers.BooleanField(required=False, allow_null=True)
 
     RENAMED = {

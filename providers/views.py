@@ -9,10 +9,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,6 +23,7 @@ from marketplace.selectors import manages_organization, shop_list
 from marketplace.views import show_domain_error
 
 from . import reports, selectors, services
+from .files import document_response
 from .forms import (
     CompanyForm,
     DelegationForm,
@@ -33,16 +33,6 @@ from .forms import (
     ReportFilterForm,
 )
 from .models import ApplicationStatus, CertificationPlatform, DocumentKind
-
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "mp4": "video/mp4",
-    "ppt": "application/vnd.ms-powerpoint",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 # The steps of the admission form: (name, title, url name, the problem keys it fixes).
 STEPS = [
@@ -420,14 +410,7 @@ def document_download(request, document_id: int):
     """P3: a document, as a download, to its applicant's members and to ops (404 otherwise).
     The content type is the one detected from its bytes, never the browser's or the name's."""
     document = selectors.document_get(user=request.user, document_id=document_id)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=CONTENT_TYPES.get(document.detected_type, "application/octet-stream"),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return document_response(document)
 
 
 @login_required
@@ -628,16 +611,6 @@ def _report_shop(user, shop_id: int):
     return shop
 
 
-def _report_download(report, extension: str) -> HttpResponse:
-    render_file = reports.report_pdf if extension == "pdf" else reports.report_xlsx
-    response = HttpResponse(render_file(report), content_type=CONTENT_TYPES[extension])
-    response["Content-Disposition"] = content_disposition_header(
-        True, reports.report_filename(report, extension)
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @login_required
 def report(request, shop_id: int):
     """P7: the closing report of a shop's campaign (a period or some tasks), on the page and as
@@ -661,7 +634,7 @@ def report(request, shop_id: int):
             show_domain_error(form, exc)
     extension = request.GET.get("format")
     if closing is not None and extension in ("pdf", "xlsx"):
-        return _report_download(closing, extension)
+        return reports.report_download(closing, extension)
     query = request.GET.copy()
     query.pop("format", None)
     return render(

@@ -51,6 +51,7 @@ from .models import (
     TaskMode,
     TaskStatus,
 )
+from .services.common import is_shop_member
 
 PLAZA_PAGE = 20
 LIST_PAGE = 20
@@ -332,7 +333,13 @@ def task_detail(request, task_id: int):
         context["applications"] = list(selectors.task_applications(user=request.user, task=task))
         if task.mode == TaskMode.BRAND:
             context["proposals"] = list(_proposals_for_brand(request.user, task))
-        if task.mode == TaskMode.PLAZA and task.shop_id:
+        # The wallet is the shop's own: a provider managing the task for it (P6) never sees
+        # its balance, and never pays.
+        if (
+            task.mode == TaskMode.PLAZA
+            and task.shop_id
+            and is_shop_member(shop=task.shop, user=request.user)
+        ):
             approved = task.approved_count
             context["pay_total_fen"] = (task.price_fen or 0) * approved
             context["wallet"] = merchant_wallet_summary(shop=task.shop)

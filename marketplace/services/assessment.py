@@ -354,6 +354,9 @@ def agencies_score(*, month: date, now: datetime | None = None) -> ScoreSummary:
                 assessments__points_deducted__gt=0,
                 assessments__is_voided=False,
             )
+            # A rerun of a month never expels twice for the same deduction (a re-admitted
+            # agency stays re-admitted).
+            .exclude(expulsions__assessment__month=month)
             .order_by("pk")
         ]
         _run_eligibility_sql(month=month, now=now)

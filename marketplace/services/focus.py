@@ -42,6 +42,7 @@ from ..models import (
 from ..notifications import notify
 from ..selectors import agency_managers, agency_vertical_creators, manages_organization
 from .assessment import month_first_day, next_month
+from .sanctions import require_not_banned
 
 FOCUS_HOURS = (10, 11)  # G6: 10:00–12:00, one hour per winner.
 MIN_FOCUS_CREATORS = 5  # G6
@@ -224,6 +225,8 @@ def focus_hour_assign(
     now = now or timezone.now()
     hour = _lock_hour(hour)
     _require_holder(hour, actor, now)
+    # S1/S2: a banned agency takes no slot (it may still decline, passing the hour on).
+    require_not_banned(user=actor, organizations=[hour.agency.organization_id], now=now)
     chosen = list(dict.fromkeys(c.pk for c in creators))
     limit = slots_per_hour()
     if len(chosen) < MIN_FOCUS_CREATORS or len(chosen) > limit:
@@ -338,6 +341,7 @@ def theme_proposal_submit(
         raise WrongSide(_("Only the agency's owner or an admin can submit proposals."))
     if agency.status != AgencyStatus.ACTIVE:
         raise NotAllowed(_("An expelled agency cannot submit proposals."), code="agency_inactive")
+    require_not_banned(user=actor, organizations=[agency.organization_id], now=now)  # S1/S2
     is_open, month = theme_window(now)
     if not is_open:
         raise NotAllowed(

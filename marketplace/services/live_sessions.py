@@ -15,7 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..feeds import IngestReport, RowResult, check_batch, csv_batches, money, parse_time
+from ..feeds import (
+    IngestReport,
+    RowResult,
+    check_batch,
+    csv_batches,
+    is_ascii_number,
+    money,
+    parse_time,
+)
 from ..models import Category, CreatorProfile, LiveSession, LiveSessionSource
 
 COUNTED_SESSION = timedelta(minutes=30)  # G1: 30 minutes or more counts as one session.
@@ -104,7 +112,9 @@ def live_sessions_ingest(
     creator_keys = {str(r.get("creator_id") or "").strip() for r in rows}
     creators = {
         str(c.pk): c
-        for c in CreatorProfile.objects.filter(pk__in=[k for k in creator_keys if k.isdigit()])
+        for c in CreatorProfile.objects.filter(
+            pk__in=[k for k in creator_keys if is_ascii_number(k)]
+        )
     }
     categories = {c.code: c for c in Category.objects.all()}
 
@@ -141,6 +151,7 @@ def live_sessions_ingest(
             else:
                 for name in UPDATABLE:
                     setattr(session, name, values[name])
+                session.updated_at = now  # bulk_update does not run auto_now
                 to_update.append(session)
                 result.status = "updated"
         # ignore_conflicts: a concurrent batch may have created the same session since the

@@ -134,6 +134,10 @@ def application_approve(*, application: Application, actor: User) -> Application
         return Application.objects.get(pk=application.pk)
     task = lock_task(application.task_id)
     require_task_owner(task=task, actor=actor)
+    # S1/S2: a banned shop (or account) accepts no creator.
+    require_not_banned(
+        user=actor, organizations=[task.shop.organization_id] if task.shop_id else []
+    )
     application = lock_application(application)
     if application.status != ApplicationStatus.PENDING:
         raise refuse_state(application, _("approve"))

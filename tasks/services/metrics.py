@@ -20,6 +20,7 @@ from marketplace.feeds import (
     check_batch,
     count,
     csv_batches,
+    is_ascii_number,
     money,
     parse_day,
 )
@@ -71,7 +72,7 @@ def content_metrics_ingest(*, rows: Iterable[Mapping], first_row: int = 1) -> In
     keys = {str(r.get("order_id") or "").strip() for r in rows}
     orders = {
         str(o.pk): o
-        for o in Order.objects.filter(pk__in=[k for k in keys if k.isdigit()]).only(
+        for o in Order.objects.filter(pk__in=[k for k in keys if is_ascii_number(k)]).only(
             "id", "delivered_at"
         )
     }
@@ -105,6 +106,7 @@ def content_metrics_ingest(*, rows: Iterable[Mapping], first_row: int = 1) -> In
             else:
                 for name in FIGURES:
                     setattr(metric, name, values[name])
+                metric.received_at = timezone.now()  # bulk_update does not run auto_now
                 to_update.append(metric)
                 result.status = "updated"
         # A concurrent batch may have written the same day since the read: its row stands.

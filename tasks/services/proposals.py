@@ -111,6 +111,7 @@ def proposal_accept(*, proposal: Proposal, actor: User):
     Accepted quotes together may not exceed the task's budget."""
     task = lock_task(proposal.task_id)
     require_task_owner(task=task, actor=actor)
+    require_not_banned(user=actor, organizations=[task.shop.organization_id])  # S1/S2
     proposal = lock_proposal(proposal)
     if task.status != TaskStatus.OPEN:
         raise refuse_state(task, _("accept proposals for"))

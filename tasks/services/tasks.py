@@ -429,7 +429,8 @@ def creator_may_take_work(creator: CreatorProfile) -> bool:
     if creator.agency_id is not None and creator.agency.status == AgencyStatus.EXPELLED:
         return False
     try:
-        require_not_banned(user=creator.user)
+        agency = [creator.agency.organization_id] if creator.agency_id else []
+        require_not_banned(user=creator.user, organizations=agency)
     except Banned:
         return False
     return True

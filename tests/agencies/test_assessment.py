@@ -265,3 +265,16 @@ def test_new_agency_is_not_assessed_for_its_first_partial_month(db):
     Agency.objects.filter(pk=agency.pk).update(created_at=bj(2026, 10, 10))
     score()
     assert not AgencyAssessment.objects.filter(agency=agency).exists()
+
+
+def test_rerunning_the_expelling_month_after_readmission_does_not_expel_again(mcn):
+    """G3: re-admitted after 180 days, a rerun of the month that expelled the agency leaves
+    it admitted (one expulsion row)."""
+    three_failed_months(mcn)
+    ops = factories.UserFactory(is_staff=True)
+    expulsion = AgencyExpulsion.objects.get(agency=mcn)
+    services.agency_readmit(agency=mcn, actor=ops, now=expulsion.readmissible_at)
+    score(at=expulsion.readmissible_at + timedelta(days=1))
+    mcn.refresh_from_db()
+    assert mcn.status == AgencyStatus.ACTIVE
+    assert AgencyExpulsion.objects.filter(agency=mcn).count() == 1

@@ -191,3 +191,28 @@ def test_admin_csv_import_refuses_a_file_without_the_header(admin_client):
     page = admin_client.post("/admin/marketplace/livesession/import/", {"file": upload})
     assert "session_id" in page.content.decode()
     assert LiveSession.objects.count() == 0
+
+
+def test_odd_digits_and_ancient_times_are_refused_per_row(feed):
+    """G1: superscript or Arabic-Indic digits, a year-1 session: refused rows, not a 500."""
+    creator = factories.CreatorFactory()
+    rows = [
+        {**row(creator, "A"), "creator_id": "²"},
+        row(creator, "B", gmv="١٢٣"),
+        row(
+            creator,
+            "C",
+            started_at="0001-01-01T00:00:00+08:00",
+            ended_at="0001-01-01T01:00:00+08:00",
+        ),
+        row(creator, "D"),
+    ]
+    answer = post(feed, rows)
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert (body["created"], body["refused"]) == (1, 3)
+    assert [set(r["errors"]) for r in body["rows"][:3]] == [
+        {"creator_id"},
+        {"gmv"},
+        {"started_at", "ended_at"},
+    ]

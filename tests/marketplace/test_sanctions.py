@@ -237,3 +237,38 @@ def test_admin_records_a_violation(ops, creator, client):
     assert Violation.objects.get().sanction.kind == "takedown"
     assert client.get("/admin/marketplace/sanction/?in_force=yes").status_code == 200
     assert client.get("/admin/marketplace/violation/").status_code == 200
+
+
+def test_a_banned_agency_cannot_propose_a_theme(ops, agency):
+    """S2, G7: an agency restricted for complaints cannot submit a theme proposal."""
+    from marketplace.models import Category
+
+    with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 12, 10)), tick=False):
+        services.violation_record(
+            actor=ops, kind="complaints", reason="投诉多", organization=agency.organization
+        )
+        with pytest.raises(Banned):
+            services.theme_proposal_submit(
+                agency=agency,
+                actor=agency.owner,
+                category=Category.objects.first(),
+                title="双十二",
+                plan="十二月上旬连续五晚美妆专场直播，每晚两小时。",
+            )
+
+
+def test_a_restricted_agencys_creators_are_not_qualified_for_brand_tasks(ops, agency):
+    """S2, T30: a creator signed to a restricted agency is not qualified."""
+    from tasks.services.tasks import creator_may_take_work
+
+    creator = factories.CreatorFactory(agency=agency)
+    assert creator_may_take_work(creator)
+    services.violation_record(
+        actor=ops,
+        kind="refund_rate",
+        reason="退款率高",
+        organization=agency.organization,
+        restriction_days=7,
+    )
+    creator.refresh_from_db()
+    assert not creator_may_take_work(creator)

@@ -176,3 +176,19 @@ def test_registering_a_provider_account_takes_no_side(db):
     user = User.objects.get(username="yunfan-ops")
     assert (user.side, user.side_chosen_at) == ("", None)
     assert start(user).status_code == 201
+
+
+def test_an_upload_over_the_largest_limit_is_cut_off_while_it_arrives(applicant, settings):
+    """P3: a body larger than any document may be is stopped by the upload handler before it
+    reaches the disk; nothing is stored."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.PROVIDER_VIDEO_MAX_MB = 1
+    settings.PROVIDER_DOCUMENT_MAX_MB = 1
+    application_id = start(applicant).json()["id"]
+    big = SimpleUploadedFile(
+        "office.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * (3 * 1024 * 1024)
+    )
+    answer = upload(applicant, application_id, "office_video", big)
+    assert answer.status_code == 400
+    assert ProviderDocument.objects.count() == 0

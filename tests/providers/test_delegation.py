@@ -214,3 +214,21 @@ def test_closing_report_api_for_the_merchant_and_its_provider_only(
     assert client_for(stranger).get(url).status_code == 404
     services.delegation_revoke(delegation=delegation, actor=merchant)
     assert client_for(provider_staff).get(url).status_code == 404
+
+
+def test_provider_staff_never_see_the_shops_wallet(
+    delegation, shop, merchant, provider_staff, creator, client
+):
+    """P6: the task page's payment card (with the wallet balance) is for the shop's members;
+    the provider managing the task does not see it."""
+    task_id = post_task(provider_staff, **plaza_body(shop)).json()["id"]
+    applied = client_for(creator).post(f"/api/v1/tasks/{task_id}/applications/", {}, format="json")
+    staff = client_for(provider_staff)
+    assert staff.post(f"/api/v1/applications/{applied.json()['id']}/approve/").status_code == 200
+    closed = staff.post(f"/api/v1/tasks/{task_id}/close-enrollment/")
+    assert closed.json()["status"] == "enrollment_closed", closed.content
+    client.force_login(provider_staff)
+    page = client.get(f"/tasks/{task_id}/").content.decode()
+    assert 'data-testid="wallet-available"' not in page
+    client.force_login(merchant)
+    assert 'data-testid="wallet-available"' in client.get(f"/tasks/{task_id}/").content.decode()

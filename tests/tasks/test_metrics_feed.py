@@ -151,3 +151,17 @@ def test_admin_csv_import(admin_client):
     assert ContentMetric.objects.count() == 1
     listing = admin_client.get("/admin/tasks/contentmetric/").content.decode()
     assert "import/" in listing
+
+
+def test_odd_digits_and_a_corrupt_csv_are_refused_not_500(feed, admin_client):
+    """F1: a count of "²" is a per-row error; an unreadable CSV is refused as a whole."""
+    order = delivered()
+    answer = post(feed, [row(order, views="²"), {**row(order), "order_id": "١"}])
+    assert answer.status_code == 200
+    assert answer.json()["refused"] == 2
+    huge = "order_id,date,views,likes,comments,shares,clicks,gmv\n" + '"' + "x" * 200_000 + '"\n'
+    page = admin_client.post(
+        "/admin/tasks/contentmetric/import/", {"file": SimpleUploadedFile("m.csv", huge.encode())}
+    )
+    assert page.status_code == 200
+    assert ContentMetric.objects.count() == 0
