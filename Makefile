@@ -7,10 +7,18 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mk_bench
 BENCH_MONTH ?= 2026-10
+# Issue 10 (B1–B4): a dedicated database and the data set's scale (BENCH_SCALE=0.1: a tenth of
+# everything, the sweeper's backlogs too; BENCH_B3_SIZES=10000,100000 sets those alone).
+BENCH10_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mk_bench10
+BENCH_SCALE ?= 1
+BENCH_RUN_ID := $(shell date +%Y%m%dT%H%M%S)
+BENCH10 = BENCH10_DATABASE_URL=$(BENCH10_DATABASE_URL) DATABASE_URL=$(BENCH10_DATABASE_URL) \
+  BENCH_SCALE=$(BENCH_SCALE) BENCH_RUN_ID=$(BENCH_RUN_ID)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install run test lint format messages migrate clean bench-agencies
+.PHONY: help install run test lint format messages migrate clean bench-agencies bench bench-tools
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +60,21 @@ bench-agencies: install ## Issue 7: time score_agencies on 10k agencies/2M sessi
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.agencies generate --agencies 10000 \
 	  --creators 200000 --sessions 2000000 --month $(BENCH_MONTH)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.agencies run --month $(BENCH_MONTH) --write-docs
+
+bench-tools: ## Install wrk and pgbench (Debian 12: pgbench ships in postgresql-15) if missing
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	@command -v pgbench >/dev/null || ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql-contrib; }
+
+bench: install bench-tools ## Issue 10: B1–B4 on 1M tasks (BENCH_SCALE to shrink); writes docs/performance.md
+	createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH10_DATABASE_URL)) 2>/dev/null || true
+	$(BENCH10) $(PY) manage.py migrate --noinput
+	$(BENCH10) $(PY) -m bench.generate
+	$(BENCH10) $(PY) -m bench.plaza
+	$(BENCH10) $(PY) -m bench.settlement
+	$(BENCH10) $(PY) -m bench.sweeper
+	$(BENCH10) $(PY) -m bench.http
+	$(BENCH10) $(PY) -m bench.common --write-docs
 
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var
