@@ -71,9 +71,9 @@ bench: install bench-tools ## Issue 10: B1–B4 on 1M tasks (BENCH_SCALE to shri
 	$(BENCH10) $(PY) manage.py migrate --noinput
 	$(BENCH10) $(PY) -m bench.generate
 	$(BENCH10) $(PY) -m bench.plaza
+	$(BENCH10) $(PY) -m bench.http
 	$(BENCH10) $(PY) -m bench.settlement
 	$(BENCH10) $(PY) -m bench.sweeper
-	$(BENCH10) $(PY) -m bench.http
 	$(BENCH10) $(PY) -m bench.common --write-docs
 
 clean: ## Remove the virtualenv and local data (var/)

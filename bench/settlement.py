@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -174,7 +175,10 @@ def worker(*, orders_file: Path, seconds: float, start_at: float) -> dict:
         "step_times": step_times,
         "flow_times": flow_times,
         "errors": errors,
-        "max_rss_kb": usage.ru_maxrss,
+        # VmHWM, not ru_maxrss: Linux carries the forking parent's peak across exec into it
+        "max_rss_kb": int(
+            re.search(r"^VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.M)[1]
+        ),
     }
 
 
