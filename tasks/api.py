@@ -23,7 +23,7 @@ from providers.selectors import delegated_shop_get
 
 from . import selectors, services
 from .filters import OrderFilter, TaskFilter
-from .models import TaskMode
+from .models import Task, TaskMode
 from .serializers import (
     AcceptSerializer,
     AnnouncementSerializer,
@@ -51,12 +51,20 @@ def _valid(serializer_class, request):
     return data.validated_data
 
 
-def _filtered(filterset_class, request, queryset):
-    filterset = filterset_class(request.query_params, queryset=queryset, request=request)
+def _refinement(filterset_class, request, model):
+    """The request's filters, checked once, as a function of a queryset of `model` (the plaza
+    applies them to each of its branches)."""
+    filterset = filterset_class(
+        request.query_params, queryset=model.objects.none(), request=request
+    )
     if not filterset.is_valid():
         fields = {key: [str(e) for e in errors] for key, errors in filterset.errors.items()}
         raise InvalidInput(_("Please correct the filters."), fields=fields)
-    return filterset.qs
+    return filterset.filter_queryset
+
+
+def _filtered(filterset_class, request, queryset):
+    return _refinement(filterset_class, request, queryset.model)(queryset)
 
 
 def _merchant_shop(request, shop_id):
@@ -99,8 +107,12 @@ class TaskListApi(APIView):
     )
     def get(self, request):
         mine = request.query_params.get("mine", "").lower() in {"1", "true", "yes"}
-        tasks = selectors.task_list(user=request.user, mine=mine)
-        return paginate(self, request, _filtered(TaskFilter, request, tasks), TaskSerializer)
+        tasks = selectors.task_list(
+            user=request.user,
+            mine=mine,
+            refine=_refinement(TaskFilter, request, Task),
+        )
+        return paginate(self, request, tasks, TaskSerializer)
 
     @extend_schema(
         request=TaskCreateSerializer,

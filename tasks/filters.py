@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.money import parse_yuan
 
 from .models import ContentType, OrderKind, OrderStatus, Task, TaskMode, TaskStatus
+from .selectors import on_channel
 
 
 def _yuan(value: str) -> int:
@@ -21,7 +22,7 @@ def _yuan(value: str) -> int:
 class TaskFilter(django_filters.FilterSet):
     mode = django_filters.ChoiceFilter(choices=TaskMode.choices)
     status = django_filters.ChoiceFilter(choices=TaskStatus.choices)
-    channel = django_filters.CharFilter(field_name="channel__code")
+    channel = django_filters.CharFilter(method="filter_channel")
     content_type = django_filters.ChoiceFilter(choices=ContentType.choices)
     min_price = django_filters.CharFilter(method="filter_min_price", validators=[_yuan])
     max_price = django_filters.CharFilter(method="filter_max_price", validators=[_yuan])
@@ -30,6 +31,9 @@ class TaskFilter(django_filters.FilterSet):
     class Meta:
         model = Task
         fields = ["mode", "status", "channel", "content_type"]
+
+    def filter_channel(self, queryset, name, value):
+        return queryset.filter(on_channel(value)) if value else queryset
 
     def filter_min_price(self, queryset, name, value):
         return queryset.filter(price_fen__gte=_yuan(value)) if value else queryset

@@ -198,6 +198,15 @@ class Task(ConcurrentTransitionMixin, models.Model):
         indexes = [
             # the plazas: open tasks of a mode, newest first
             models.Index(fields=["mode", "status", "-created_at", "-id"], name="task_plaza_idx"),
+            # B1: the plazas by channel, newest first, answered from the index alone (the
+            # mode, price, content type and enrollment filters are read off its INCLUDE
+            # columns); the open tasks only, a fifth of all (docs/performance.md).
+            models.Index(
+                fields=["channel", "-created_at", "-id"],
+                include=["mode", "price_fen", "content_type", "enrollment_deadline"],
+                condition=Q(status="open"),
+                name="task_open_channel_idx",
+            ),
             # the sweeper (D1): enrollment ends and unpaid plaza tasks
             models.Index(fields=["status", "enrollment_deadline"], name="task_enrollment_due_idx"),
             models.Index(fields=["status", "payment_due_at"], name="task_payment_due_idx"),

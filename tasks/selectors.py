@@ -10,7 +10,8 @@ annotations, no per-row lookups).
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType as DjangoContentType
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
@@ -22,6 +23,7 @@ from .models import (
     Announcement,
     Application,
     ApplicationStatus,
+    Channel,
     Order,
     OrderMessage,
     Proposal,
@@ -48,52 +50,150 @@ def _managed_shops(user: User, field: str = "shop") -> Q:
     )
 
 
-def _is_agency_member(user: User) -> bool:
-    return Membership.objects.filter(user=user, organization__kind=OrganizationKind.AGENCY).exists()
+def _visibility_branches(user: User) -> list[Q]:
+    """The kinds of task `user` may see, each a condition one index answers (A3, A4).
 
+    The user's organizations are read here (one query, plus one for a provider's
+    delegations), so a branch that can hold nothing — a creator's shops — is left out
+    instead of reaching the database as an empty subquery."""
+    from providers.selectors import delegated_shop_org_ids
 
-def task_visibility(user: User) -> Q:
-    """Q of the tasks `user` may see."""
-    shop_orgs = _member_org_ids(user, OrganizationKind.SHOP)
-    owned = _managed_shops(user) | Q(creator__user=user)
-    party = (
-        Q(Exists(Application.objects.filter(task=OuterRef("pk"), creator__user=user)))
-        | Q(
-            Exists(
-                Application.objects.filter(task=OuterRef("pk"), shop__organization_id__in=shop_orgs)
-            )
-        )
-        | Q(Exists(Order.objects.filter(task=OuterRef("pk"), creator__user=user)))
-        | Q(Exists(Proposal.objects.filter(task=OuterRef("pk"), creator__user=user)))
-        | Q(
-            Exists(
-                Proposal.objects.filter(
-                    task=OuterRef("pk"),
-                    agency__organization_id__in=_member_org_ids(user, OrganizationKind.AGENCY),
-                )
-            )
-        )
-    )
+    orgs: dict[str, list[int]] = {kind: [] for kind in OrganizationKind.values}
+    for org_id, kind in Membership.objects.filter(user=user).values_list(
+        "organization_id", "organization__kind"
+    ):
+        orgs[kind].append(org_id)
+    shop_orgs = list(orgs[OrganizationKind.SHOP])
+    if orgs[OrganizationKind.PROVIDER]:
+        shop_orgs += delegated_shop_org_ids(user).values_list("shop__organization_id", flat=True)
+
     public_modes = []
     if user.is_creator:
         public_modes += [TaskMode.PLAZA, TaskMode.BRAND]
     if user.is_merchant:
         public_modes.append(TaskMode.RECRUITMENT)
-    if _is_agency_member(user):
+    if orgs[OrganizationKind.AGENCY]:
         public_modes.append(TaskMode.BRAND)
-    public = Q(status=TaskStatus.OPEN, mode__in=public_modes) if public_modes else Q(pk__in=[])
-    return owned | party | public
+
+    def task_ids(model, **lookup) -> Q:
+        return Q(pk__in=model.objects.filter(**lookup).values("task_id"))
+
+    branches = []
+    if public_modes:
+        branches.append(Q(status=TaskStatus.OPEN, mode__in=sorted(set(public_modes))))
+    if shop_orgs:
+        # own shops' tasks, and (P6) the tasks of shops that delegated to the user's provider
+        branches.append(Q(shop__organization_id__in=shop_orgs))
+        branches.append(task_ids(Application, shop__organization_id__in=shop_orgs))
+    if orgs[OrganizationKind.AGENCY]:
+        branches.append(task_ids(Proposal, agency__organization_id__in=orgs["agency"]))
+    branches += [
+        Q(creator__user=user),  # own recruitment tasks
+        task_ids(Application, creator__user=user),
+        task_ids(Order, creator__user=user),
+        task_ids(Proposal, creator__user=user),
+    ]
+    return branches
+
+
+def task_visibility(user: User) -> Q:
+    """Q of the tasks `user` may see: any of the branches."""
+    visible = Q(pk__in=[])
+    for branch in _visibility_branches(user):
+        visible |= branch
+    return visible
+
+
+def on_channel(code: str) -> Q:
+    """Q of the tasks on the channel `code`, by channel_id. A join on the channel's code would
+    hide the id from the planner, which then cannot walk task_open_channel_idx (B1)."""
+    return Q(channel_id=Subquery(Channel.objects.filter(code=code).values("pk")[:1]))
+
+
+def _count_of(model, **lookup) -> Coalesce:
+    """A correlated count, computed only for the rows a query returns (unlike a join and
+    GROUP BY, which counts every matching row before the page is cut)."""
+    counted = (
+        model.objects.filter(task=OuterRef("pk"), **lookup)
+        .order_by()
+        .values("task")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
 
 
 def _task_queryset() -> QuerySet[Task]:
     return Task.objects.select_related("channel", "shop__organization", "creator").annotate(
-        application_count=Count("applications", distinct=True),
-        approved_count=Count(
-            "applications",
-            filter=Q(applications__status=ApplicationStatus.APPROVED),
-            distinct=True,
-        ),
+        application_count=_count_of(Application),
+        approved_count=_count_of(Application, status=ApplicationStatus.APPROVED),
     )
+
+
+class TaskListing:
+    """The tasks a user may see, listed as a UNION of its visibility branches.
+
+    One WHERE with the branches OR-ed together cannot walk an index in the listing's order:
+    PostgreSQL reads every visible row and sorts them (1.2 s a page at a million tasks,
+    docs/performance.md, B1). Here each branch is filtered, ordered and cut to the page on
+    its own — the open plaza walks task_plaza_idx, the others are a user's few rows — the
+    union is ordered and cut again (one query), and the page's rows are read with their
+    relations and counts (a second query). So a page costs two queries at any size or depth.
+
+    It offers what the plazas' pagers use: filter, exclude, order_by, none, all, a slice.
+    """
+
+    model = Task
+
+    def __init__(self, branches: list[QuerySet], ordering=("-created_at", "-id")):
+        self.branches = branches
+        self.ordering = tuple(ordering)
+
+    def _with(self, branches=None, ordering=None) -> TaskListing:
+        return TaskListing(
+            self.branches if branches is None else branches,
+            self.ordering if ordering is None else ordering,
+        )
+
+    def all(self) -> TaskListing:
+        return self
+
+    def none(self) -> TaskListing:
+        return self._with(branches=[])
+
+    def filter(self, *args, **kwargs) -> TaskListing:
+        return self._with(branches=[b.filter(*args, **kwargs) for b in self.branches])
+
+    def exclude(self, *args, **kwargs) -> TaskListing:
+        return self._with(branches=[b.exclude(*args, **kwargs) for b in self.branches])
+
+    def order_by(self, *fields: str) -> TaskListing:
+        return self._with(
+            ordering=tuple("-id" if f == "-pk" else "id" if f == "pk" else f for f in fields)
+        )
+
+    def _page_ids(self, start: int, stop: int | None) -> list[int]:
+        columns = ["id", *(f.lstrip("-") for f in self.ordering if f.lstrip("-") != "id")]
+        parts = []
+        for branch in self.branches:
+            part = branch.order_by(*self.ordering).values_list(*columns)
+            parts.append(part[:stop] if stop is not None else part)
+        if not parts:
+            return []
+        combined = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+        return [row[0] for row in combined.order_by(*self.ordering)[start:stop]]
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice) or item.step is not None:
+            raise TypeError("a TaskListing is read by slices, e.g. listing[:21]")
+        ids = self._page_ids(item.start or 0, item.stop)
+        if not ids:
+            return []
+        rows = _task_queryset().in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def __iter__(self):
+        return iter(self[0:None])
 
 
 def task_list(
@@ -102,20 +202,30 @@ def task_list(
     mine: bool = False,
     mode: str | None = None,
     status: str | None = None,
-) -> QuerySet[Task]:
-    """The plazas (open public tasks the user may take part in) and the user's own tasks."""
+    refine=None,
+) -> QuerySet[Task] | TaskListing:
+    """The plazas (open public tasks the user may take part in, with the tasks it takes part
+    in) as a TaskListing, and with `mine` the user's own tasks as a QuerySet. `refine`, a
+    function of a QuerySet (the API's filters), applies to every branch."""
     if not user.is_authenticated:
         return Task.objects.none()
-    tasks = _task_queryset()
+    refine = refine or (lambda queryset: queryset)
     if mine:
-        tasks = tasks.filter(_managed_shops(user) | Q(creator__user=user))
-    else:
-        tasks = tasks.filter(task_visibility(user))
-    if mode:
-        tasks = tasks.filter(mode=mode)
-    if status:
-        tasks = tasks.filter(status=status)
-    return tasks.order_by("-created_at", "-id")
+        tasks = refine(_task_queryset().filter(_managed_shops(user) | Q(creator__user=user)))
+        if mode:
+            tasks = tasks.filter(mode=mode)
+        if status:
+            tasks = tasks.filter(status=status)
+        return tasks.order_by("-created_at", "-id")
+    branches = []
+    for branch in _visibility_branches(user):
+        tasks = refine(Task.objects.filter(branch))
+        if mode:
+            tasks = tasks.filter(mode=mode)
+        if status:
+            tasks = tasks.filter(status=status)
+        branches.append(tasks)
+    return TaskListing(branches)
 
 
 def named_creator(creator_id) -> CreatorProfile:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -216,13 +216,30 @@ def task_mine(request):
 
 
 def _cursor_page(queryset, request):
-    """Keyset paging on the primary key, newest first: constant cost at any depth."""
+    """Keyset paging, newest first, as the API pages: constant cost at any depth. The cursor is
+    the last row's creation time (in microseconds) and id; `created_at ≤` bounds the index
+    walk, the id breaks ties."""
     cursor = request.GET.get("cursor") or ""
-    if cursor.isdigit():
-        queryset = queryset.filter(pk__lt=int(cursor))
-    rows = list(queryset.order_by("-pk")[: PLAZA_PAGE + 1])
-    next_cursor = rows[PLAZA_PAGE - 1].pk if len(rows) > PLAZA_PAGE else None
+    micros, _dot, last_id = cursor.partition(".")
+    if micros.isdigit() and last_id.isdigit() and len(micros) <= 17 and len(last_id) <= 18:
+        moment = EPOCH + timedelta(microseconds=int(micros))
+        queryset = queryset.filter(created_at__lte=moment).filter(
+            Q(created_at__lt=moment) | Q(pk__lt=int(last_id))
+        )
+    rows = list(queryset.order_by("-created_at", "-id")[: PLAZA_PAGE + 1])
+    next_cursor = None
+    if len(rows) > PLAZA_PAGE:
+        last = rows[PLAZA_PAGE - 1]
+        next_cursor = f"{_micros(last.created_at)}.{last.pk}"
     return rows[:PLAZA_PAGE], next_cursor
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(moment: datetime) -> int:
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _query_without(request, key: str) -> str:
@@ -245,7 +262,7 @@ def plaza(request):
     if form.is_valid():
         data = form.cleaned_data
         if data.get("channel"):
-            tasks = tasks.filter(channel__code=data["channel"])
+            tasks = tasks.filter(selectors.on_channel(data["channel"]))
         if data.get("content_type"):
             tasks = tasks.filter(content_type=data["content_type"])
         if data.get("min_price") is not None:

@@ -1,0 +1,181 @@
+"""A3/T10 on the plaza listing built as a UNION of its visibility branches (issue 10, B1):
+every viewer's list, walked page by page, holds exactly the tasks the visibility rules give
+it, newest first, each once — against a restatement of the rules written out here."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from marketplace.models import Membership, MerchantShop, OrganizationKind
+from tasks import services
+from tasks.models import Application, Order, Proposal, Task, TaskMode, TaskStatus
+from tests import factories
+from tests.conftest import client_for, fund_wallet
+from tests.tasks.test_tenancy_and_queries import (
+    PRICE,
+    _brand_task,
+    _closed_plaza_task,
+    _paid_plaza_task,
+    _plaza_task,
+    _private_task,
+    _recruitment_task,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _rules_say(user) -> list[int]:
+    """A3, written out task by task: open tasks of the modes the user's side browses, the
+    tasks of its shops and its own recruitment tasks, and every task it applied to, holds an
+    order on or proposed for (itself, for its shop or for its agency)."""
+    orgs = set(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
+    agency_member = Membership.objects.filter(
+        user=user, organization__kind=OrganizationKind.AGENCY
+    ).exists()
+    modes = set()
+    if user.is_creator:
+        modes |= {TaskMode.PLAZA, TaskMode.BRAND}
+    if user.is_merchant:
+        modes.add(TaskMode.RECRUITMENT)
+    if agency_member:
+        modes.add(TaskMode.BRAND)
+    seen = []
+    for task in Task.objects.select_related("shop", "creator").order_by("-created_at", "-id"):
+        public = task.status == TaskStatus.OPEN and task.mode in modes
+        owned = (task.shop_id and task.shop.organization_id in orgs) or (
+            task.creator_id and task.creator.user_id == user.pk
+        )
+        party = (
+            Application.objects.filter(task=task, creator__user=user).exists()
+            or Application.objects.filter(task=task, shop__organization_id__in=orgs).exists()
+            or Order.objects.filter(task=task, creator__user=user).exists()
+            or Proposal.objects.filter(task=task, creator__user=user).exists()
+            or Proposal.objects.filter(task=task, agency__organization_id__in=orgs).exists()
+        )
+        if public or owned or party:
+            seen.append(task.pk)
+    return seen
+
+
+def _walk_api(user, page_size: int = 2) -> list[int]:
+    client, ids = client_for(user), []
+    url = f"/api/v1/tasks/?page_size={page_size}"
+    while url:
+        body = client.get(url).json()
+        ids += [row["id"] for row in body["results"]]
+        url = body["next"]
+    return ids
+
+
+@pytest.fixture
+def world(funded_shop, merchant, creator, outsider, outsider_creator, agency):
+    """Tasks of every mode in many states, of two shops, with applications, orders and
+    proposals, and a merchant who applied to a creator's recruitment task."""
+    _plaza_task(funded_shop, merchant, title="开放广场")
+    _closed_plaza_task(funded_shop, merchant, creator, title="已截止广场")
+    _paid_plaza_task(funded_shop, merchant, creator, title="已付款广场")
+    _private_task(funded_shop, merchant, creator, title="私密任务")
+    recruiting = _recruitment_task(creator, title="招商中")
+    services.application_create(task=recruiting, actor=merchant, shop=funded_shop)
+    applied = _recruitment_task(outsider_creator, title="已申请招商")
+    services.application_create(task=applied, actor=merchant, shop=funded_shop)
+    services.task_close(task=applied, actor=outsider_creator)
+    brand = _brand_task(funded_shop, merchant, title="品牌任务")
+    services.proposal_submit(task=brand, actor=creator, quote_fen=PRICE, plan="方案")
+    _brand_task(funded_shop, merchant, title="开放品牌")
+    services.task_close(task=brand, actor=merchant)
+    other_shop = MerchantShop.objects.get(organization__memberships__user=outsider)
+    factories.PaymentAccountFactory(shop=other_shop, bound_by=outsider)
+    fund_wallet(other_shop, 10_000_000)
+    _private_task(other_shop, outsider, outsider_creator, title="别家私密")
+    _closed_plaza_task(other_shop, outsider, outsider_creator, title="别家已截止")
+    _plaza_task(other_shop, outsider, title="别家开放")
+    return Task.objects.count()
+
+
+@pytest.mark.parametrize(
+    "viewer", ["merchant", "creator", "outsider", "outsider_creator", "agency_staff", "stranger"]
+)
+def test_every_viewers_list_is_exactly_what_the_rules_give_it(request, world, viewer):
+    """A3/T10: for merchants, creators, agency staff and a user of no side, the task list walked
+    two at a time by cursor is the tasks the rules give them, newest first, each once — a task
+    that is public and also the viewer's own is listed once."""
+    user = factories.UserFactory() if viewer == "stranger" else request.getfixturevalue(viewer)
+    expected = _rules_say(user)
+
+    listed = _walk_api(user)
+
+    assert listed == expected
+    assert len(set(listed)) == len(listed)
+    assert world > 0
+
+
+def test_the_lists_differ_as_the_rules_do(world, merchant, creator, outsider_creator):
+    """A3: the scenario tells the viewers apart (so the comparison above is not vacuous): the
+    creator sees its private task and the task it proposed for, the other creator sees
+    neither, and the merchant sees the creator's recruitment task it applied to."""
+    titles = {
+        who: set(Task.objects.filter(pk__in=_walk_api(user)).values_list("title", flat=True))
+        for who, user in (("merchant", merchant), ("creator", creator), ("other", outsider_creator))
+    }
+    assert {"私密任务", "品牌任务", "已付款广场"} <= titles["creator"]
+    assert not {"私密任务", "品牌任务", "已付款广场"} & titles["other"]
+    assert "别家私密" in titles["other"] and "别家私密" not in titles["creator"]
+    assert {"已申请招商", "招商中", "私密任务"} <= titles["merchant"]
+    assert "别家开放" not in titles["merchant"]
+
+
+def test_filters_apply_to_every_branch(world, creator):
+    """T10: a filter narrows the tasks the creator takes part in as well as the public ones:
+    with ?status=closed only the closed brand task it proposed for is left."""
+    response = client_for(creator).get("/api/v1/tasks/?status=closed")
+    assert [row["title"] for row in response.json()["results"]] == ["品牌任务"]
+
+
+def test_a_bad_filter_is_refused_once_with_its_field(world, creator):
+    """T10/§5: an unknown channel matches nothing; a bad price is a 400 naming the field."""
+    assert client_for(creator).get("/api/v1/tasks/?channel=nope").json()["results"] == []
+    response = client_for(creator).get("/api/v1/tasks/?min_price=abc")
+    assert response.status_code == 400
+    assert "min_price" in response.json()["error"]["fields"]
+
+
+def test_the_plaza_page_pages_through_tasks_created_at_the_same_moment(shop, merchant, creator):
+    """T10: the plaza page's cursor (creation time and id) pages through tasks created in the
+    same microsecond without skipping or repeating one."""
+    with time_machine.travel(timezone.now(), tick=False):
+        made = [_plaza_task(shop, merchant, title=f"同刻任务{i}").pk for i in range(23)]
+    client, seen, cursor = client_for(creator), [], None
+    client.force_login(creator)
+    for _ in range(3):
+        context = client.get("/plaza/", {"cursor": cursor} if cursor else {}).context
+        seen += [task.pk for task in context["tasks"]]
+        cursor = context["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(made, reverse=True)
+
+
+def test_the_plaza_page_ignores_a_malformed_cursor(shop, merchant, creator):
+    """T10/§5: a cursor that is not ours (letters, one part, a huge number) shows page one."""
+    task = _plaza_task(shop, merchant, title="第一页")
+    client = client_for(creator)
+    client.force_login(creator)
+    for cursor in ("abc", "123", "9" * 40 + ".1", "1.x"):
+        response = client.get("/plaza/", {"cursor": cursor})
+        assert response.status_code == 200
+        assert [t.pk for t in response.context["tasks"]] == [task.pk]
+
+
+def test_the_api_cursor_pages_carry_on_where_they_stopped(world, creator):
+    """T10/§5: the next link's cursor resumes after the last row of the page (no overlap)."""
+    client = client_for(creator)
+    first = client.get("/api/v1/tasks/?page_size=3").json()
+    assert "cursor" in parse_qs(urlparse(first["next"]).query)
+    second = client.get(first["next"]).json()
+    ids = [row["id"] for row in first["results"] + second["results"]]
+    assert ids == _rules_say(creator)[:6]
