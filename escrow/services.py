@@ -12,12 +12,14 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.bulk import update_by_pk
 from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
 from marketplace.models import CreatorProfile, MerchantShop, User
 from marketplace.money import format_cny
@@ -111,6 +113,17 @@ def _account_name(account: Account) -> str:
     return names.get(account.kind) or str(account.get_kind_display())
 
 
+@dataclass(frozen=True)
+class Posting:
+    """One balanced journal transaction to post: (account, signed amount) lines."""
+
+    kind: str
+    lines: list[tuple[Account, int]]
+    order: Order | None = None
+    memo: str = ""
+    actor: User | None = None
+
+
 def post_transaction(
     *,
     kind: str,
@@ -119,54 +132,81 @@ def post_transaction(
     memo: str = "",
     actor: User | None = None,
 ) -> JournalTransaction:
-    """Post one balanced journal transaction and update the cached balances.
+    """Post one balanced journal transaction and update the cached balances (see
+    post_transactions, of which this is the case of one)."""
+    return post_transactions([Posting(kind, list(lines), order, memo, actor)])[0]
 
-    The caller is inside transaction.atomic() and holds the lock on the order (or withdrawal,
-    or intent) the money belongs to. This function locks the accounts itself, in primary-key
-    order, so two postings that share accounts always queue up in the same order. A line that
-    would take any account but the clearing account below zero raises InsufficientFunds and
-    nothing is written.
-    """
+
+def _net_amounts(posting: Posting) -> dict[int, int]:
     amounts: dict[int, int] = defaultdict(int)
-    for account, amount in lines:
+    for account, amount in posting.lines:
         if not isinstance(amount, int) or isinstance(amount, bool):
             raise LedgerInvariantBroken(f"amounts are integer fen, got {amount!r}")
         amounts[account.pk] += amount
     amounts = {pk: amount for pk, amount in amounts.items() if amount != 0}
     if len(amounts) < 2 or sum(amounts.values()) != 0:
         raise LedgerInvariantBroken(f"unbalanced posting: {amounts}")
+    return amounts
 
-    locked = list(Account.objects.select_for_update().filter(pk__in=amounts).order_by("pk"))
-    new_balances = {}
-    for account in locked:
-        balance = account.balance_fen + amounts[account.pk]
-        if balance < 0 and account.kind != AccountKind.GATEWAY_CLEARING:
-            name = _account_name(account)
-            raise InsufficientFunds(
-                _("Not enough money in the %(account)s: it holds %(balance)s, %(needed)s needed.")
-                % {
-                    "account": name,
-                    "balance": format_cny(account.balance_fen),
-                    "needed": format_cny(-amounts[account.pk]),
-                }
-            )
-        new_balances[account.pk] = balance
 
-    journal = JournalTransaction.objects.create(
-        kind=kind, order=order, memo=memo[:200], created_by=actor
+def post_transactions(postings: list[Posting]) -> list[JournalTransaction]:
+    """Post balanced journal transactions, in the given order, and update the cached balances.
+
+    The caller is inside transaction.atomic() and holds the locks on the orders (or
+    withdrawal, or intent) the money belongs to. This function locks every account the
+    postings touch itself, at once and in primary-key order, so two postings that share
+    accounts always queue up in the same order. Each posting is applied to the balances left by
+    the ones before it; a line that would take any account but the clearing account below zero
+    raises InsufficientFunds and nothing is written. One insert writes the transactions, one
+    the entries and one update the balances, however many postings there are (the sweeper
+    refunds a batch of orders at once, D1).
+    """
+    nets = [_net_amounts(posting) for posting in postings]
+    touched = sorted({pk for amounts in nets for pk in amounts})
+    locked = {
+        account.pk: account
+        for account in Account.objects.select_for_update().filter(pk__in=touched).order_by("pk")
+    }
+    balances = {pk: account.balance_fen for pk, account in locked.items()}
+    balances_after = []
+    for amounts in nets:
+        after = {}
+        for pk in sorted(amounts):
+            balance = balances[pk] + amounts[pk]
+            account = locked[pk]
+            if balance < 0 and account.kind != AccountKind.GATEWAY_CLEARING:
+                raise InsufficientFunds(
+                    _(
+                        "Not enough money in the %(account)s: it holds %(balance)s, "
+                        "%(needed)s needed."
+                    )
+                    % {
+                        "account": _account_name(account),
+                        "balance": format_cny(balances[pk]),
+                        "needed": format_cny(-amounts[pk]),
+                    }
+                )
+            balances[pk] = after[pk] = balance
+        balances_after.append(after)
+
+    journals = JournalTransaction.objects.bulk_create(
+        JournalTransaction(kind=p.kind, order=p.order, memo=p.memo[:200], created_by=p.actor)
+        for p in postings
     )
     Entry.objects.bulk_create(
         Entry(
             transaction=journal,
             account_id=pk,
             amount_fen=amounts[pk],
-            balance_after_fen=new_balances[pk],
+            balance_after_fen=after[pk],
         )
+        for journal, amounts, after in zip(journals, nets, balances_after, strict=True)
         for pk in sorted(amounts)
     )
-    for pk, balance in new_balances.items():
-        Account.objects.filter(pk=pk).update(balance_fen=balance)
-    return journal
+    for pk, account in locked.items():
+        account.balance_fen = balances[pk]
+    update_by_pk(Account, "balance_fen", balances)
+    return journals
 
 
 def _positive_amount(amount_fen, *, field: str = "amount") -> int:
@@ -340,6 +380,47 @@ def escrow_refund(
         actor=actor,
         memo=memo,
     )
+
+
+def escrow_refund_many(
+    *, orders: list[Order], actor: User | None = None, memo: str = ""
+) -> dict[int, int]:
+    """E4 for a batch of orders (the sweeper, D1): refund whatever each order's escrow holds to
+    its shop's wallet, one journal transaction per order, posted together. Returns order id →
+    amount refunded (0 for an empty escrow).
+
+    The caller is inside transaction.atomic() and holds the locks on all the orders, so no
+    escrow of theirs can move until it commits: reading the balances here is safe."""
+    escrows = {
+        account.order_id: account
+        for account in Account.objects.filter(kind=AccountKind.ORDER_ESCROW, order__in=orders)
+    }
+    wallets = {
+        account.shop_id: account
+        for account in Account.objects.filter(
+            kind=AccountKind.MERCHANT_WALLET, shop_id__in={order.shop_id for order in orders}
+        )
+    }
+    refunded, postings = {}, []
+    for order in orders:
+        escrow = escrows.get(order.pk)
+        refunded[order.pk] = amount = escrow.balance_fen if escrow is not None else 0
+        if amount <= 0:
+            continue
+        if order.shop_id not in wallets:
+            wallets[order.shop_id] = wallet_account(order.shop)
+        postings.append(
+            Posting(
+                TransactionKind.REFUND,
+                [(escrow, -amount), (wallets[order.shop_id], amount)],
+                order=order,
+                memo=memo,
+                actor=actor,
+            )
+        )
+    if postings:
+        post_transactions(postings)
+    return refunded
 
 
 @transaction.atomic

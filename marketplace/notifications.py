@@ -8,6 +8,7 @@ back. Messages are rendered when read, in the reader's language.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -132,6 +133,17 @@ def render(notification) -> str:
         return str(template)
 
 
+@dataclass
+class Notice:
+    """One event to tell `users` about (see notify)."""
+
+    users: Iterable
+    kind: str
+    order: object = None
+    task: object = None
+    params: dict = field(default_factory=dict)
+
+
 def notify(
     users: Iterable,
     kind: str,
@@ -145,10 +157,10 @@ def notify(
     Money parameters end in `_fen` (integers), times in `_at` (aware datetimes); both are
     formatted when read. Call it inside the service's transaction.
     """
-    from .models import Notification
+    return notify_many([Notice(users, kind, order=order, task=task, params=params)])
 
-    if kind not in MESSAGES:
-        raise ValueError(f"unknown notification kind {kind!r}")
+
+def _stored(params: dict) -> dict:
     stored = {}
     for key, value in params.items():
         if hasattr(value, "isoformat"):
@@ -156,12 +168,33 @@ def notify(
         elif not isinstance(value, int | str | type(None)):
             value = str(value)
         stored[key] = value
-    seen, rows = set(), []
-    for user in users:
-        if user is None or user.pk in seen:
-            continue
-        seen.add(user.pk)
-        rows.append(Notification(user=user, kind=kind, params=stored, order=order, task=task))
+    return stored
+
+
+def notify_many(notices: Iterable[Notice]) -> list:
+    """notify() for several events at once: one insert for all their inbox lines and one
+    e-mail job for all their copies, after commit (the sweeper's batches, D1)."""
+    from .models import Notification
+
+    rows = []
+    for notice in notices:
+        if notice.kind not in MESSAGES:
+            raise ValueError(f"unknown notification kind {notice.kind!r}")
+        stored = _stored(notice.params)
+        seen = set()
+        for user in notice.users:
+            if user is None or user.pk in seen:
+                continue
+            seen.add(user.pk)
+            rows.append(
+                Notification(
+                    user=user,
+                    kind=notice.kind,
+                    params=stored,
+                    order=notice.order,
+                    task=notice.task,
+                )
+            )
     created = Notification.objects.bulk_create(rows)
     ids = [row.pk for row in created if row.pk is not None]
     # PostgreSQL and SQLite (3.35+) both return the new ids from a bulk insert.

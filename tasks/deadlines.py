@@ -4,8 +4,11 @@ Each kind of due item has an indexed query (status, due time) and the same servi
 actions use. A sweep walks each kind in primary-key order in batches; every item is claimed with
 `select_for_update(skip_locked=True)` inside its own transaction, so several workers share the
 work (a row another worker holds is skipped, not waited for) and a crash leaves no item half
-done. The services re-check the state and the due time under the lock and return None when
-there is nothing to do (D2), so a rerun or a second worker never refunds or releases twice.
+done. A kind with a batch action (overdue deliveries, the bulk of a backlog: B3 in
+docs/performance.md) claims and moves a whole batch in one transaction the same way, and falls
+back to one transaction per item if the batch fails. The services re-check the state and the
+due time under the lock and return None (or leave the row out) when there is nothing to do
+(D2), so a rerun or a second worker never refunds or releases twice.
 """
 
 from __future__ import annotations
@@ -38,9 +41,11 @@ class DeadlineKind:
     due: Callable[[datetime], Q]  # the indexed condition: status and due time ≤ as of
     upcoming: Callable[[datetime, datetime], Q]
     action: Callable[..., object]
+    # Optional: the action for a batch of ids in one transaction, returning how many moved.
+    batch_action: Callable[[list[int], datetime], int] | None = None
 
 
-def _order_kind(code, label, status, field, action) -> DeadlineKind:
+def _order_kind(code, label, status, field, action, batch_action=None) -> DeadlineKind:
     return DeadlineKind(
         code=code,
         label=label,
@@ -50,6 +55,7 @@ def _order_kind(code, label, status, field, action) -> DeadlineKind:
             status=status, **{f"{field}__gt": start, f"{field}__lte": end}
         ),
         action=lambda obj, at: action(order=obj, at=at),
+        batch_action=batch_action,
     )
 
 
@@ -103,6 +109,8 @@ KINDS: list[DeadlineKind] = [
         OrderStatus.IN_PRODUCTION,
         "delivery_deadline",
         services.order_mark_overdue,
+        # the backlog after an outage is mostly this kind (B3): refunded a batch at a time
+        batch_action=lambda pks, at: len(services.orders_mark_overdue(order_ids=pks, at=at)),
     ),
     _order_kind(
         "auto_confirm",
@@ -123,7 +131,10 @@ def _claim(kind: DeadlineKind, pk: int, at: datetime):
 
 
 def sweep_kind(kind: DeadlineKind, *, at: datetime, batch_size: int = BATCH_SIZE, errors=None):
-    """Apply one kind's action to every item due at `at`. Returns how many items moved."""
+    """Apply one kind's action to every item due at `at`. Returns how many items moved.
+
+    A kind with a batch action moves each batch in one transaction; if that fails, the batch
+    is retried an item at a time, so one bad item cannot hold up the others."""
     moved, last_pk = 0, 0
     while True:
         batch: QuerySet = (
@@ -134,17 +145,32 @@ def sweep_kind(kind: DeadlineKind, *, at: datetime, batch_size: int = BATCH_SIZE
         pks = list(batch)
         if not pks:
             return moved
-        for pk in pks:
+        if kind.batch_action is not None:
             try:
-                with transaction.atomic():
-                    item = _claim(kind, pk, at)
-                    if item is not None and kind.action(item, at) is not None:
-                        moved += 1
-            except Exception as exc:  # one item's failure must not stop the sweep
-                logger.exception("deadline sweep: %s #%s failed", kind.code, pk)
-                if errors is not None:
-                    errors.append({"kind": kind.code, "id": pk, "error": repr(exc)[:300]})
+                with transaction.atomic():  # all of the batch or none of it
+                    moved += kind.batch_action(pks, at)
+            except Exception:
+                logger.exception("deadline sweep: %s batch from #%s failed", kind.code, pks[0])
+                moved += _sweep_items(kind, pks, at, errors)
+        else:
+            moved += _sweep_items(kind, pks, at, errors)
         last_pk = pks[-1]
+
+
+def _sweep_items(kind: DeadlineKind, pks: list[int], at: datetime, errors) -> int:
+    """The kind's action on each item in its own transaction; returns how many moved."""
+    moved = 0
+    for pk in pks:
+        try:
+            with transaction.atomic():
+                item = _claim(kind, pk, at)
+                if item is not None and kind.action(item, at) is not None:
+                    moved += 1
+        except Exception as exc:  # one item's failure must not stop the sweep
+            logger.exception("deadline sweep: %s #%s failed", kind.code, pk)
+            if errors is not None:
+                errors.append({"kind": kind.code, "id": pk, "error": repr(exc)[:300]})
+    return moved
 
 
 def run_sweep(*, at: datetime | None = None, trigger: str = "beat", kinds=None) -> SweepRun:

@@ -32,6 +32,7 @@ from .orders import (
     order_pay_balance,
     order_request_revision,
     order_restore_price,
+    orders_mark_overdue,
 )
 from .proposals import proposal_accept, proposal_reject, proposal_submit, proposal_withdraw
 from .tasks import (
@@ -68,6 +69,7 @@ __all__ = [
     "order_pay_balance",
     "order_request_revision",
     "order_restore_price",
+    "orders_mark_overdue",
     "plaza_task_close_unpaid",
     "plaza_task_pay",
     "proposal_accept",

@@ -16,7 +16,7 @@ from django_fsm import TransitionNotAllowed, can_proceed
 from django_fsm_log.models import StateLog
 
 from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
-from marketplace.models import CreatorProfile, MerchantShop, User
+from marketplace.models import CreatorProfile, Membership, MerchantShop, User
 
 from ..models import Application, Order, Proposal, Task
 
@@ -78,6 +78,16 @@ def acts_for_shop(*, shop: MerchantShop | None, user: User) -> bool:
 def shop_users(shop: MerchantShop) -> list[User]:
     """Everyone who acts for the shop: they all see its events (D5)."""
     return [m.user for m in shop.organization.memberships.select_related("user")]
+
+
+def shop_users_by_org(organization_ids) -> dict[int, list[User]]:
+    """shop_users for many shops at once: organization id → its members (one query)."""
+    users: dict[int, list[User]] = {}
+    for membership in Membership.objects.filter(
+        organization_id__in=organization_ids
+    ).select_related("user"):
+        users.setdefault(membership.organization_id, []).append(membership.user)
+    return users
 
 
 def require_merchant_of(*, shop: MerchantShop, actor: User) -> None:

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from escrow import services as escrow
 from escrow.services import fee_for, fee_rate_for
+from marketplace.bulk import update_uniform
 from marketplace.exceptions import NotAllowed, WrongSide
 from marketplace.models import CreatorProfile, MerchantShop, User
-from marketplace.notifications import notify
+from marketplace.notifications import Notice, notify, notify_many
 from marketplace.services.sanctions import require_not_banned
 
 from ..models import (
@@ -52,6 +53,7 @@ from .common import (
     require_merchant_of,
     run_transition,
     shop_users,
+    shop_users_by_org,
 )
 
 MAX_LINKS = 10
@@ -674,6 +676,53 @@ def order_mark_overdue(
     amount = _refund_all(order, actor=actor, memo=_("not delivered in time"))
     notify(order_parties(order), "order_overdue", order=order, title=order.title, amount_fen=amount)
     return order
+
+
+def orders_mark_overdue(*, order_ids: list[int], at: datetime) -> list[Order]:
+    """T51 for a batch of the sweeper (D1): order_mark_overdue for each of `order_ids` still in
+    production past its deadline at `at`, in one transaction — one lock query, one journal
+    posting of all the refunds, one insert of the inbox lines and one e-mail job.
+
+    Orders another worker holds are skipped (SKIP LOCKED) and the state and the deadline are
+    checked under the lock, so a rerun or a second worker moves nothing twice (D2). The orders
+    are locked before their accounts, as everywhere. Returns the orders moved."""
+    with transaction.atomic():
+        orders = list(
+            Order.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("shop", "creator__user")
+            .filter(
+                pk__in=order_ids,
+                status=OrderStatus.IN_PRODUCTION,
+                delivery_deadline__lte=at,
+            )
+            .order_by("pk")
+        )
+        if not orders:
+            return []
+        changed = set()
+        for order in orders:
+            before = _field_values(order)
+            run_transition(order, "mark_overdue", _("close"), at=at, by=None)
+            changed |= {
+                name for name, value in _field_values(order).items() if before[name] != value
+            }
+        update_uniform(Order, orders, changed)
+        refunded = escrow.escrow_refund_many(orders=orders, memo=_("not delivered in time"))
+        parties = shop_users_by_org({order.shop.organization_id for order in orders})
+        notify_many(
+            Notice(
+                [*parties.get(order.shop.organization_id, []), order.creator.user],
+                "order_overdue",
+                order=order,
+                params={"title": order.title, "amount_fen": refunded[order.pk]},
+            )
+            for order in orders
+        )
+    return orders
+
+
+def _field_values(order: Order) -> dict:
+    return {f.attname: getattr(order, f.attname) for f in Order._meta.concrete_fields}
 
 
 # --- disputes (T61) --------------------------------------------------------------------------

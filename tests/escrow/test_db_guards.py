@@ -269,3 +269,62 @@ def test_post_transaction_refuses_an_unbalanced_posting(wallet, clearing, lines,
 
     assert row_counts(*LEDGER_MODELS) == before
     assert balances() == before_balances
+
+
+# --- several postings at once (the sweeper's batches, D1) ------------------------------------
+
+
+def test_postings_in_one_call_apply_in_order_with_running_balances(
+    shop, wallet, clearing, ledger_is_clean
+):
+    """E2/E3/E5: post_transactions posts each transaction against the balances the ones before
+    it left: the entries' balance_after run on from one posting to the next, and the cached
+    balances end where the entries do — the same as posting them one by one."""
+    other = services.wallet_account(factories.ShopFactory())
+    postings = [
+        services.Posting(TransactionKind.TOP_UP, [(clearing, -10_000), (wallet, 10_000)]),
+        services.Posting(TransactionKind.TOP_UP, [(clearing, -2_500), (wallet, 2_500)]),
+        services.Posting(TransactionKind.TOP_UP, [(clearing, -99), (other, 99)]),
+    ]
+
+    journals = services.post_transactions(postings)
+
+    assert [j.kind for j in journals] == [TransactionKind.TOP_UP] * 3
+    wallet_after = list(
+        Entry.objects.filter(account=wallet)
+        .order_by("pk")
+        .values_list("balance_after_fen", flat=True)
+    )
+    assert wallet_after == [10_000, 12_500]
+    clearing_after = list(
+        Entry.objects.filter(account=clearing)
+        .order_by("pk")
+        .values_list("balance_after_fen", flat=True)
+    )
+    assert clearing_after == [-10_000, -12_500, -12_599]
+    for account, expected in ((wallet, 12_500), (other, 99), (clearing, -12_599)):
+        account.refresh_from_db()
+        assert account.balance_fen == expected
+
+
+def test_a_posting_that_overdraws_after_the_ones_before_it_writes_nothing(
+    shop, wallet, clearing, ledger_is_clean
+):
+    """E5: a later posting that would take an account below zero only because of an earlier
+    posting in the same call raises InsufficientFunds, and none of the postings is written."""
+    from escrow.exceptions import InsufficientFunds
+
+    fund_wallet(shop, 5_000)
+    platform = services.platform_account(AccountKind.PLATFORM_FEES)
+    before, before_balances = row_counts(*LEDGER_MODELS), balances()
+
+    with pytest.raises(InsufficientFunds), transaction.atomic():
+        services.post_transactions(
+            [
+                services.Posting(TransactionKind.FORFEIT, [(wallet, -4_000), (platform, 4_000)]),
+                services.Posting(TransactionKind.FORFEIT, [(wallet, -1_001), (platform, 1_001)]),
+            ]
+        )
+
+    assert row_counts(*LEDGER_MODELS) == before
+    assert balances() == before_balances

@@ -1,0 +1,50 @@
+"""Writes of many rows in one statement, for the batch services (the sweeper, D1; B3).
+
+Django's bulk_update builds a Case/When expression per row and resolves each through the ORM,
+which costs the sweeper more Python than the database spends on the update. These helpers
+write the same SQL directly; they work on PostgreSQL and SQLite alike.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Model
+
+
+def update_by_pk(model: type[Model], field_name: str, values: dict[int, object]) -> int:
+    """Set `field_name` of each row whose primary key is a key of `values` to its value, in
+    one UPDATE. Returns the number of rows updated. The caller holds the rows' locks."""
+    if not values:
+        return 0
+    quote = connection.ops.quote_name
+    field = model._meta.get_field(field_name)
+    table, column, pk = (
+        quote(model._meta.db_table),
+        quote(field.column),
+        quote(model._meta.pk.column),
+    )
+    whens, params = [], []
+    for key, value in values.items():
+        whens.append("WHEN %s THEN %s")
+        params += [key, field.get_db_prep_save(value, connection)]
+    marks = ", ".join(["%s"] * len(values))
+    sql = f"UPDATE {table} SET {column} = CASE {pk} {' '.join(whens)} END WHERE {pk} IN ({marks})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *values])
+        return cursor.rowcount
+
+
+def update_uniform(model: type[Model], objects: list[Model], field_names) -> int:
+    """Save `field_names` of `objects` when each field holds the same value on all of them
+    (a batch moved by one transition): one UPDATE … WHERE pk IN (…). Raises ValueError
+    otherwise. Returns the number of rows updated. The caller holds the rows' locks."""
+    changes = {}
+    for name in field_names:
+        attname = model._meta.get_field(name).attname
+        values = {getattr(obj, attname) for obj in objects}
+        if len(values) != 1:
+            raise ValueError(f"{model.__name__}.{name} differs across the batch")
+        changes[attname] = values.pop()
+    if not objects or not changes:
+        return 0
+    return model._default_manager.filter(pk__in=[obj.pk for obj in objects]).update(**changes)
