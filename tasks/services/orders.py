@@ -18,7 +18,7 @@ from escrow import services as escrow
 from escrow.services import fee_for, fee_rate_for
 from marketplace.bulk import update_uniform
 from marketplace.exceptions import NotAllowed, WrongSide
-from marketplace.models import CreatorProfile, MerchantShop, User
+from marketplace.models import CreatorProfile, Membership, MerchantShop, User
 from marketplace.notifications import Notice, notify, notify_many
 from marketplace.services.sanctions import require_not_banned
 
@@ -749,7 +749,9 @@ def order_dispute(*, order: Order, actor: User, reason: str, ground: str = "") -
     if len(reason) > MAX_TEXT:
         raise invalid("reason", _("At most %(max)s characters.") % {"max": MAX_TEXT})
     order = lock_order(order)
-    is_merchant = order.shop.organization.memberships.filter(user=actor).exists()
+    is_merchant = Membership.objects.filter(
+        organization_id=order.shop.organization_id, user=actor
+    ).exists()
     if not is_merchant and order.creator.user_id != actor.pk:
         raise WrongSide(_("Only the merchant or the creator of this order can open a dispute."))
     at = now()
@@ -850,7 +852,9 @@ def order_message_post(*, order: Order, actor: User, body: str) -> OrderMessage:
         raise invalid("body", _("Write a message."))
     if len(body) > MAX_TEXT:
         raise invalid("body", _("At most %(max)s characters.") % {"max": MAX_TEXT})
-    is_merchant = order.shop.organization.memberships.filter(user=actor).exists()
+    is_merchant = Membership.objects.filter(
+        organization_id=order.shop.organization_id, user=actor
+    ).exists()
     if not (is_merchant or order.creator.user_id == actor.pk or actor.is_staff):
         raise WrongSide(_("Only the two sides of the order can write on its thread."))
     message = OrderMessage.objects.create(order=order, author=actor, body=body)
