@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from bench.common import PROFILE_COLUMNS, USER_COLUMNS
+
 SEED = 20261001
 DOCS_SECTION = "## MCN agency scoring (issue 7)"
 ROOT = Path(__file__).resolve().parents[1]
@@ -415,22 +417,6 @@ def generate(
     )
     log(f"  planning                     {time.perf_counter() - started_all:18.1f} s")
 
-    user_columns = [
-        "id",
-        "password",
-        "last_login",
-        "is_superuser",
-        "username",
-        "first_name",
-        "last_name",
-        "email",
-        "is_staff",
-        "is_active",
-        "date_joined",
-        "side",
-        "side_chosen_at",
-    ]
-
     def users():
         for p in sorted(plans, key=lambda p: p.index):
             joined = p.created_at - timedelta(days=1)
@@ -467,7 +453,7 @@ def generate(
                 cp.joined_at,
             )
 
-    timed("users", User, user_columns, users())
+    timed("users", User, USER_COLUMNS, users())
     ordered = sorted(plans, key=lambda p: p.index)
     timed(
         "organizations",
@@ -516,18 +502,7 @@ def generate(
     timed(
         "creator profiles",
         CreatorProfile,
-        [
-            "id",
-            "display_name",
-            "bio",
-            "followers",
-            "rating",
-            "rating_count",
-            "created_at",
-            "updated_at",
-            "agency_id",
-            "user_id",
-        ],
+        PROFILE_COLUMNS,
         profiles(),
     )
 

@@ -38,6 +38,37 @@ GOALS = {
 }
 
 
+# marketplace_user's columns, in the order the generators COPY them
+USER_COLUMNS = [
+    "id",
+    "password",
+    "last_login",
+    "is_superuser",
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_staff",
+    "is_active",
+    "date_joined",
+    "side",
+    "side_chosen_at",
+]
+# marketplace_creatorprofile's columns, likewise
+PROFILE_COLUMNS = [
+    "id",
+    "display_name",
+    "bio",
+    "followers",
+    "rating",
+    "rating_count",
+    "created_at",
+    "updated_at",
+    "agency_id",
+    "user_id",
+]
+
+
 def bench_environment() -> dict[str, str]:
     """The environment every bench process gets (and the gunicorn of B4)."""
     return {

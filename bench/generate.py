@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bench.common import (
+    PROFILE_COLUMNS,
+    USER_COLUMNS,
     log,
     pg,
     require_bench_database,
@@ -227,6 +229,24 @@ class Ledger:
     """
 
     events: list[LedgerEvent] = field(default_factory=list)
+
+    def top_up(self, shop: int, need: int, *, at: float, owner: int, spacing: float) -> None:
+        """Top-ups of the shop's wallet (E7) worth `need`, in chunks `spacing` seconds apart."""
+        while need > 0:
+            amount = min(need, TOP_UP_CHUNK_FEN)
+            self.add(
+                LedgerEvent(
+                    at,
+                    "top_up",
+                    [(("clearing",), -amount), (("wallet", shop), amount)],
+                    None,
+                    "sandbox",
+                    owner,
+                    shop,
+                )
+            )
+            need -= amount
+            at += spacing
 
     def add(self, event: LedgerEvent) -> None:
         self.events.append(event)
@@ -1035,21 +1055,7 @@ def generate(
     timer.copy(
         "users",
         "marketplace_user",
-        [
-            "id",
-            "password",
-            "last_login",
-            "is_superuser",
-            "username",
-            "first_name",
-            "last_name",
-            "email",
-            "is_staff",
-            "is_active",
-            "date_joined",
-            "side",
-            "side_chosen_at",
-        ],
+        USER_COLUMNS,
         users(),
     )
     timer.copy(
@@ -1516,21 +1522,7 @@ def generate(
     for n, shop in enumerate(shop_ids):
         need = spent.get(shop, 0) + WALLET_RESERVE_FEN
         at = admitted[n] + HOUR
-        while need > 0:
-            amount = min(need, TOP_UP_CHUNK_FEN)
-            ledger.add(
-                LedgerEvent(
-                    at,
-                    "top_up",
-                    [(("clearing",), -amount), (("wallet", shop), amount)],
-                    None,
-                    "sandbox",
-                    owner_of[shop],
-                    shop,
-                )
-            )
-            need -= amount
-            at += 60
+        ledger.top_up(shop, need, at=at, owner=owner_of[shop], spacing=60)
 
     # creator ratings (C1) from the reviews written with the orders
     ratings: dict[int, list[int]] = {}
@@ -1558,18 +1550,7 @@ def generate(
     timer.copy(
         "creator profiles",
         "marketplace_creatorprofile",
-        [
-            "id",
-            "display_name",
-            "bio",
-            "followers",
-            "rating",
-            "rating_count",
-            "created_at",
-            "updated_at",
-            "agency_id",
-            "user_id",
-        ],
+        PROFILE_COLUMNS,
         profiles(),
     )
     channel_pks = list(channels.values())
@@ -1869,20 +1850,7 @@ def _top_up_where_short(ledger: Ledger, owner_of: dict[int, int], now: float) ->
     for shop, amount in spent.items():
         need = amount + WALLET_RESERVE_FEN // 10 - balances.get(shop, 0)
         at = first[shop] - 60
-        while need > 0:
-            chunk = min(need, TOP_UP_CHUNK_FEN)
-            ledger.add(
-                LedgerEvent(
-                    at,
-                    "top_up",
-                    [(("clearing",), -chunk), (("wallet", shop), chunk)],
-                    None,
-                    "sandbox",
-                    owner_of[shop],
-                    shop,
-                )
-            )
-            need -= chunk
+        ledger.top_up(shop, need, at=at, owner=owner_of[shop], spacing=0)
 
 
 # --- command line ---------------------------------------------------------------------------
