@@ -207,6 +207,14 @@ class Task(ConcurrentTransitionMixin, models.Model):
                 condition=Q(status="open"),
                 name="task_open_channel_idx",
             ),
+            # B4: the plaza page with no channel chosen lists open plaza and brand tasks
+            # together, which task_plaza_idx (one mode at a time) cannot give in time order.
+            models.Index(
+                fields=["-created_at", "-id"],
+                include=["mode", "channel", "price_fen", "content_type", "enrollment_deadline"],
+                condition=Q(status="open"),
+                name="task_open_recent_idx",
+            ),
             # the sweeper (D1): enrollment ends and unpaid plaza tasks
             models.Index(fields=["status", "enrollment_deadline"], name="task_enrollment_due_idx"),
             models.Index(fields=["status", "payment_due_at"], name="task_payment_due_idx"),
