@@ -67,7 +67,10 @@ bench-tools: ## Install wrk and pgbench (Debian 12: pgbench ships in postgresql-
 	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql-contrib; }
 
 bench: install bench-tools ## Issue 10: B1–B4 on 1M tasks (BENCH_SCALE to shrink); writes docs/performance.md
-	createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH10_DATABASE_URL)) 2>/dev/null || true
+	@case "$(notdir $(BENCH10_DATABASE_URL))" in mk_bench10*) ;; \
+	  *) echo "refusing to drop $(notdir $(BENCH10_DATABASE_URL)): not a mk_bench10… database"; exit 1;; esac
+	dropdb -h 127.0.0.1 -U postgres --if-exists $(notdir $(BENCH10_DATABASE_URL))
+	createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH10_DATABASE_URL))
 	$(BENCH10) $(PY) manage.py migrate --noinput
 	$(BENCH10) $(PY) -m bench.generate
 	$(BENCH10) $(PY) -m bench.plaza

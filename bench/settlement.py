@@ -252,7 +252,7 @@ def run(*, workers: int = 8, seconds: float = 20, save: bool = True, with_pgbenc
         "money_tps": round(money_tps, 1),
         "service_tps": round(service_tps, 1),
         "pgbench": base,
-        "share_of_pgbench": round(share, 4) if share is not None else None,
+        "share_of_pgbench": share,
         "met": share is not None and share >= 0.25,
         "errors": len(errors),
         "error_samples": errors[:5],

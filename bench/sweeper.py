@@ -217,7 +217,7 @@ def run(*, sizes=(10_000, 100_000), workers: int = 2, save: bool = True, with_pg
         "sizes": {str(k): v for k, v in by_size.items()},
         "pgbench": base,
         "refunds_per_second": largest["refunds_per_second"],
-        "share_of_pgbench": round(share, 4) if share is not None else None,
+        "share_of_pgbench": share,
         "peak_rss_mb": peak,
         "rate_small_over_large": round(rates[0] / rates[-1], 2) if rates[-1] else None,
         "met_rate": share is not None and share >= 0.25,
