@@ -10,6 +10,7 @@ annotations, no per-row lookups).
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType as DjangoContentType
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -174,10 +175,16 @@ class TaskListing:
 
     def _page_ids(self, start: int, stop: int | None) -> list[int]:
         columns = ["id", *(f.lstrip("-") for f in self.ordering if f.lstrip("-") != "id")]
+        # SQLite (make run's default) allows no ORDER BY or LIMIT inside a compound's parts:
+        # there the union is ordered and cut only as a whole, which is correct, only slower.
+        cut_parts = connection.features.supports_slicing_ordering_in_compound
         parts = []
         for branch in self.branches:
-            part = branch.order_by(*self.ordering).values_list(*columns)
-            parts.append(part[:stop] if stop is not None else part)
+            if cut_parts:
+                part = branch.order_by(*self.ordering).values_list(*columns)
+                parts.append(part[:stop] if stop is not None else part)
+            else:
+                parts.append(branch.order_by().values_list(*columns))
         if not parts:
             return []
         combined = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
