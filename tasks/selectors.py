@@ -51,12 +51,9 @@ def _managed_shops(user: User, field: str = "shop") -> Q:
     )
 
 
-def _visibility_branches(user: User) -> list[Q]:
-    """The kinds of task `user` may see, each a condition one index answers (A3, A4).
-
-    The user's organizations are read here (one query, plus one for a provider's
-    delegations), so a branch that can hold nothing — a creator's shops — is left out
-    instead of reaching the database as an empty subquery."""
+def _organizations_of(user: User) -> tuple[dict[str, list[int]], list[int]]:
+    """The user's organization ids by kind, and the shops' organization ids whose tasks it
+    manages: its own shops and (P6) those that delegated to its provider."""
     from providers.selectors import delegated_shop_org_ids
 
     orgs: dict[str, list[int]] = {kind: [] for kind in OrganizationKind.values}
@@ -67,7 +64,29 @@ def _visibility_branches(user: User) -> list[Q]:
     shop_orgs = list(orgs[OrganizationKind.SHOP])
     if orgs[OrganizationKind.PROVIDER]:
         shop_orgs += delegated_shop_org_ids(user).values_list("shop__organization_id", flat=True)
+    return orgs, shop_orgs
 
+
+def _own_tasks(user: User) -> Q:
+    """Q of the tasks `user` owns: its shops' (and delegated shops') tasks, and a creator's own
+    recruitment tasks. One condition for a merchant or a creator, so an index answers it (an OR
+    of the two read every task: 0.9 s at a million tasks)."""
+    _orgs, shop_orgs = _organizations_of(user)
+    own = []
+    if shop_orgs:
+        own.append(Q(shop__organization_id__in=shop_orgs))
+    if user.is_creator or not shop_orgs:
+        own.append(Q(creator__user=user))
+    return own[0] if len(own) == 1 else own[0] | own[1]
+
+
+def _visibility_branches(user: User) -> list[Q]:
+    """The kinds of task `user` may see, each a condition one index answers (A3, A4).
+
+    The user's organizations are read here (one query, plus one for a provider's
+    delegations), so a branch that can hold nothing — a creator's shops — is left out
+    instead of reaching the database as an empty subquery."""
+    orgs, shop_orgs = _organizations_of(user)
     public_modes = []
     if user.is_creator:
         public_modes += [TaskMode.PLAZA, TaskMode.BRAND]
@@ -218,7 +237,7 @@ def task_list(
         return Task.objects.none()
     refine = refine or (lambda queryset: queryset)
     if mine:
-        tasks = refine(_task_queryset().filter(_managed_shops(user) | Q(creator__user=user)))
+        tasks = refine(_task_queryset().filter(_own_tasks(user)))
         if mode:
             tasks = tasks.filter(mode=mode)
         if status:
@@ -317,11 +336,21 @@ def proposal_get(*, user: User, proposal_id) -> Proposal:
 def order_visibility(user: User) -> Q:
     """The merchant's shops, the creator itself, (read only, A4) the agency of a creator
     signed to it now, and (read only, P6) the provider a shop delegated its tasks to."""
-    return (
-        _managed_shops(user)
-        | Q(creator__user=user)
-        | Q(creator__agency__organization_id__in=_member_org_ids(user, OrganizationKind.AGENCY))
-    )
+    orgs, shop_orgs = _organizations_of(user)
+    parts = []
+    if shop_orgs:
+        parts.append(Q(shop__organization_id__in=shop_orgs))
+    if orgs[OrganizationKind.AGENCY]:
+        parts.append(Q(creator__agency__organization_id__in=orgs[OrganizationKind.AGENCY]))
+    if user.is_creator or not parts:
+        parts.append(Q(creator__user=user))
+    # Only the conditions that can hold rows: for a merchant or a creator that is one, which
+    # an index answers in the list's order (an OR of all three read every order: 0.3–1 s a
+    # page at 300,000 orders, docs/performance.md).
+    visible = parts[0]
+    for part in parts[1:]:
+        visible |= part
+    return visible
 
 
 def _order_queryset() -> QuerySet[Order]:

@@ -194,3 +194,40 @@ def test_the_list_is_the_same_where_a_union_cannot_cut_its_parts(
     monkeypatch.setattr(connection.features, "supports_slicing_ordering_in_compound", False)
 
     assert _walk_api(user) == expected
+
+
+def _orders_rules_say(user) -> list[int]:
+    """T62/A4, written out order by order: the orders of the user's shops, its own as the
+    creator, and (read only) those of the creators signed to its agency now."""
+    orgs = set(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
+    return [
+        order.pk
+        for order in Order.objects.select_related("shop", "creator").order_by("-created_at", "-id")
+        if order.shop.organization_id in orgs
+        or order.creator.user_id == user.pk
+        or (order.creator.agency_id and order.creator.agency.organization_id in orgs)
+    ]
+
+
+@pytest.mark.parametrize(
+    "viewer", ["merchant", "creator", "outsider", "outsider_creator", "agency_staff", "stranger"]
+)
+def test_every_viewers_order_list_is_exactly_what_the_rules_give_it(
+    request, world, viewer, creator, agency
+):
+    """T62/A3/A4: the order list (API, every page) of each kind of viewer holds exactly its
+    orders, newest first — agency staff see the orders of the creator signed to the agency."""
+    profile = creator.creator_profile
+    profile.agency = agency
+    profile.save(update_fields=["agency"])
+    user = factories.UserFactory() if viewer == "stranger" else request.getfixturevalue(viewer)
+    client, listed = client_for(user), []
+    url = "/api/v1/orders/?page_size=2"
+    while url:
+        body = client.get(url).json()
+        listed += [row["id"] for row in body["results"]]
+        url = body["next"]
+
+    assert listed == _orders_rules_say(user)
+    if viewer in ("creator", "agency_staff", "merchant"):
+        assert listed  # the scenario gives each of them orders to see
