@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.admin_large import CREATED_FILTER, LargeTableMixin
 from marketplace.exceptions import DomainError
 from marketplace.money import format_cny, parse_yuan
 
@@ -94,17 +95,16 @@ class AccountAdmin(AmountSearchMixin, ReadOnlyAdmin):
 
 
 @admin.register(JournalTransaction)
-class JournalTransactionAdmin(ReadOnlyAdmin):
+class JournalTransactionAdmin(LargeTableMixin, ReadOnlyAdmin):
     list_display = ["id", "kind", "order", "memo", "created_by", "created_at"]
-    list_filter = ["kind"]
+    list_filter = ["kind", CREATED_FILTER]
     search_fields = ["=id", "=order__id", "memo", "created_by__username"]
     list_select_related = ["order", "created_by"]
     inlines = [EntryInline]
-    date_hierarchy = "created_at"
 
 
 @admin.register(Entry)
-class EntryAdmin(AmountSearchMixin, ReadOnlyAdmin):
+class EntryAdmin(LargeTableMixin, AmountSearchMixin, ReadOnlyAdmin):
     list_display = ["id", "transaction", "account", "amount", "balance_after", "created_at"]
     list_filter = ["account__kind", "transaction__kind"]
     search_fields = [

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_imports import CsvImportMixin
+from .admin_large import CREATED_FILTER, LargeTableMixin
 from .exceptions import DomainError
 from .models import (
     Agency,
@@ -404,13 +405,13 @@ class CreatorRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(LargeTableMixin, admin.ModelAdmin):
     """D5: what each user was told, and whether the e-mail copy went out."""
 
     list_display = ["id", "user", "kind", "message", "order", "read_at", "emailed_at", "created_at"]
-    list_filter = ["kind"]
+    list_filter = ["kind", CREATED_FILTER]
     search_fields = ["user__username", "=order__id", "=task__id"]
-    list_select_related = ["user"]
+    list_select_related = ["user", "order"]
     readonly_fields = ["user", "kind", "params", "order", "task", "read_at", "emailed_at"]
 
     def has_add_permission(self, request):

@@ -14,6 +14,7 @@ from django_fsm_log.admin import StateLogInline
 
 from escrow.models import Entry
 from marketplace.admin_imports import CsvImportMixin
+from marketplace.admin_large import CREATED_FILTER, LargeTableMixin
 from marketplace.exceptions import DomainError
 from marketplace.money import format_cny, parse_yuan
 
@@ -92,7 +93,7 @@ class ProposalInline(ReadOnlyInline):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(LargeTableMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "title",
@@ -106,10 +107,9 @@ class TaskAdmin(admin.ModelAdmin):
         "delivery_deadline",
         "created_at",
     ]
-    list_filter = ["mode", "status", "channel", "content_type"]
+    list_filter = ["mode", "status", "channel", "content_type", CREATED_FILTER]
     search_fields = ["=id", "title", "shop__organization__name", "creator__display_name"]
     list_select_related = ["shop__organization", "creator", "channel"]
-    date_hierarchy = "created_at"
     readonly_fields = [
         "mode",
         "shop",
@@ -164,7 +164,7 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(LargeTableMixin, admin.ModelAdmin):
     list_display = ["id", "task", "creator", "shop", "status", "order", "created_at"]
     list_filter = ["status", "task__mode"]
     search_fields = ["=id", "=task__id", "creator__display_name", "shop__organization__name"]
@@ -225,7 +225,7 @@ def _due_action(order: Order):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(LargeTableMixin, admin.ModelAdmin):
     """Orders with their money, transition log (T70), ledger lines and messages (T60).
     State changes go through the order services."""
 
@@ -241,7 +241,7 @@ class OrderAdmin(admin.ModelAdmin):
         "delivery_deadline",
         "created_at",
     ]
-    list_filter = ["status", "kind"]
+    list_filter = ["status", "kind", CREATED_FILTER]
     search_fields = ["=id", "title", "shop__organization__name", "creator__display_name"]
     list_select_related = ["shop__organization", "creator"]
     readonly_fields = [
@@ -270,7 +270,6 @@ class OrderAdmin(admin.ModelAdmin):
         "ledger_lines",
     ]
     inlines = [StateLogInline, DeliveryInline, RevisionInline, MessageInline]
-    date_hierarchy = "created_at"
     actions = ["apply_due_deadlines"]
 
     def has_add_permission(self, request):
@@ -294,8 +293,14 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("ledger lines"))
     def ledger_lines(self, order):
+        # By ids read first: an OR across the two joins made PostgreSQL read every entry
+        # (1 s at a million entries); two id lists let it combine the two indexes.
+        transaction_ids = list(order.journal_transactions.values_list("pk", flat=True))
+        account_ids = list(order.ledger_accounts.values_list("pk", flat=True))
         entries = (
-            Entry.objects.filter(Q(account__order=order) | Q(transaction__order=order))
+            Entry.objects.filter(
+                Q(account_id__in=account_ids) | Q(transaction_id__in=transaction_ids)
+            )
             .select_related("transaction", "account")
             .order_by("transaction_id", "id")
         )

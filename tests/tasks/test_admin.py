@@ -204,3 +204,61 @@ def test_every_list_page_renders(ops, funded_shop, merchant, creator, name):
     """A3: ops reach every task and order record in the admin."""
     _disputed_order(funded_shop, merchant, creator)
     assert ops.get(reverse(f"admin:{name}_changelist")).status_code == 200
+
+
+def test_order_page_ledger_lines_include_its_share_of_a_combined_payment(
+    ops, funded_shop, merchant, creator
+):
+    """T42/E2: the order's ledger lines are its own transactions and the lines on its escrow
+    in a combined balance payment — not the other order's line of that payment."""
+    from escrow.models import Entry
+    from tests.tasks.test_private_and_deposit import _accepted_deposit, _ok, _paid, _post
+
+    first = _accepted_deposit(merchant, creator)  # ¥1,000.00
+    second = _paid(merchant, creator, payment="deposit", price="3000.00")
+    _ok(creator, f"orders/{second}/accept/")
+    assert _post(merchant, "payments/balances/", {"orders": [first, second]}).status_code == 200
+    combined = JournalTransaction.objects.get(order=None, kind="hold")
+    own = set(JournalTransaction.objects.filter(order_id=first).values_list("pk", flat=True))
+
+    html = ops.get(reverse("admin:tasks_order_change", args=[first])).content.decode()
+
+    shown = {int(t) for t in __import__("re").findall(r"<td>#(\d+)</td>", html)}
+    assert shown == own | {combined.pk}
+    # of the combined payment, only the line on this order's escrow
+    from marketplace.money import format_cny
+
+    lines = Entry.objects.filter(transaction=combined)
+    assert lines.count() == 3  # two escrows and the wallet
+    assert html.count(f"<td>#{combined.pk}</td>") == 1
+    mine = lines.get(account__order_id=first).amount_fen
+    theirs = lines.get(account__order_id=second).amount_fen
+    assert format_cny(mine) in html and format_cny(theirs) not in html
+
+
+def test_large_admin_lists_page_newest_first_with_a_creation_filter(ops, funded_shop, merchant):
+    """Ops lists of tables that grow to millions (tasks, orders, the ledger, notifications) page
+    newest first by id without counting the whole table again, and filter by creation date."""
+    from tests.tasks.test_tenancy_and_queries import _plaza_task
+
+    tasks = [_plaza_task(funded_shop, merchant, title=f"任务{i}") for i in range(3)]
+    page = ops.get(reverse("admin:tasks_task_changelist"))
+    assert [t.pk for t in page.context["cl"].result_list] == sorted(
+        (t.pk for t in tasks), reverse=True
+    )
+    assert page.context["cl"].show_full_result_count is False
+    today = ops.get(
+        reverse("admin:tasks_task_changelist"), {"created_at__gte": "2000-01-01 00:00:00+08:00"}
+    )
+    assert today.status_code == 200 and today.context["cl"].result_count == 3
+    for name in (
+        "admin:tasks_order_changelist",
+        "admin:tasks_application_changelist",
+        "admin:escrow_journaltransaction_changelist",
+        "admin:escrow_entry_changelist",
+        "admin:marketplace_notification_changelist",
+    ):
+        assert (
+            ops.get(reverse(name), {"created_at__gte": "2000-01-01 00:00:00+08:00"}).status_code
+            == 200
+        )
