@@ -277,3 +277,13 @@ def funded_shop(shop):
     """The `shop` persona with ¥100,000.00 in its wallet."""
     fund_wallet(shop, 10_000_000)
     return shop
+
+
+@pytest.fixture
+def other_shop(db):
+    """Another merchant's shop (its owner is `other_shop.owner`), with its own bound payment
+    account and ¥100,000.00 in its wallet."""
+    shop = factories.ShopFactory()
+    factories.PaymentAccountFactory(shop=shop, bound_by=shop.owner)
+    fund_wallet(shop, 10_000_000)
+    return shop

@@ -74,15 +74,6 @@ def ops(db):
     return factories.UserFactory(is_staff=True, is_superuser=True)
 
 
-@pytest.fixture
-def other_shop(db):
-    """Another merchant's shop, funded, with its own bound payment account."""
-    shop = factories.ShopFactory()
-    factories.PaymentAccountFactory(shop=shop, bound_by=shop.owner)
-    fund_wallet(shop, 10_000_000)
-    return shop
-
-
 # --- building orders through the services ---------------------------------------------------
 
 

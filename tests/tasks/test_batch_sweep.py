@@ -18,8 +18,6 @@ from marketplace.models import Notification
 from tasks import services
 from tasks.deadlines import run_sweep
 from tasks.models import Order, OrderStatus
-from tests import factories
-from tests.conftest import fund_wallet
 from tests.tasks.conftest import escrow_fen, in_days, wallet_fen
 
 pytestmark = pytest.mark.django_db
@@ -40,14 +38,6 @@ def _in_production(shop, merchant, creator, *, price_fen: int, days: int = 3) ->
     )
     order = services.order_pay(order=task.order, actor=merchant)
     return services.order_accept(order=order, actor=creator)
-
-
-@pytest.fixture
-def second_shop(db):
-    shop = factories.ShopFactory()
-    factories.PaymentAccountFactory(shop=shop, bound_by=shop.owner)
-    fund_wallet(shop, 10_000_000)
-    return shop
 
 
 def _effects(order: Order) -> dict:
@@ -82,18 +72,16 @@ def _effects(order: Order) -> dict:
     }
 
 
-def test_a_batch_has_the_effects_of_one_order_at_a_time(
-    funded_shop, second_shop, merchant, creator
-):
+def test_a_batch_has_the_effects_of_one_order_at_a_time(funded_shop, other_shop, merchant, creator):
     """D1/T51: refunding a batch (orders_mark_overdue) writes for every order what
     order_mark_overdue writes for one: the state, its log line, one refund transaction of the
     whole escrow, the inbox lines of both parties."""
-    second_merchant = second_shop.owner
+    second_merchant = other_shop.owner
     prices = [100_000, 250_050, 3_333]
     one_by_one = [_in_production(funded_shop, merchant, creator, price_fen=p) for p in prices]
     batched = [_in_production(funded_shop, merchant, creator, price_fen=p) for p in prices]
-    batched.append(_in_production(second_shop, second_merchant, creator, price_fen=77_700))
-    wallets = wallet_fen(funded_shop), wallet_fen(second_shop)
+    batched.append(_in_production(other_shop, second_merchant, creator, price_fen=77_700))
+    wallets = wallet_fen(funded_shop), wallet_fen(other_shop)
     at = timezone.now() + timedelta(days=3, minutes=1)
 
     for order in one_by_one:
@@ -108,7 +96,7 @@ def test_a_batch_has_the_effects_of_one_order_at_a_time(
         assert got["status"] == OrderStatus.OVERDUE_UNDELIVERED and got["closed_at"] == at
         assert got["escrow"] == 0 and len(got["refunds"]) == 1
     assert wallet_fen(funded_shop) == wallets[0] + 2 * sum(prices)
-    assert wallet_fen(second_shop) == wallets[1] + 77_700
+    assert wallet_fen(other_shop) == wallets[1] + 77_700
     assert {u for u, _ in _effects(batched[-1])["told"]} == {
         second_merchant.pk,
         creator.pk,
