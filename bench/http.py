@@ -125,7 +125,11 @@ def wrk(url: str, cookie: str, *, seconds: int, connections: int, threads: int =
         f"Cookie: {cookie}",
         url,
     ]
-    text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+def parse_wrk(text: str) -> dict:
+    """wrk's report (with --latency) as figures: requests/s, errors of every kind, p50/p99."""
     rps = re.search(r"Requests/sec:\s+([0-9.]+)", text)
     total = re.search(r"(\d+) requests in", text)
     socket_errors = re.search(
