@@ -172,13 +172,17 @@ def test_the_plaza_page_ignores_a_malformed_cursor(shop, merchant, creator):
 
 
 def test_the_api_cursor_pages_carry_on_where_they_stopped(world, creator):
-    """T10/§5: the next link's cursor resumes after the last row of the page (no overlap)."""
+    """T10/§5: the next link's cursor resumes after the last row of the page (no overlap), and
+    the previous link (a reversed cursor) leads back to the same rows."""
     client = client_for(creator)
     first = client.get("/api/v1/tasks/?page_size=3").json()
     assert "cursor" in parse_qs(urlparse(first["next"]).query)
     second = client.get(first["next"]).json()
     ids = [row["id"] for row in first["results"] + second["results"]]
     assert ids == _rules_say(creator)[:6]
+    # and back: the previous link of the second page is the first page again
+    back = client.get(second["previous"]).json()
+    assert [row["id"] for row in back["results"]] == ids[:3]
 
 
 @pytest.mark.parametrize("viewer", ["merchant", "creator"])
