@@ -104,7 +104,10 @@ def _visibility_branches(user: User) -> list[Q]:
     if shop_orgs:
         # own shops' tasks, and (P6) the tasks of shops that delegated to the user's provider
         branches.append(Q(shop__organization_id__in=shop_orgs))
-        branches.append(task_ids(Application, shop__organization_id__in=shop_orgs))
+    if orgs[OrganizationKind.SHOP]:
+        # the recruitment tasks its own shops applied to (a delegation covers the shop's own
+        # tasks only, not what the shop applied to)
+        branches.append(task_ids(Application, shop__organization_id__in=orgs["shop"]))
     if orgs[OrganizationKind.AGENCY]:
         branches.append(task_ids(Proposal, agency__organization_id__in=orgs["agency"]))
     branches += [

@@ -221,7 +221,7 @@ def _cursor_page(queryset, request):
     walk, the id breaks ties."""
     cursor = request.GET.get("cursor") or ""
     micros, _dot, last_id = cursor.partition(".")
-    if micros.isdigit() and last_id.isdigit() and len(micros) <= 17 and len(last_id) <= 18:
+    if _ascii_number(micros, 17) and _ascii_number(last_id, 18):
         moment = EPOCH + timedelta(microseconds=int(micros))
         queryset = queryset.filter(created_at__lte=moment).filter(
             Q(created_at__lt=moment) | Q(pk__lt=int(last_id))
@@ -235,6 +235,11 @@ def _cursor_page(queryset, request):
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _ascii_number(text: str, most_digits: int) -> bool:
+    """ASCII digits only (str.isdigit also takes "²", which int() refuses), not too many."""
+    return 0 < len(text) <= most_digits and text.isascii() and text.isdigit()
 
 
 def _micros(moment: datetime) -> int:

@@ -10,7 +10,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from marketplace.models import Membership, MerchantShop, OrganizationKind
+from marketplace.models import Membership, MerchantShop, OrganizationKind, ProviderStatus
+from providers import services as provider_services
+from providers.models import Delegation
 from tasks import services
 from tasks.models import Application, Order, Proposal, Task, TaskMode, TaskStatus
 from tests import factories
@@ -30,12 +32,22 @@ pytestmark = pytest.mark.django_db
 
 def _rules_say(user) -> list[int]:
     """A3, written out task by task: open tasks of the modes the user's side browses, the
-    tasks of its shops and its own recruitment tasks, and every task it applied to, holds an
-    order on or proposed for (itself, for its shop or for its agency)."""
+    tasks of its shops (and of the shops that delegated to its provider, P6) and its own
+    recruitment tasks, and every task it applied to, holds an order on or proposed for (itself,
+    for its own shop or for its agency)."""
     orgs = set(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
     agency_member = Membership.objects.filter(
         user=user, organization__kind=OrganizationKind.AGENCY
     ).exists()
+    # P6: the shops that delegated their tasks to a provider the user works for, while the
+    # delegation lasts and the provider is admitted
+    delegated = set(
+        Delegation.objects.filter(
+            ended_at__isnull=True,
+            provider__status=ProviderStatus.ADMITTED,
+            provider__organization_id__in=orgs,
+        ).values_list("shop__organization_id", flat=True)
+    )
     modes = set()
     if user.is_creator:
         modes |= {TaskMode.PLAZA, TaskMode.BRAND}
@@ -46,7 +58,7 @@ def _rules_say(user) -> list[int]:
     seen = []
     for task in Task.objects.select_related("shop", "creator").order_by("-created_at", "-id"):
         public = task.status == TaskStatus.OPEN and task.mode in modes
-        owned = (task.shop_id and task.shop.organization_id in orgs) or (
+        owned = (task.shop_id and task.shop.organization_id in orgs | delegated) or (
             task.creator_id and task.creator.user_id == user.pk
         )
         party = (
@@ -97,13 +109,38 @@ def world(funded_shop, merchant, creator, outsider, outsider_creator, agency):
     return Task.objects.count()
 
 
+@pytest.fixture
+def provider_staff(funded_shop, merchant, db):
+    """Staff of an admitted service provider that `funded_shop` delegated its tasks to (P6)."""
+    from marketplace.models import Role
+    from tests.providers.conftest import admitted_provider
+
+    provider = admitted_provider(
+        factories.UserFactory(), factories.UserFactory(is_staff=True, is_superuser=True)
+    )
+    provider_services.delegation_grant(shop=funded_shop, actor=merchant, provider=provider)
+    user = factories.UserFactory()
+    Membership.objects.create(user=user, organization=provider.organization, role=Role.STAFF)
+    return user
+
+
 @pytest.mark.parametrize(
-    "viewer", ["merchant", "creator", "outsider", "outsider_creator", "agency_staff", "stranger"]
+    "viewer",
+    [
+        "merchant",
+        "creator",
+        "outsider",
+        "outsider_creator",
+        "agency_staff",
+        "provider_staff",
+        "stranger",
+    ],
 )
 def test_every_viewers_list_is_exactly_what_the_rules_give_it(request, world, viewer):
-    """A3/T10: for merchants, creators, agency staff and a user of no side, the task list walked
-    two at a time by cursor is the tasks the rules give them, newest first, each once — a task
-    that is public and also the viewer's own is listed once."""
+    """A3/T10/P6: for merchants, creators, agency staff, a provider's staff (who manage a
+    delegating shop's tasks but not what that shop applied to) and a user of no side, the task
+    list walked two at a time by cursor is the tasks the rules give them, newest first, each
+    once — a task that is public and also the viewer's own is listed once."""
     user = factories.UserFactory() if viewer == "stranger" else request.getfixturevalue(viewer)
     expected = _rules_say(user)
 
@@ -161,11 +198,12 @@ def test_the_plaza_page_pages_through_tasks_created_at_the_same_moment(shop, mer
 
 
 def test_the_plaza_page_ignores_a_malformed_cursor(shop, merchant, creator):
-    """T10/§5: a cursor that is not ours (letters, one part, a huge number) shows page one."""
+    """T10/§5: a cursor that is not ours (letters, one part, a huge number, digits that are not
+    ASCII) shows page one."""
     task = _plaza_task(shop, merchant, title="第一页")
     client = client_for(creator)
     client.force_login(creator)
-    for cursor in ("abc", "123", "9" * 40 + ".1", "1.x"):
+    for cursor in ("abc", "123", "9" * 40 + ".1", "1.x", "².1", "1.²", "١٢.3"):
         response = client.get("/plaza/", {"cursor": cursor})
         assert response.status_code == 200
         assert [t.pk for t in response.context["tasks"]] == [task.pk]
@@ -201,9 +239,17 @@ def test_the_list_is_the_same_where_a_union_cannot_cut_its_parts(
 
 
 def _orders_rules_say(user) -> list[int]:
-    """T62/A4, written out order by order: the orders of the user's shops, its own as the
-    creator, and (read only) those of the creators signed to its agency now."""
+    """T62/A4/P6, written out order by order: the orders of the user's shops and (read only)
+    of the shops that delegated to its provider, its own as the creator, and (read only) those
+    of the creators signed to its agency now."""
     orgs = set(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
+    orgs |= set(
+        Delegation.objects.filter(
+            ended_at__isnull=True,
+            provider__status=ProviderStatus.ADMITTED,
+            provider__organization_id__in=orgs,
+        ).values_list("shop__organization_id", flat=True)
+    )
     return [
         order.pk
         for order in Order.objects.select_related("shop", "creator").order_by("-created_at", "-id")
@@ -214,7 +260,16 @@ def _orders_rules_say(user) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    "viewer", ["merchant", "creator", "outsider", "outsider_creator", "agency_staff", "stranger"]
+    "viewer",
+    [
+        "merchant",
+        "creator",
+        "outsider",
+        "outsider_creator",
+        "agency_staff",
+        "provider_staff",
+        "stranger",
+    ],
 )
 def test_every_viewers_order_list_is_exactly_what_the_rules_give_it(
     request, world, viewer, creator, agency
@@ -233,5 +288,5 @@ def test_every_viewers_order_list_is_exactly_what_the_rules_give_it(
         url = body["next"]
 
     assert listed == _orders_rules_say(user)
-    if viewer in ("creator", "agency_staff", "merchant"):
+    if viewer in ("creator", "agency_staff", "merchant", "provider_staff"):
         assert listed  # the scenario gives each of them orders to see
