@@ -30,6 +30,29 @@ from tests.tasks.test_tenancy_and_queries import (
 pytestmark = pytest.mark.django_db
 
 
+VIEWERS = [
+    "merchant",
+    "creator",
+    "outsider",
+    "outsider_creator",
+    "agency_staff",
+    "provider_staff",
+    "stranger",
+]
+
+
+def _delegated_to(orgs: set[int]) -> set[int]:
+    """P6: the shops that delegated their tasks to a provider among `orgs`, while the
+    delegation lasts and the provider is admitted."""
+    return set(
+        Delegation.objects.filter(
+            ended_at__isnull=True,
+            provider__status=ProviderStatus.ADMITTED,
+            provider__organization_id__in=orgs,
+        ).values_list("shop__organization_id", flat=True)
+    )
+
+
 def _rules_say(user) -> list[int]:
     """A3, written out task by task: open tasks of the modes the user's side browses, the
     tasks of its shops (and of the shops that delegated to its provider, P6) and its own
@@ -39,15 +62,7 @@ def _rules_say(user) -> list[int]:
     agency_member = Membership.objects.filter(
         user=user, organization__kind=OrganizationKind.AGENCY
     ).exists()
-    # P6: the shops that delegated their tasks to a provider the user works for, while the
-    # delegation lasts and the provider is admitted
-    delegated = set(
-        Delegation.objects.filter(
-            ended_at__isnull=True,
-            provider__status=ProviderStatus.ADMITTED,
-            provider__organization_id__in=orgs,
-        ).values_list("shop__organization_id", flat=True)
-    )
+    delegated = _delegated_to(orgs)
     modes = set()
     if user.is_creator:
         modes |= {TaskMode.PLAZA, TaskMode.BRAND}
@@ -124,18 +139,7 @@ def provider_staff(funded_shop, merchant, db):
     return user
 
 
-@pytest.mark.parametrize(
-    "viewer",
-    [
-        "merchant",
-        "creator",
-        "outsider",
-        "outsider_creator",
-        "agency_staff",
-        "provider_staff",
-        "stranger",
-    ],
-)
+@pytest.mark.parametrize("viewer", VIEWERS)
 def test_every_viewers_list_is_exactly_what_the_rules_give_it(request, world, viewer):
     """A3/T10/P6: for merchants, creators, agency staff, a provider's staff (who manage a
     delegating shop's tasks but not what that shop applied to) and a user of no side, the task
@@ -243,13 +247,7 @@ def _orders_rules_say(user) -> list[int]:
     of the shops that delegated to its provider, its own as the creator, and (read only) those
     of the creators signed to its agency now."""
     orgs = set(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
-    orgs |= set(
-        Delegation.objects.filter(
-            ended_at__isnull=True,
-            provider__status=ProviderStatus.ADMITTED,
-            provider__organization_id__in=orgs,
-        ).values_list("shop__organization_id", flat=True)
-    )
+    orgs |= _delegated_to(orgs)
     return [
         order.pk
         for order in Order.objects.select_related("shop", "creator").order_by("-created_at", "-id")
@@ -259,18 +257,7 @@ def _orders_rules_say(user) -> list[int]:
     ]
 
 
-@pytest.mark.parametrize(
-    "viewer",
-    [
-        "merchant",
-        "creator",
-        "outsider",
-        "outsider_creator",
-        "agency_staff",
-        "provider_staff",
-        "stranger",
-    ],
-)
+@pytest.mark.parametrize("viewer", VIEWERS)
 def test_every_viewers_order_list_is_exactly_what_the_rules_give_it(
     request, world, viewer, creator, agency
 ):
