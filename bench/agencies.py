@@ -33,12 +33,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bench.common import PROFILE_COLUMNS, USER_COLUMNS
+from bench.common import DOCS_FILE, PROFILE_COLUMNS, ROOT, USER_COLUMNS
 
 SEED = 20261001
 DOCS_SECTION = "## MCN agency scoring (issue 7)"
-ROOT = Path(__file__).resolve().parents[1]
-DOCS_FILE = ROOT / "docs" / "performance.md"
 
 # How the rows of a bench run are recognised (wipe() deletes these and nothing else).
 BENCH_OWNER_PREFIX = "bench-owner-"

@@ -125,6 +125,17 @@ def earnings(request):
 DATE_FORMAT = "%Y-%m-%d"
 
 
+def _day_field(label) -> forms.DateField:
+    """An optional Beijing day, typed as YYYY-MM-DD or picked in the browser's date input."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=[DATE_FORMAT],
+        widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
+        error_messages={"invalid": gettext_lazy("Enter a date like 2026-11-01.")},
+    )
+
+
 class IncomeRangeForm(forms.Form):
     """F2: the Beijing days to show. Both optional: the selector fills in the last 30 days.
 
@@ -132,20 +143,8 @@ class IncomeRangeForm(forms.Form):
     before start, at most 366 days) live in `selectors.income_range`, shared with the API.
     """
 
-    start = forms.DateField(
-        label=gettext_lazy("From"),
-        required=False,
-        input_formats=[DATE_FORMAT],
-        widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
-        error_messages={"invalid": gettext_lazy("Enter a date like 2026-11-01.")},
-    )
-    end = forms.DateField(
-        label=gettext_lazy("To"),
-        required=False,
-        input_formats=[DATE_FORMAT],
-        widget=forms.DateInput(attrs={"type": "date"}, format=DATE_FORMAT),
-        error_messages={"invalid": gettext_lazy("Enter a date like 2026-11-01.")},
-    )
+    start = _day_field(gettext_lazy("From"))
+    end = _day_field(gettext_lazy("To"))
 
 
 def _income_range(form: IncomeRangeForm) -> tuple[date, date] | None:

@@ -243,8 +243,7 @@ def _ascii_number(text: str, most_digits: int) -> bool:
 
 
 def _micros(moment: datetime) -> int:
-    delta = moment - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 def _query_without(request, key: str) -> str:

@@ -79,12 +79,7 @@ def acts_for_shop(*, shop: MerchantShop | None, user: User) -> bool:
 
 def shop_users(shop: MerchantShop) -> list[User]:
     """Everyone who acts for the shop: they all see its events (D5)."""
-    return [
-        m.user
-        for m in Membership.objects.filter(organization_id=shop.organization_id).select_related(
-            "user"
-        )
-    ]
+    return shop_users_by_org([shop.organization_id]).get(shop.organization_id, [])
 
 
 def shop_users_by_org(organization_ids) -> dict[int, list[User]]:

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from tasks import services
 from tests import factories
 from tests.conftest import fund_wallet
+from tests.e2e.pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,15 +66,6 @@ def released_on(shop, creator, *, at: datetime, price_fen: int) -> None:
             order=task.order, actor=creator.user, links=["https://v.taobao.com/v/2026"]
         )
         services.order_confirm(order=task.order, actor=merchant, rating=5)
-
-
-def log_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(page.base_url + "/")
 
 
 def test_income_page_draws_its_chart_in_chromium(page):

@@ -27,6 +27,7 @@ from tasks.models import (
 )
 from tests import factories
 from tests.conftest import fund_wallet
+from tests.e2e.pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,15 +60,6 @@ def beijing_input(days: int, hour: int = 18) -> tuple[str, datetime]:
 
 
 # --- driving the pages ---------------------------------------------------------------------
-
-
-def log_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(page.base_url + "/")
 
 
 def submit(page, selector: str) -> None:

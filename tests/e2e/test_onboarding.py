@@ -6,6 +6,7 @@ import pytest
 
 from marketplace.models import AgencyContract, ContractStatus, MerchantShop, User
 from tests import factories
+from tests.e2e.pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,22 +55,14 @@ def test_agency_invites_and_creator_accepts_in_the_browser(page, shot):
         user=factories.CreatorUserFactory(username="e2e_creator"), display_name="测试达人"
     )
 
-    def log_in(username):
-        page.context.clear_cookies()
-        page.goto(page.base_url + "/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", factories.PASSWORD)
-        page.click("main form button[type=submit]")
-        page.wait_for_url(page.base_url + "/")
-
-    log_in("e2e_agency")
+    log_in(page, "e2e_agency")
     page.goto(f"{page.base_url}/creators/{creator.pk}/")
     page.fill("input[name=message]", "欢迎加入")
     page.click("text=发送邀约")
     page.locator(".alert-success").wait_for()
     shot(page, "invited")
 
-    log_in("e2e_creator")
+    log_in(page, "e2e_creator")
     page.goto(page.base_url + "/creator/agency/")
     page.click("text=接受")
     page.locator(".alert-success").wait_for()
@@ -77,7 +70,7 @@ def test_agency_invites_and_creator_accepts_in_the_browser(page, shot):
     contract = AgencyContract.objects.get()
     assert contract.status == ContractStatus.ACTIVE
 
-    log_in("e2e_agency")
+    log_in(page, "e2e_agency")
     page.goto(f"{page.base_url}/agencies/{agency.pk}/")
     assert "测试达人" in page.locator("table").first.inner_text()
     shot(page, "agency")

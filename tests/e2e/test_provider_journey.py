@@ -16,6 +16,7 @@ from providers.models import ApplicationStatus, Delegation, ProviderApplication
 from tasks.models import Task, TaskMode
 from tests import factories
 from tests.conftest import fund_wallet
+from tests.e2e.pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,15 +24,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 48
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
-
-
-def log_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(page.base_url + "/")
 
 
 def click_and_wait(page, selector: str) -> None:

@@ -64,23 +64,29 @@ def days_between(start: date, end: date) -> list[date]:
 # --- the world, through the services ---------------------------------------------------------
 
 
+def _paid(shop, merchant, creator_user, *, price_fen: int, at: datetime, title: str):
+    """A private order of `creator_user`, created and paid now (the caller's travelled time)."""
+    task = services.task_create(
+        actor=merchant,
+        mode="private",
+        title=title,
+        brief="60 秒开箱视频，突出保湿功效",
+        content_type="video",
+        channel="toutiao",
+        price_fen=price_fen,
+        delivery_deadline=at + timedelta(days=10),
+        shop=shop,
+        creator=creator_user.creator_profile,
+    )
+    return services.order_pay(order=task.order, actor=merchant)
+
+
 def _order(shop, merchant, creator_user, *, price_fen: int, at: datetime):
     """A private order paid, accepted and delivered two hours before `at`."""
     with time_machine.travel(at - timedelta(hours=2), tick=False):
-        task = services.task_create(
-            actor=merchant,
-            mode="private",
-            title="新品开箱视频",
-            brief="60 秒开箱视频，突出保湿功效",
-            content_type="video",
-            channel="toutiao",
-            price_fen=price_fen,
-            delivery_deadline=at + timedelta(days=10),
-            shop=shop,
-            creator=creator_user.creator_profile,
+        order = _paid(
+            shop, merchant, creator_user, price_fen=price_fen, at=at, title="新品开箱视频"
         )
-        order = task.order
-        services.order_pay(order=order, actor=merchant)
         services.order_accept(order=order, actor=creator_user)
         services.order_deliver(order=order, actor=creator_user, links=["https://v.taobao.com/v/1"])
     return order
@@ -109,22 +115,12 @@ def split(shop, merchant, creator_user, ops, *, price_fen: int, creator_fen: int
 def declined(shop, merchant, creator_user, *, price_fen: int, at: datetime):
     """T5: paid, then declined by the creator at `at`: a full refund."""
     with time_machine.travel(at - timedelta(hours=1), tick=False):
-        task = services.task_create(
-            actor=merchant,
-            mode="private",
-            title="被拒绝的任务",
-            brief="图文种草",
-            content_type="video",
-            channel="toutiao",
-            price_fen=price_fen,
-            delivery_deadline=at + timedelta(days=10),
-            shop=shop,
-            creator=creator_user.creator_profile,
+        order = _paid(
+            shop, merchant, creator_user, price_fen=price_fen, at=at, title="被拒绝的任务"
         )
-        services.order_pay(order=task.order, actor=merchant)
     with time_machine.travel(at, tick=False):
-        services.order_decline(order=task.order, actor=creator_user)
-    return task.order
+        services.order_decline(order=order, actor=creator_user)
+    return order
 
 
 def paying_shop(owner=None):
