@@ -1747,6 +1747,8 @@ def add_orders(
         shops = [s for s in shops if shop_filter(s[0])]
     owner_of = dict(shops)
     shop_ids = list(owner_of)
+    if not shop_ids:
+        raise ValueError(f"{label}: no merchant shop to add orders to")
     top = CreatorProfile.objects.aggregate(top=Max("pk"))["top"] or 0
     creator_users = dict(
         CreatorProfile.objects.filter(pk__lte=min(top, 50_000)).values_list("pk", "user_id")

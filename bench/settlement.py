@@ -90,18 +90,26 @@ def pool(*, workers: int, per_worker: int) -> dict[int, list[int]]:
         return chosen
 
     chosen = available()
-    short = max(per_worker - len(ids) for ids in chosen.values())
-    if short > 0:
+    shortfalls = {index: per_worker - len(ids) for index, ids in chosen.items()}
+    if any(short > 0 for short in shortfalls.values()):
         now = time.time()
-        log(f"B2: adding private orders pending payment ({short * workers:,} more)")
-        add_orders(
-            count=short * workers * 2,
-            status=OrderStatus.PENDING_PAYMENT,
-            deadline_from=now + 10 * 86_400,
-            deadline_to=now + 30 * 86_400,
-            seed=int(now),
-            label="B2 pool",
-        )
+        missing = sum(max(short, 0) for short in shortfalls.values())
+        log(f"B2: adding private orders pending payment ({missing:,} more)")
+        for index, short in shortfalls.items():
+            if short <= 0:
+                continue
+            # Each worker takes the orders of its own shops (shop id modulo `workers`), so
+            # the orders are added to that worker's shops: a random spread could leave one
+            # worker short whatever the total.
+            add_orders(
+                count=short,
+                status=OrderStatus.PENDING_PAYMENT,
+                deadline_from=now + 10 * 86_400,
+                deadline_to=now + 30 * 86_400,
+                seed=int(now) + index,
+                label="B2 pool",
+                shop_filter=lambda shop_id, index=index: shop_id % workers == index,
+            )
         chosen = available()
     return {index: ids[:per_worker] for index, ids in chosen.items()}
 

@@ -79,6 +79,9 @@ def test_settlement_flows_and_the_sweepers_backlog_on_generated_data(tmp_path):
 
     chosen = pool(workers=2, per_worker=3)
     assert all(len(ids) >= 3 for ids in chosen.values())
+    # Every worker gets its full share however the random shops fall (the orders added for
+    # a short worker go to that worker's own shops).
+    assert [len(ids) for ids in pool(workers=5, per_worker=4).values()] == [4] * 5
     orders_file = tmp_path / "orders.json"
     orders_file.write_text(json.dumps(chosen[0][:3]))
     done = worker(orders_file=orders_file, seconds=60, start_at=time.time())
