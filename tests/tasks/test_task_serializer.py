@@ -32,62 +32,61 @@ def _drf(task) -> dict:
 
 
 def _tasks(shop, creator) -> list[Task]:
+    """A private, a plaza live sponsorship, a closed brand and a recruitment task."""
     now = timezone.now().replace(microsecond=123456)
-    channel = Channel.objects.get(code="taobao_live")
-    common = {"created_by": shop.organization.memberships.first().user, "channel": channel}
-    return [
-        Task.objects.create(
-            mode=TaskMode.PRIVATE,
-            shop=shop,
-            title="新品种草视频",
-            brief="60 秒开箱",
-            content_type=ContentType.VIDEO,
-            price_fen=128_000,
-            delivery_deadline=now + timedelta(days=10),
-            **common,
-        ),
-        Task.objects.create(
-            mode=TaskMode.PLAZA,
-            shop=shop,
-            title="直播挂车 <b>&",
-            brief="说明\n第二行",
-            content_type=ContentType.LIVE_SPONSORSHIP,
-            price_fen=5,
-            payment_mode=PaymentMode.DEPOSIT,
-            slots=3,
-            enrollment_deadline=now + timedelta(days=2),
-            delivery_deadline=now + timedelta(days=9),
-            payment_due_at=now + timedelta(days=7),
-            sponsor_brand_name="某品牌",
-            sponsor_logo_url="https://example.com/logo.png",
-            sponsor_products=[{"name": "面霜", "price": "99.00"}],
-            **common,
-        ),
-        Task.objects.create(
-            mode=TaskMode.BRAND,
-            shop=shop,
-            title="品牌任务",
-            brief="预算制",
-            content_type=ContentType.IMAGE_TEXT,
-            budget_fen=10_000_000,
-            delivery_deadline=now + timedelta(days=30),
-            status=TaskStatus.CLOSED,
-            closed_reason="预算已用完",
-            **common,
-        ),
-        Task.objects.create(
-            mode=TaskMode.RECRUITMENT,
-            creator=creator,
-            created_by=creator.user,
-            channel=channel,
-            title="招募：美妆专场",
-            brief="固定坑位",
-            content_type=ContentType.LIVE,
-            price_fen=0,
-            slots=0,
-            delivery_deadline=now + timedelta(hours=1),
-        ),
+    merchant = shop.organization.memberships.first().user
+    by_shop = {"shop": shop, "created_by": merchant}
+    specs = [
+        {
+            **by_shop,
+            "mode": TaskMode.PRIVATE,
+            "title": "新品种草视频",
+            "brief": "60 秒开箱",
+            "content_type": ContentType.VIDEO,
+            "price_fen": 128_000,
+            "delivery_deadline": now + timedelta(days=10),
+        },
+        {
+            **by_shop,
+            "mode": TaskMode.PLAZA,
+            "title": "直播挂车 <b>&",
+            "brief": "说明\n第二行",
+            "content_type": ContentType.LIVE_SPONSORSHIP,
+            "price_fen": 5,
+            "payment_mode": PaymentMode.DEPOSIT,
+            "slots": 3,
+            "enrollment_deadline": now + timedelta(days=2),
+            "delivery_deadline": now + timedelta(days=9),
+            "payment_due_at": now + timedelta(days=7),
+            "sponsor_brand_name": "某品牌",
+            "sponsor_logo_url": "https://example.com/logo.png",
+            "sponsor_products": [{"name": "面霜", "price": "99.00"}],
+        },
+        {
+            **by_shop,
+            "mode": TaskMode.BRAND,
+            "title": "品牌任务",
+            "brief": "预算制",
+            "content_type": ContentType.IMAGE_TEXT,
+            "budget_fen": 10_000_000,
+            "delivery_deadline": now + timedelta(days=30),
+            "status": TaskStatus.CLOSED,
+            "closed_reason": "预算已用完",
+        },
+        {
+            "creator": creator,
+            "created_by": creator.user,
+            "mode": TaskMode.RECRUITMENT,
+            "title": "招募：美妆专场",
+            "brief": "固定坑位",
+            "content_type": ContentType.LIVE,
+            "price_fen": 0,
+            "slots": 0,
+            "delivery_deadline": now + timedelta(hours=1),
+        },
     ]
+    channel = Channel.objects.get(code="taobao_live")
+    return [Task.objects.create(channel=channel, **spec) for spec in specs]
 
 
 def test_the_task_json_is_drfs_own_for_every_mode_and_content_type(shop):
