@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
@@ -63,15 +64,29 @@ class TokenApi(APIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # django-axes (Z2) marks a locked-out attempt on the HttpRequest its middleware sees,
+        # not on DRF's wrapper: pass that one.
         user = authenticate(
-            request,
+            request._request,
             username=data.validated_data["username"],
             password=data.validated_data["password"],
         )
         if user is None:
             raise InvalidInput(_("Wrong user name or password."), code="invalid_credentials")
+        # Issuing a token is a login: Django's login signal records it (last_login) and tells
+        # django-axes to clear this account's failures from this address (Z2: "in a row").
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+class LogoutApi(APIView):
+    """Z2: revoke the caller's API tokens (every program signed in as this user)."""
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        services.user_tokens_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):

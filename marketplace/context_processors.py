@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -44,3 +45,8 @@ def navigation(request):
 
         unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     return {"nav_items": items, "unread_count": unread}
+
+
+def deployment(request):
+    """Z1: a demo deployment (sandbox payments) says so on every page, the admin's too."""
+    return {"demo_deployment": settings.DEMO_DEPLOYMENT}

@@ -72,6 +72,26 @@ class RegisterForm(forms.Form):
         return data
 
 
+class PasswordChangeForm(forms.Form):
+    """Z2: the fields of a password change; the service checks them."""
+
+    old_password = forms.CharField(
+        label=_("Current password"), max_length=128, widget=forms.PasswordInput
+    )
+    new_password = forms.CharField(
+        label=_("New password"), max_length=128, widget=forms.PasswordInput
+    )
+    new_password_again = forms.CharField(
+        label=_("New password again"), max_length=128, widget=forms.PasswordInput
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", _("The two passwords differ."))
+        return data
+
+
 class ChooseSideForm(forms.Form):
     side = forms.ChoiceField(
         label=_("I am a"),

@@ -6,11 +6,14 @@ filesystem that needs no server), SECRET_KEY, DEBUG, ALLOWED_HOSTS, EMAIL_BACKEN
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.production import refuse_unsafe_production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -37,8 +40,8 @@ def env_bool(name: str, default: bool) -> bool:
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me")
-if not DEBUG and SECRET_KEY.startswith("dev-only"):
-    raise RuntimeError("Set SECRET_KEY when DEBUG is off.")
+# Z1: a demo deployment (sandbox gateway, default gateway secret) says so on every page.
+DEMO_DEPLOYMENT = env_bool("DEMO_DEPLOYMENT", False)
 ALLOWED_HOSTS = [
     h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h
 ]
@@ -59,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_fsm_log",
+    "axes",
     "marketplace",
     "tasks",
     "escrow",
@@ -75,6 +79,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "marketplace.security.NoStoreMiddleware",
+    # Last, as django-axes asks: it answers locked-out logins (Z2).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -92,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "marketplace.context_processors.navigation",
+                "marketplace.context_processors.deployment",
             ],
         },
     },
@@ -119,8 +128,64 @@ LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Z2: the 20,000 most common passwords (password123 among them) are refused.
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Z2: login lockout (django-axes) ---------------------------------------------------
+# 5 failures in a row for one account from one address lock that pair out for 15 minutes; a
+# success resets the count. Every login goes through it: the page, the admin, the token API.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "marketplace.security.lockout_response"
+AXES_USERNAME_FORM_FIELD = "username"
+# Behind TRUSTED_PROXY_COUNT proxies the client address is that many hops from the right of
+# X-Forwarded-For; with none (the default) the header is ignored, so it cannot be forged.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# --- Z1: HTTPS and browser hardening (safe production defaults, all from the environment) --
+# The proxy in front (nginx) terminates TLS and must set X-Forwarded-Proto itself.
+if env_bool("SECURE_PROXY_SSL_HEADER", not DEBUG):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# A Content-Security-Policy on every response: scripts only from our own origin (no inline
+# script, no handler attributes), nothing from another origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # The admin and a few templates set style attributes; styles cannot run code.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -226,6 +291,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "marketplace.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api_errors.exception_handler",
+    # Z2: per user and per address, tighter on authentication and money routes (throttles.py).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "marketplace.throttles.UserThrottle",
+        "marketplace.throttles.AnonymousThrottle",
+        "marketplace.throttles.AddressThrottle",
+        "marketplace.throttles.AuthThrottle",
+        "marketplace.throttles.MoneyThrottle",
+    ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
 }
@@ -257,12 +331,30 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# Z2: `API_THROTTLE=off` switches the API throttles off (load tests, scripted runs).
+API_THROTTLE = env_bool("API_THROTTLE", True)
+API_THROTTLE_RATES = {
+    "user": os.environ.get("API_THROTTLE_USER", "1200/min"),
+    "anonymous": os.environ.get("API_THROTTLE_ANONYMOUS", "120/min"),
+    "address": os.environ.get("API_THROTTLE_ADDRESS", "3000/min"),
+    "auth": os.environ.get("API_THROTTLE_AUTH", "20/min"),
+    "money": os.environ.get("API_THROTTLE_MONEY", "60/min"),
+}
+
 # Side labels used by navigation and forms.
 SIDE_LABELS = {"merchant": _("Merchant"), "creator": _("Creator")}
 
 # --- Money ----------------------------------------------------------------------------
 PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "escrow.gateway.SandboxGateway")
 GATEWAY_SECRET = os.environ.get("GATEWAY_SECRET", "sandbox-gateway-secret")
+# Z1: with DEBUG off, refuse to start on a default secret or the sandbox gateway (unless a demo).
+refuse_unsafe_production(
+    debug=DEBUG,
+    secret_key=SECRET_KEY,
+    gateway=PAYMENT_GATEWAY,
+    gateway_secret=GATEWAY_SECRET,
+    demo=DEMO_DEPLOYMENT,
+)
 # Idempotency keys are kept at least 72 hours (E6); the purge job removes older ones.
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "168"))
 # Largest single top-up or withdrawal: ¥1,000,000.00.

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -26,6 +27,7 @@ from .forms import (
     EndContractForm,
     FocusAssignForm,
     InviteForm,
+    PasswordChangeForm,
     PaymentAccountForm,
     RegisterForm,
     ShopAdmissionForm,
@@ -74,6 +76,35 @@ def home(request):
 
         context["provider"] = provider_for_user(user=request.user)
     return render(request, "home.html", context)
+
+
+@login_required
+def password_change(request):
+    """Z2: a new password signs every API program of the user out; this browser stays in."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_password_change(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password is changed; API tokens were signed out."))
+            return redirect("home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+class LogoutView(auth_views.LogoutView):
+    """Z2: logging out of the site also revokes the user's API tokens."""
+
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            services.user_tokens_revoke(user=request.user)
+        return super().post(request, *args, **kwargs)
 
 
 def register(request):

@@ -3,7 +3,6 @@ service per form, show a service's refusal next to its field or at the top of th
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
@@ -600,9 +599,8 @@ def order_detail(request, order_id: int):
         "revisions": list(order.revisions.order_by("pk")),
         "review": review,
         "review_stars": "★" * review.rating if review else "",
-        "countdown_units": json.dumps(
-            {"left": _("%d d %h h %m min left"), "over": _("due now")}, ensure_ascii=False
-        ),
+        # Read by static/js/countdown.js from a json_script element (no inline script: Z1).
+        "countdown_units": {"left": _("%d d %h h %m min left"), "over": _("due now")},
         "dispute": Dispute.objects.filter(order=order).first(),
         "order_messages": list(selectors.order_messages(order=order)),
         "price_low_fen": low,

@@ -153,6 +153,13 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def api_throttle_off(settings):
+    """Scripted runs switch the API throttles off (Z2's API_THROTTLE=off); the throttle tests turn
+    them back on. The login lockout stays on everywhere."""
+    settings.API_THROTTLE = False
+
+
 # --- money ---------------------------------------------------------------------------------
 
 

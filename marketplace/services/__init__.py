@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from tasks.models import Channel, ContentType
 
@@ -97,6 +98,32 @@ def user_register(*, username: str, password: str, side: str, email: str = "") -
         subject=_("Welcome to the creator task marketplace"),
         body=_("Your account %(username)s is ready.") % {"username": username},
     )
+    return user
+
+
+def user_tokens_revoke(*, user: User) -> int:
+    """Z2: sign every API program of this user out (logout, password change); returns how many
+    tokens were revoked. A new token needs the password again."""
+    deleted, _detail = Token.objects.filter(user=user).delete()
+    return deleted
+
+
+@transaction.atomic
+def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """Z2: change the password after checking the old one and Django's validators; the API tokens
+    are revoked with it, so a stolen token dies with the old password."""
+    errors: dict[str, list[str]] = {}
+    if not user.check_password(old_password):
+        errors["old_password"] = [_("Your current password is not correct.")]
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        errors["new_password"] = list(exc.messages)
+    if errors:
+        raise InvalidInput(_("Please correct the highlighted fields."), fields=errors)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    user_tokens_revoke(user=user)
     return user
 
 
