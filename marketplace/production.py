@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 DEFAULT_SECRET_KEY_PREFIX = "dev-only"
+# Django's own deployment check asks for 50 characters or more.
+MIN_SECRET_KEY_LENGTH = 50
 DEFAULT_GATEWAY_SECRET = "sandbox-gateway-secret"
 SANDBOX_GATEWAY = "escrow.gateway.SandboxGateway"
 
@@ -23,8 +25,15 @@ def production_problems(
     if debug:
         return []
     problems = []
-    if not secret_key or secret_key.startswith(DEFAULT_SECRET_KEY_PREFIX):
-        problems.append("Set SECRET_KEY when DEBUG is off.")
+    if (
+        len(secret_key or "") < MIN_SECRET_KEY_LENGTH
+        or secret_key.startswith(DEFAULT_SECRET_KEY_PREFIX)
+        or "change-me" in secret_key
+    ):
+        problems.append(
+            "Set SECRET_KEY when DEBUG is off: a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters."
+        )
     if not demo:
         if gateway == SANDBOX_GATEWAY:
             problems.append(
