@@ -1,6 +1,15 @@
+import contextvars
+import logging
+import re
+import uuid
+
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
 from django.utils import translation
-from django.utils.translation import get_supported_language_variant
+from django.utils.translation import get_supported_language_variant, gettext
+
+from .api_errors import error_body
 
 
 class DefaultLanguageMiddleware:
@@ -27,3 +36,54 @@ class DefaultLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+logger = logging.getLogger("marketplace.errors")
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the current request id on every log record as `request_id`."""
+
+    def filter(self, record):
+        record.request_id = request_id_var.get()
+        return True
+
+
+class RequestIdMiddleware:
+    """Z4: every request carries an id (the client's X-Request-ID if it is a safe token).
+
+    An unexpected exception under /api/ answers the JSON error shape with the id, and is
+    logged with its traceback and the id; pages keep Django's 500 page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        offered = request.headers.get("X-Request-ID", "")
+        request_id = offered if _SAFE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response.headers["X-Request-ID"] = request_id
+        return response
+
+    def process_exception(self, request, exception):
+        if not request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, Http404 | PermissionDenied | RequestDataTooBig):
+            return None
+        logger.exception(
+            "Unhandled error on %s %s [request_id=%s]",
+            request.method,
+            request.path,
+            getattr(request, "request_id", "-"),
+        )
+        body = error_body("server_error", gettext("Something went wrong on our side; try again."))
+        body["error"]["request_id"] = getattr(request, "request_id", "")
+        return JsonResponse(body, status=500)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "marketplace.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -206,6 +207,9 @@ PROVIDER_DOCUMENT_MAX_MB = int(os.environ.get("PROVIDER_DOCUMENT_MAX_MB", "20"))
 PROVIDER_VIDEO_MAX_MB = int(os.environ.get("PROVIDER_VIDEO_MAX_MB", "200"))
 # Uploads larger than the largest allowed document are cut off while they arrive.
 FILE_UPLOAD_HANDLERS = ["providers.files.CappedUploadHandler"]
+# Z4: a JSON body past API_JSON_MAX_BYTES is a 413; other non-file bodies past Django's limit too.
+API_JSON_MAX_BYTES = int(os.environ.get("API_JSON_MAX_BYTES", str(1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", "2621440"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -291,6 +295,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "marketplace.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api_errors.exception_handler",
+    # Z4: JSON bodies have a size and a nesting limit; forms and uploads keep DRF's parsers.
+    "DEFAULT_PARSER_CLASSES": [
+        "marketplace.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Z2: per user and per address, tighter on authentication and money routes (throttles.py).
     "DEFAULT_THROTTLE_CLASSES": [
         "marketplace.throttles.UserThrottle",
