@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -55,8 +56,10 @@ class YuanField(forms.DecimalField):
 class RegisterForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     email = forms.EmailField(label=_("E-mail (optional)"), required=False)
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
-    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
+    password = forms.CharField(label=_("Password"), max_length=128, widget=forms.PasswordInput)
+    password_again = forms.CharField(
+        label=_("Password again"), max_length=128, widget=forms.PasswordInput
+    )
     side = forms.ChoiceField(
         label=_("I am a"),
         # P1: a service provider's staff take no side; their role comes from the provider.
@@ -278,3 +281,14 @@ class ThemeSlotForm(forms.Form):
 
     def chosen_creator(self):
         return self.creator_by_id[self.cleaned_data["creator"]]
+
+
+class LoginForm(AuthenticationForm):
+    """Z4: Django's login form with the password capped like every other password field."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

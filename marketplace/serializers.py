@@ -42,9 +42,15 @@ class MoneyField(serializers.Field):
             self.fail("invalid")
 
 
+PASSWORD_MAX_LENGTH = 128
+
+
 class RegisterSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    # Z4: a password longer than any person types is refused before it is hashed.
+    password = serializers.CharField(
+        write_only=True, max_length=PASSWORD_MAX_LENGTH, style={"input_type": "password"}
+    )
     side = serializers.ChoiceField(
         choices=[*Side.choices, ("provider", "Service provider staff (no side)")]
     )
@@ -52,8 +58,8 @@ class RegisterSerializer(serializers.Serializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(write_only=True)
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True, max_length=PASSWORD_MAX_LENGTH)
 
 
 class TokenSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from escrow import api as escrow_api
 from escrow import views as escrow_views
 
 from . import api, views
+from .forms import LoginForm
 
 api_v1 = [
     path("auth/register/", api.RegisterApi.as_view(), name="api_register"),
@@ -54,7 +55,9 @@ urlpatterns = [
     path("accounts/register/", views.register, name="register"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html", authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),

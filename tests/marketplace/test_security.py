@@ -473,3 +473,26 @@ def test_a_refused_password_change_changes_nothing(client, merchant):
     merchant.refresh_from_db()
     assert merchant.check_password(factories.PASSWORD)
     assert _token_works(key)
+
+
+@pytest.mark.django_db
+def test_a_megabyte_password_is_refused_before_it_is_hashed(member):
+    """Z4: the defect — a 1 MB password was accepted. Registration, the token API and the login
+    page refuse a password over 128 characters with a field error; nothing is created."""
+    huge = "A1b2-" * 200_000
+    register = APIClient().post(
+        "/api/v1/auth/register/",
+        {"username": "bigpass", "password": huge, "side": "merchant"},
+        format="json",
+    )
+    assert register.status_code == 400
+    assert "password" in register.json()["error"]["fields"]
+    assert not factories.User.objects.filter(username="bigpass").exists()
+    token = APIClient().post(
+        "/api/v1/auth/token/", {"username": "lockme", "password": "x" * 129}, format="json"
+    )
+    assert token.status_code == 400
+    assert "password" in token.json()["error"]["fields"]
+    page = Client().post(reverse("login"), {"username": "lockme", "password": "x" * 129})
+    assert page.status_code == 200
+    assert "password" in page.context["form"].errors
