@@ -198,7 +198,9 @@ class WithdrawalAdmin(AmountSearchMixin, ReadOnlyAdmin):
         if count:
             self.message_user(request, done % {"n": count}, messages.SUCCESS)
 
-    @admin.action(description=_("Approve and pay out the selected withdrawals"))
+    @admin.action(
+        description=_("Approve and pay out the selected withdrawals"), permissions=["change"]
+    )
     def approve(self, request, queryset):
         self._each(
             request,
@@ -229,7 +231,9 @@ class WithdrawalAdmin(AmountSearchMixin, ReadOnlyAdmin):
             },
         )
 
-    @admin.action(description=_("Reject the selected withdrawals (money returned)"))
+    @admin.action(
+        description=_("Reject the selected withdrawals (money returned)"), permissions=["change"]
+    )
     def reject(self, request, queryset):
         return self._with_reason(
             request,
@@ -241,7 +245,9 @@ class WithdrawalAdmin(AmountSearchMixin, ReadOnlyAdmin):
             _("%(n)d withdrawals rejected."),
         )
 
-    @admin.action(description=_("Record that the payout failed (money returned)"))
+    @admin.action(
+        description=_("Record that the payout failed (money returned)"), permissions=["change"]
+    )
     def mark_failed(self, request, queryset):
         return self._with_reason(
             request,

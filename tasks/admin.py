@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -438,6 +439,8 @@ class DisputeAdmin(admin.ModelAdmin):
 
     def decide_view(self, request, dispute_id: int):
         dispute = get_object_or_404(Dispute.objects.select_related("order"), pk=dispute_id)
+        if not self.has_change_permission(request, dispute):
+            raise PermissionDenied  # Z3: deciding moves money; is_staff alone is not enough
         form = DecideForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
