@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from marketplace.serializers import MoneyField
@@ -22,6 +23,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "platform", "original_name", "detected_type", "size", "uploaded_at"]
 
 
+@extend_schema_serializer(component_name="ProviderApplication")
 class ApplicationSerializer(serializers.ModelSerializer):
     provider = serializers.IntegerField(source="provider_id", read_only=True)
     provider_status = serializers.CharField(source="provider.status", read_only=True)
