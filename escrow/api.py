@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from marketplace.api import paginate
 from marketplace.exceptions import InvalidInput, WrongSide
 from marketplace.money import format_yuan
+from marketplace.parsing import id_or_404
 from marketplace.selectors import creator_for_user, shop_get
 
 from . import selectors, services
@@ -47,11 +48,8 @@ SHOP_PARAMETER = OpenApiParameter(
 
 
 def _shop_id(request) -> int | None:
-    raw = request.query_params.get("shop")
-    try:
-        return int(raw) if raw not in (None, "") else None
-    except (TypeError, ValueError):
-        return -1  # no shop has this id: a 404 like any other stranger's id
+    # Z4: ASCII digits within bigint only; anything else names no shop of this user (404).
+    return id_or_404(request.query_params.get("shop"))
 
 
 def _creator(request):

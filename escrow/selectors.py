@@ -30,7 +30,8 @@ class WalletSummary:
 def wallet_shop(*, user: User, shop_id: int | None = None) -> MerchantShop:
     """The shop whose wallet a merchant means: the one named, or its first shop."""
     shops = shop_list(user=user)
-    shop = shops.filter(pk=shop_id).first() if shop_id else shops.first()
+    # Z4: an explicit id that names no shop of this user is a 404, never a fallback (shop=0).
+    shop = shops.filter(pk=shop_id).first() if shop_id is not None else shops.first()
     if shop is None:
         raise Http404("No such shop.")
     return shop

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from marketplace.exceptions import DomainError, InvalidInput
 from marketplace.money import format_cny, format_yuan
+from marketplace.parsing import id_or_404
 from marketplace.selectors import creator_for_user, shop_get, shop_list
 from marketplace.views import show_domain_error
 
@@ -34,10 +35,8 @@ def wallet(request):
     if not shops:
         messages.info(request, _("Register a shop first: the wallet belongs to the shop."))
         return redirect("shop_new")
-    shop_id = request.GET.get("shop") or request.POST.get("shop")
-    shop = selectors.wallet_shop(
-        user=request.user, shop_id=int(shop_id) if (shop_id or "").isdigit() else None
-    )
+    shop_id = id_or_404(request.GET.get("shop") or request.POST.get("shop"))
+    shop = selectors.wallet_shop(user=request.user, shop_id=shop_id)
     form = AmountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -180,8 +179,10 @@ def income(request):
     if not (user.is_merchant or user.is_creator):
         raise Http404("Income analytics are for merchants and creators.")
     shops = list(shop_list(user=user)) if user.is_merchant else []
-    shop_id = request.GET.get("shop") or ""
-    shop = shop_get(user=user, shop_id=shop_id) if user.is_merchant and shop_id else None
+    shop_id = id_or_404(request.GET.get("shop"))
+    shop = (
+        shop_get(user=user, shop_id=shop_id) if user.is_merchant and shop_id is not None else None
+    )
 
     form = IncomeRangeForm(request.GET)
     chosen = _income_range(form)

@@ -21,6 +21,7 @@ from escrow.selectors import merchant_wallet_summary, wallet_shop
 from marketplace.exceptions import DomainError
 from marketplace.models import Agency
 from marketplace.money import format_cny
+from marketplace.parsing import id_or_404
 from marketplace.selectors import shop_list
 from marketplace.views import show_domain_error
 from providers.selectors import delegated_shop_get, delegated_shops
@@ -100,8 +101,8 @@ def _delegated_task_shops(request) -> list:
     them. Merchants and creators get none here."""
     if request.user.side:
         return []
-    shop_id = request.GET.get("shop") or request.POST.get("shop")
-    if shop_id:
+    shop_id = id_or_404(request.GET.get("shop") or request.POST.get("shop"))
+    if shop_id is not None:
         return [delegated_shop_get(user=request.user, shop_id=shop_id)]
     return list(delegated_shops(user=request.user))
 

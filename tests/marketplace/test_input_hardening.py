@@ -61,3 +61,21 @@ def test_unsafe_request_id_is_replaced():
     response = Client().get("/api/v1/me/", HTTP_X_REQUEST_ID="<script>")
     assert response["X-Request-ID"] != "<script>"
     assert len(response["X-Request-ID"]) == 32
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("raw", ["0", "１２", "١٢", "99999999999999999999999", "-1", "1e3"])
+def test_a_shop_parameter_that_names_no_shop_is_a_404_or_400(raw, client, merchant):
+    """Z4: the defects — non-ASCII digits gave a 500 and `shop=0` fell back to the first shop.
+    The wallet and income pages and the wallet API answer 404; no fallback."""
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    client.force_login(merchant)
+    assert client.get(reverse("wallet"), {"shop": raw}).status_code == 404
+    assert client.get(reverse("income"), {"shop": raw}).status_code == 404
+    api = APIClient()
+    api.force_authenticate(merchant)
+    response = api.get("/api/v1/wallet/", {"shop": raw})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
