@@ -331,6 +331,11 @@ SPECTACULAR_SETTINGS = {
         "IntentStatusEnum": "escrow.models.IntentStatus",
         "IntentKindEnum": "escrow.models.IntentKind",
         "TransactionKindEnum": "escrow.models.TransactionKind",
+        # Z6/Z1: one name per choice set, so check --deploy prints no schema warning.
+        "ShopPlatformEnum": "marketplace.models.Platform",
+        "CertificationPlatformEnum": "providers.models.CertificationPlatform",
+        "DocumentKindEnum": "providers.models.DocumentKind",
+        "SideEnum": "marketplace.models.Side",
     },
 }
 
