@@ -78,6 +78,13 @@ def bench_environment() -> dict[str, str]:
         "VAR_DIR": str(var_dir()),
         "ALLOWED_HOSTS": "localhost,127.0.0.1,testserver",
         "LOG_LEVEL": "WARNING",
+        # Production settings over plain http on loopback with the sandbox gateway: a demo (Z1),
+        # no https redirect, and no API throttles in a load test (Z2).
+        "DEMO_DEPLOYMENT": "1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "API_THROTTLE": "off",
         # the bench must never talk to a shared Redis queue: other jobs' workers read it
         "REDIS_URL": "",
     }
