@@ -32,7 +32,15 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         key: value
         for key, value in os.environ.items()
         if key
-        not in {"DEBUG", "SECRET_KEY", "GATEWAY_SECRET", "PAYMENT_GATEWAY", "DEMO_DEPLOYMENT"}
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "GATEWAY_SECRET",
+            "PAYMENT_GATEWAY",
+            "DEMO_DEPLOYMENT",
+            # set by the browser tests' conftest for Playwright; check --deploy rightly errors on it
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     environment.update(env)
     environment.setdefault("DATABASE_URL", "sqlite:///:memory:")

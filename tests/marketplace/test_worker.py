@@ -28,12 +28,15 @@ def test_welcome_email_is_sent_by_a_real_worker_after_commit(worker):
     services.user_register(
         username="worker-test", password="Str0ng-pass-2026", side="merchant", email="w@example.com"
     )
+    # The file backend creates the file when it opens and writes the message after: wait for the
+    # whole message, not the empty file (CI once read it between the two).
+    body = ""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         files = list(worker.glob("*.log")) if worker.exists() else []
-        if files:
+        body = "".join(path.read_text() for path in files)
+        if "w@example.com" in body:
             break
         time.sleep(0.25)  # polling a real process: nothing to freeze time against
-    assert files, "the worker did not send the e-mail within 60 s"
-    body = files[0].read_text()
+    assert body, "the worker did not send the e-mail within 60 s"
     assert "w@example.com" in body and "worker-test" in body
