@@ -205,6 +205,10 @@ MEDIA_URL = "/media/"
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 PROVIDER_DOCUMENT_MAX_MB = int(os.environ.get("PROVIDER_DOCUMENT_MAX_MB", "20"))
 PROVIDER_VIDEO_MAX_MB = int(os.environ.get("PROVIDER_VIDEO_MAX_MB", "200"))
+# Z5: zip-based containers (PPTX) are refused past these, read from the central directory.
+UPLOAD_ZIP_MAX_ENTRIES = int(os.environ.get("UPLOAD_ZIP_MAX_ENTRIES", "2000"))
+UPLOAD_ZIP_MAX_UNCOMPRESSED_MB = int(os.environ.get("UPLOAD_ZIP_MAX_UNCOMPRESSED_MB", "200"))
+UPLOAD_ZIP_MAX_RATIO = int(os.environ.get("UPLOAD_ZIP_MAX_RATIO", "100"))
 # Uploads larger than the largest allowed document are cut off while they arrive.
 FILE_UPLOAD_HANDLERS = ["providers.files.CappedUploadHandler"]
 # Z4: a JSON body past API_JSON_MAX_BYTES is a 413; other non-file bodies past Django's limit too.

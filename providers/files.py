@@ -15,6 +15,7 @@ from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandl
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import InvalidInput
+from marketplace.uploads import display_name, markup_problem, zip_problem
 
 from .models import DocumentKind
 
@@ -89,8 +90,17 @@ def check_upload(uploaded, *, kind: str) -> str:
     else:
         detected = sniff(uploaded)
         if detected in accepted:
-            return detected
-        if detected is None:
+            # Z5: a container within its limits, a binary without markup behind its header.
+            if detected == "pptx":
+                problem = zip_problem(uploaded)
+            elif detected in ("pdf", "png", "jpg", "mp4"):
+                problem = markup_problem(uploaded, skip=4)
+            else:
+                problem = None
+            if problem is None:
+                return detected
+            message = problem
+        elif detected is None:
             message = _(
                 "The content of “%(name)s” is not a %(types)s file (whatever its name says). "
                 "Export the document as %(types)s and upload it again."
@@ -135,7 +145,7 @@ def document_response(document):
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=document.original_name,
+        filename=display_name(document.original_name, document.detected_type),
         content_type=CONTENT_TYPES.get(document.detected_type, "application/octet-stream"),
     )
     response["X-Content-Type-Options"] = "nosniff"
