@@ -8,20 +8,15 @@ from the settings. A renamed executable or an HTML page called `intro.pdf` is re
 from __future__ import annotations
 
 import hashlib
-import zipfile
 
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.utils.translation import gettext as _
 
 from marketplace.exceptions import InvalidInput
-from marketplace.uploads import display_name, markup_problem, zip_problem
+from marketplace.uploads import content_problem, detect, display_name
 
 from .models import DocumentKind
-
-OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .ppt (and .doc, .xls)
-POWERPOINT_STREAM = "PowerPoint Document".encode("utf-16-le")
-MP4_BRANDS_REFUSED = {b"qt  "}  # QuickTime .mov shares the box format but is not MP4
 
 ACCEPTED = {
     DocumentKind.INTRO: ("pdf", "ppt", "pptx"),
@@ -33,34 +28,10 @@ TYPE_NAMES = {"pdf": "PDF", "ppt": "PPT", "pptx": "PPTX", "jpg": "JPG", "png": "
 
 
 def sniff(uploaded) -> str | None:
-    """What the file is by its content: pdf, png, jpg, ppt, pptx, mp4, or None."""
-    uploaded.seek(0)
-    head = uploaded.read(16)
-    uploaded.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if len(head) >= 12 and head[4:8] == b"ftyp" and head[8:12] not in MP4_BRANDS_REFUSED:
-        return "mp4"
-    if head.startswith(OLE2):
-        # The directory of a PowerPoint file names its main stream; other Office files don't.
-        data = uploaded.read(4 * 1024 * 1024)
-        uploaded.seek(0)
-        return "ppt" if POWERPOINT_STREAM in data else None
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(uploaded) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError):
-            return None
-        finally:
-            uploaded.seek(0)
-        if "ppt/presentation.xml" in names and "[Content_Types].xml" in names:
-            return "pptx"
-    return None
+    """What the file is by its content, among the types a document may be: pdf, png, jpg, ppt,
+    pptx, mp4 (QuickTime .mov shares MP4's box format but is not MP4), or None."""
+    detected = detect(uploaded)
+    return detected if detected in TYPE_NAMES else None
 
 
 def max_bytes(kind: str) -> int:
@@ -91,12 +62,7 @@ def check_upload(uploaded, *, kind: str) -> str:
         detected = sniff(uploaded)
         if detected in accepted:
             # Z5: a container within its limits, a binary without markup behind its header.
-            if detected == "pptx":
-                problem = zip_problem(uploaded)
-            elif detected in ("pdf", "png", "jpg", "mp4"):
-                problem = markup_problem(uploaded, skip=4)
-            else:
-                problem = None
+            problem = content_problem(uploaded, detected)
             if problem is None:
                 return detected
             message = problem

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.forms import YuanField
 from marketplace.models import Channel, ContentType
+from marketplace.uploads import markup_problem
 
 from .models import (
     MAX_SPONSORED_PRODUCTS,
@@ -119,6 +120,9 @@ class TaskForm(forms.Form):
             raise forms.ValidationError(_("The logo is larger than 2 MB."))
         if logo_extension(upload) is None:
             raise forms.ValidationError(_("The logo must be a PNG, JPG, GIF or WebP image."))
+        problem = markup_problem(upload, skip=4)  # Z5: an image header hiding a page
+        if problem is not None:
+            raise forms.ValidationError(problem)
         return upload
 
     def products(self) -> list[dict]:

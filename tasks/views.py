@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -79,11 +80,9 @@ def _modes_for(user) -> list[str]:
     return []
 
 
-def _store_logo(request, upload) -> str:
-    name = default_storage.save(
-        f"sponsor_logos/{uuid.uuid4().hex}.{logo_extension(upload)}", upload
-    )
-    return request.build_absolute_uri(default_storage.url(name))
+def _logo_name(upload) -> str:
+    """Where an accepted logo will be stored: a fresh name with the detected extension (Z5)."""
+    return f"sponsor_logos/{uuid.uuid4().hex}.{logo_extension(upload)}"
 
 
 def _task_form_fields(form: TaskForm, exc: DomainError) -> DomainError:
@@ -160,30 +159,37 @@ def _create_task(request, form, data, shops):
     if data.get("creator"):
         creator = selectors.named_creator(data["creator"])
     sponsorship = None
+    logo = data.get("sponsor_logo") if data["content_type"] == "live_sponsorship" else None
+    logo_name = _logo_name(logo) if logo else ""
     if data["content_type"] == "live_sponsorship":
-        logo = data.get("sponsor_logo")
         sponsorship = {
             "brand_name": data.get("sponsor_brand_name") or "",
-            "logo_url": _store_logo(request, logo) if logo else "",
+            "logo_url": request.build_absolute_uri(default_storage.url(logo_name)) if logo else "",
             "products": form.products(),
         }
-    return services.task_create(
-        actor=request.user,
-        mode=data["mode"],
-        title=data["title"],
-        brief=data["brief"],
-        content_type=data["content_type"],
-        channel=data["channel"],
-        delivery_deadline=data["delivery_deadline"],
-        price_fen=data.get("price"),
-        enrollment_deadline=data.get("enrollment_deadline"),
-        slots=data.get("slots"),
-        shop=shop,
-        creator=creator,
-        payment=data.get("payment") or "full",
-        budget_fen=data.get("budget"),
-        sponsorship=sponsorship,
-    )
+    # Z5: the logo is stored only once the service has accepted the post, inside its
+    # transaction (a failed save undoes the task); a refused post stores no file.
+    with transaction.atomic():
+        task = services.task_create(
+            actor=request.user,
+            mode=data["mode"],
+            title=data["title"],
+            brief=data["brief"],
+            content_type=data["content_type"],
+            channel=data["channel"],
+            delivery_deadline=data["delivery_deadline"],
+            price_fen=data.get("price"),
+            enrollment_deadline=data.get("enrollment_deadline"),
+            slots=data.get("slots"),
+            shop=shop,
+            creator=creator,
+            payment=data.get("payment") or "full",
+            budget_fen=data.get("budget"),
+            sponsorship=sponsorship,
+        )
+        if logo:
+            default_storage.save(logo_name, logo)  # a fresh uuid name: saved under it as is
+    return task
 
 
 def sponsor_logo(request, name: str):

@@ -21,6 +21,7 @@ from marketplace.exceptions import NotAllowed, WrongSide
 from marketplace.models import CreatorProfile, Membership, MerchantShop, User
 from marketplace.notifications import Notice, notify, notify_many
 from marketplace.services.sanctions import require_not_banned
+from marketplace.uploads import check_content, display_name
 
 from ..models import (
     MAX_REVISIONS,
@@ -59,6 +60,21 @@ from .common import (
 MAX_LINKS = 10
 MAX_FILES = 5
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# Z5: what a delivery may carry, by content: images, video, PDF, Office documents and plain
+# text; never HTML, scripts, executables or bare archives (a page would run for the merchant).
+DELIVERY_FILE_TYPES = (
+    "jpg",
+    "png",
+    "gif",
+    "webp",
+    "mp4",
+    "mov",
+    "pdf",
+    "docx",
+    "xlsx",
+    "pptx",
+    "txt",
+)
 MAX_TEXT = 2000
 
 
@@ -503,6 +519,11 @@ def order_deliver(
                 "files",
                 _("“%(name)s” is larger than 50 MB.") % {"name": upload.name},
             )
+        detected, problem = check_content(upload, DELIVERY_FILE_TYPES)
+        if problem is not None:
+            raise invalid("files", problem)
+        # Z5: kept under the detected type's extension, whatever the uploaded name said
+        upload.name = display_name(upload.name, detected)
     order = lock_order(order)
     require_creator_of(creator=order.creator, actor=actor)
     if order.status != OrderStatus.IN_PRODUCTION:
