@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from . import selectors, services
 from .exceptions import InvalidInput, WrongSide
 from .models import AgencyContract
+from .schema import action_views
 from .serializers import (
     CategorySerializer,
     ChannelSerializer,
@@ -329,7 +330,6 @@ class ContractActionApi(APIView):
         ),
     }
 
-    @extend_schema(request=EndContractSerializer, responses=ContractSerializer, tags=["agencies"])
     def post(self, request, contract_id: int, action: str):
         contract = selectors.contract_get(user=request.user, contract_id=contract_id)
         data = EndContractSerializer(data=request.data)
@@ -337,6 +337,25 @@ class ContractActionApi(APIView):
         self.actions[action](contract, request.user, data.validated_data)
         contract = selectors.contract_get(user=request.user, contract_id=contract_id)
         return Response(ContractSerializer(contract).data)
+
+
+# Z6: one operation per action (routed in urls.py); only `end` reads a body.
+CONTRACT_ACTION_VIEWS = action_views(
+    ContractActionApi,
+    operation_id="contracts",
+    request=None,
+    responses=ContractSerializer,
+    tags=["agencies"],
+    actions={
+        "accept": {"description": "C3: the invited creator signs the agency's contract."},
+        "decline": {"description": "C3: the invited creator declines the invitation."},
+        "withdraw": {"description": "C3: the agency withdraws an invitation not yet answered."},
+        "end": {
+            "request": EndContractSerializer,
+            "description": "C3: either side ends a signed contract, with an optional reason.",
+        },
+    },
+)
 
 
 # --- G1: the platform data feed -------------------------------------------------------------

@@ -41,11 +41,16 @@ api_v1 = [
     path("payout-account/", escrow_api.PayoutAccountApi.as_view(), name="api_payout_account"),
     path("gateway/callback/", escrow_api.gateway_callback_view, name="api_gateway_callback"),
     path("analytics/income/", escrow_api.IncomeApi.as_view(), name="api_income"),
-    re_path(
-        r"^contracts/(?P<contract_id>\d+)/(?P<action>accept|decline|withdraw|end)/$",
-        api.ContractActionApi.as_view(),
-        name="api_contract_action",
-    ),
+    # Z6: one route (one OpenAPI operation) per action, the action as an extra keyword argument.
+    *[
+        path(
+            f"contracts/<int:contract_id>/{action}/",
+            view,
+            {"action": action},
+            name="api_contract_action",
+        )
+        for action, view in api.CONTRACT_ACTION_VIEWS.items()
+    ],
     path("", include("tasks.api_urls")),
     path("", include("providers.api_urls")),
 ]

@@ -19,6 +19,7 @@ from marketplace.api import paginate
 from marketplace.exceptions import InvalidInput, NotAllowed
 from marketplace.models import Agency, CreatorProfile
 from marketplace.pagination import PlazaCursorPagination
+from marketplace.schema import action_views
 from providers.selectors import delegated_shop_get
 
 from . import selectors, services
@@ -172,13 +173,36 @@ class TaskActionApi(IdempotentMixin, APIView):
         "close": services.task_close,
     }
 
-    @extend_schema(
-        request=None, responses=TaskSerializer, tags=["tasks"], operation_id="tasks_action"
-    )
     def post(self, request, task_id: int, action: str):
         task = selectors.task_get(user=request.user, task_id=task_id)
         self.ACTIONS[action](task=task, actor=request.user)
         return Response(TaskSerializer(selectors.task_get(user=request.user, task_id=task_id)).data)
+
+
+# Z6: one operation per action, each with its own body and answers (routed in api_urls.py).
+TASK_ACTION_VIEWS = action_views(
+    TaskActionApi,
+    operation_id="tasks",
+    request=None,
+    parameters=[IDEMPOTENCY_PARAMETER],
+    responses=TaskSerializer,
+    tags=["tasks"],
+    actions={
+        "close-enrollment": {
+            "description": "T10: the owner stops enrollment of a plaza task early. With no "
+            "approved application the task closes at once (T13); otherwise the 7 days to pay "
+            "(T11) start."
+        },
+        "cancel": {
+            "description": "The owner withdraws a task before anything is paid; a private "
+            "task cancels its order (refunded if the creator has not accepted, §4)."
+        },
+        "close": {
+            "description": "The owner stops a recruitment or brand task taking new "
+            "applications or proposals; orders already made go on."
+        },
+    },
+)
 
 
 class TaskPayApi(IdempotentMixin, APIView):
@@ -243,12 +267,36 @@ class ApplicationActionApi(IdempotentMixin, APIView):
         "withdraw": services.application_withdraw,
     }
 
-    @extend_schema(request=None, responses=ApplicationSerializer, tags=["applications"])
     def post(self, request, application_id: int, action: str):
         application = selectors.application_get(user=request.user, application_id=application_id)
         self.ACTIONS[action](application=application, actor=request.user)
         application = selectors.application_get(user=request.user, application_id=application_id)
         return Response(ApplicationSerializer(application).data)
+
+
+APPLICATION_ACTION_VIEWS = action_views(
+    ApplicationActionApi,
+    operation_id="applications",
+    request=None,
+    parameters=[IDEMPOTENCY_PARAMETER],
+    responses=ApplicationSerializer,
+    tags=["applications"],
+    actions={
+        "approve": {
+            "description": "T10/T12: the owner approves a plaza application while enrollment "
+            "is open and within the slots. T20: the creator approves a merchant's "
+            "recruitment application; its order goes into production."
+        },
+        "reject": {
+            "description": "T10: the owner rejects a plaza application. T20: the creator "
+            "rejects a recruitment application; the merchant is refunded at once."
+        },
+        "withdraw": {
+            "description": "The applicant takes its application back: a creator before the "
+            "plaza task is paid, a merchant before the creator answers (refunded)."
+        },
+    },
+)
 
 
 # --- proposals (T30) -----------------------------------------------------------------------
@@ -292,13 +340,6 @@ class TaskProposalsApi(APIView):
 
 
 class ProposalActionApi(APIView):
-    @extend_schema(
-        request=None,
-        responses=ProposalSerializer,
-        tags=["proposals"],
-        description="accept (the brand; answers with the order, pending payment), reject (the "
-        "brand), withdraw (who proposed).",
-    )
     def post(self, request, proposal_id: int, action: str):
         proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
         if action == "accept":
@@ -310,6 +351,24 @@ class ProposalActionApi(APIView):
             services.proposal_withdraw(proposal=proposal, actor=request.user)
         proposal = selectors.proposal_get(user=request.user, proposal_id=proposal_id)
         return Response(ProposalSerializer(proposal).data)
+
+
+PROPOSAL_ACTION_VIEWS = action_views(
+    ProposalActionApi,
+    operation_id="proposals",
+    request=None,
+    responses=ProposalSerializer,
+    tags=["proposals"],
+    actions={
+        "accept": {
+            "responses": OrderDetailSerializer,
+            "description": "T30: the brand accepts a proposal; the answer is the order, "
+            "pending payment.",
+        },
+        "reject": {"description": "T30: the brand rejects a proposal."},
+        "withdraw": {"description": "T30: who proposed withdraws the proposal."},
+    },
+)
 
 
 # --- orders (§4, T4–T62) ------------------------------------------------------------------
@@ -402,20 +461,61 @@ ORDER_ACTIONS = {
 
 
 class OrderActionApi(IdempotentMixin, APIView):
-    @extend_schema(
-        request=None,
-        parameters=[IDEMPOTENCY_PARAMETER],
-        responses=OrderDetailSerializer,
-        tags=["orders"],
-        description="The order's transitions (§4): pay, accept `{price?}`, decline, cancel, "
-        "restore-price, pay-balance, deliver `{links, note, is_joint_content, files?}`, "
-        "request-revision `{note, deadline?}`, confirm `{rating, comment}`, dispute "
-        "`{reason, ground}`. 409 when the state does not allow it now.",
-    )
+    """The order's transitions (§4); 409 when the state does not allow one now."""
+
     def post(self, request, order_id: int, action: str):
         order = selectors.order_get(user=request.user, order_id=order_id)
         ORDER_ACTIONS[action](order, request)
         return _order_response(order, request)
+
+
+ORDER_ACTION_VIEWS = action_views(
+    OrderActionApi,
+    operation_id="orders",
+    request=None,
+    parameters=[IDEMPOTENCY_PARAMETER],
+    responses=OrderDetailSerializer,
+    tags=["orders"],
+    actions={
+        "pay": {"description": "T4, T40: the merchant pays the full price or the deposit."},
+        "accept": {
+            "request": AcceptSerializer,
+            "description": "T41: the creator accepts, optionally at another `price` (the "
+            "merchant then pays the difference or restores the price).",
+        },
+        "decline": {
+            "description": "T5, T20: the creator declines; the merchant is refunded at once."
+        },
+        "cancel": {
+            "description": "§4, T43: the merchant cancels before the creator accepts; what is "
+            "held is refunded at once."
+        },
+        "restore-price": {
+            "description": "T41: after the creator changed the price, the merchant restores "
+            "the original, once, before paying the balance."
+        },
+        "pay-balance": {"description": "T42: the merchant pays a deposit order's balance."},
+        "deliver": {
+            "request": DeliverSerializer,
+            "description": "T50: the creator delivers links and a note; files as "
+            "multipart/form-data.",
+        },
+        "request-revision": {
+            "request": RevisionRequestSerializer,
+            "description": "T53: the merchant asks for a revision, optionally with a new deadline.",
+        },
+        "confirm": {
+            "request": ConfirmSerializer,
+            "description": "T52: the merchant confirms the delivery and rates the creator; the "
+            "escrow is released.",
+        },
+        "dispute": {
+            "request": DisputeCreateSerializer,
+            "description": "T61: either party opens a dispute on an order in production or "
+            "delivered; the escrow stays frozen until ops decide.",
+        },
+    },
+)
 
 
 class BalancesApi(IdempotentMixin, APIView):

@@ -1,6 +1,6 @@
 """URLs of the tasks API, included under /api/v1/."""
 
-from django.urls import path, re_path
+from django.urls import path
 
 from . import api
 
@@ -9,11 +9,12 @@ urlpatterns = [
     path("content-metrics/", api.ContentMetricIngestApi.as_view(), name="api_content_metrics"),
     path("tasks/<int:task_id>/", api.TaskDetailApi.as_view(), name="api_task"),
     path("tasks/<int:task_id>/pay/", api.TaskPayApi.as_view(), name="api_task_pay"),
-    re_path(
-        r"^tasks/(?P<task_id>\d+)/(?P<action>close-enrollment|cancel|close)/$",
-        api.TaskActionApi.as_view(),
-        name="api_task_action",
-    ),
+    # Z6: one route (one OpenAPI operation) per action; the action is an extra keyword
+    # argument, so reverse("api_task_action", kwargs={"task_id": …, "action": …}) still works.
+    *[
+        path(f"tasks/<int:task_id>/{action}/", view, {"action": action}, name="api_task_action")
+        for action, view in api.TASK_ACTION_VIEWS.items()
+    ],
     path(
         "tasks/<int:task_id>/applications/",
         api.TaskApplicationsApi.as_view(),
@@ -24,16 +25,24 @@ urlpatterns = [
         api.TaskProposalsApi.as_view(),
         name="api_task_proposals",
     ),
-    re_path(
-        r"^applications/(?P<application_id>\d+)/(?P<action>approve|reject|withdraw)/$",
-        api.ApplicationActionApi.as_view(),
-        name="api_application_action",
-    ),
-    re_path(
-        r"^proposals/(?P<proposal_id>\d+)/(?P<action>accept|reject|withdraw)/$",
-        api.ProposalActionApi.as_view(),
-        name="api_proposal_action",
-    ),
+    *[
+        path(
+            f"applications/<int:application_id>/{action}/",
+            view,
+            {"action": action},
+            name="api_application_action",
+        )
+        for action, view in api.APPLICATION_ACTION_VIEWS.items()
+    ],
+    *[
+        path(
+            f"proposals/<int:proposal_id>/{action}/",
+            view,
+            {"action": action},
+            name="api_proposal_action",
+        )
+        for action, view in api.PROPOSAL_ACTION_VIEWS.items()
+    ],
     path("orders/", api.OrderListApi.as_view(), name="api_orders"),
     path("orders/<int:order_id>/", api.OrderDetailApi.as_view(), name="api_order"),
     path(
@@ -41,12 +50,10 @@ urlpatterns = [
         api.OrderMessagesApi.as_view(),
         name="api_order_messages",
     ),
-    re_path(
-        r"^orders/(?P<order_id>\d+)/(?P<action>pay|accept|decline|cancel|restore-price|"
-        r"pay-balance|deliver|request-revision|confirm|dispute)/$",
-        api.OrderActionApi.as_view(),
-        name="api_order_action",
-    ),
+    *[
+        path(f"orders/<int:order_id>/{action}/", view, {"action": action}, name="api_order_action")
+        for action, view in api.ORDER_ACTION_VIEWS.items()
+    ],
     path("payments/balances/", api.BalancesApi.as_view(), name="api_balances"),
     path("notifications/", api.NotificationListApi.as_view(), name="api_notifications"),
     path("notifications/read/", api.NotificationReadApi.as_view(), name="api_notifications_read"),

@@ -1,0 +1,107 @@
+"""Z6: the OpenAPI schema documents every operation, body, paginated list and error answer."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+from django.urls import resolve, reverse
+from drf_spectacular.generators import SchemaGenerator
+
+ACTION_ROUTES = {
+    "api_task_action": ("task_id", "tasks/{task_id}", ["close-enrollment", "cancel", "close"]),
+    "api_application_action": (
+        "application_id",
+        "applications/{application_id}",
+        ["approve", "reject", "withdraw"],
+    ),
+    "api_proposal_action": (
+        "proposal_id",
+        "proposals/{proposal_id}",
+        ["accept", "reject", "withdraw"],
+    ),
+    "api_order_action": (
+        "order_id",
+        "orders/{order_id}",
+        [
+            "pay",
+            "accept",
+            "decline",
+            "cancel",
+            "restore-price",
+            "pay-balance",
+            "deliver",
+            "request-revision",
+            "confirm",
+            "dispute",
+        ],
+    ),
+    "api_contract_action": (
+        "contract_id",
+        "contracts/{contract_id}",
+        ["accept", "decline", "withdraw", "end"],
+    ),
+}
+
+
+@cache
+def _schema() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _body_ref(operation: dict) -> str | None:
+    body = operation.get("requestBody")
+    if body is None:
+        return None
+    return body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+
+
+@pytest.mark.parametrize("name", sorted(ACTION_ROUTES))
+def test_each_action_is_its_own_operation_at_the_same_url(name):
+    """Z6: every action has its own path and operation id; the URLs of §5 are unchanged and
+    reverse() with the action still finds each one."""
+    id_name, prefix, actions = ACTION_ROUTES[name]
+    paths = _schema()["paths"]
+    operation_ids = set()
+    for action in actions:
+        url = reverse(name, kwargs={id_name: 7, "action": action})
+        assert url == "/api/v1/" + prefix.replace("{" + id_name + "}", "7") + f"/{action}/"
+        assert resolve(url).kwargs == {id_name: 7, "action": action}
+        operation = paths[f"/api/v1/{prefix}/{action}/"]["post"]
+        operation_ids.add(operation["operationId"])
+    assert len(operation_ids) == len(actions)
+    assert not [path for path in paths if "{action}" in path]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/orders/{order_id}/pay/", None),
+        ("/api/v1/orders/{order_id}/accept/", "Accept"),
+        ("/api/v1/orders/{order_id}/deliver/", "Deliver"),
+        ("/api/v1/orders/{order_id}/request-revision/", "RevisionRequest"),
+        ("/api/v1/orders/{order_id}/confirm/", "Confirm"),
+        ("/api/v1/orders/{order_id}/dispute/", "DisputeCreate"),
+        ("/api/v1/orders/{order_id}/cancel/", None),
+        ("/api/v1/contracts/{contract_id}/end/", "EndContract"),
+        ("/api/v1/contracts/{contract_id}/accept/", None),
+        ("/api/v1/tasks/{task_id}/close-enrollment/", None),
+        ("/api/v1/applications/{application_id}/approve/", None),
+    ],
+)
+def test_each_action_documents_the_body_it_reads(path, body):
+    """Z6: an action's request body is the serializer its view reads, and none when it reads
+    nothing."""
+    assert _body_ref(_schema()["paths"][path]["post"]) == body
+
+
+def test_accepting_a_proposal_documents_the_order_it_answers():
+    """Z6: proposals/{id}/accept/ answers the order; the other proposal actions the proposal."""
+    paths = _schema()["paths"]
+
+    def answer(action):
+        content = paths[f"/api/v1/proposals/{{proposal_id}}/{action}/"]["post"]["responses"]
+        return content["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+
+    assert answer("accept") == "OrderDetail"
+    assert answer("reject") == answer("withdraw") == "Proposal"
