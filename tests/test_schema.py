@@ -105,3 +105,42 @@ def test_accepting_a_proposal_documents_the_order_it_answers():
 
     assert answer("accept") == "OrderDetail"
     assert answer("reject") == answer("withdraw") == "Proposal"
+
+
+def _operations():
+    for path, methods in _schema()["paths"].items():
+        for method, operation in methods.items():
+            yield path, method.upper(), operation
+
+
+def _error_ref(response: dict) -> str:
+    return response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+
+
+def test_every_error_answer_is_documented_in_the_error_shape():
+    """Z6: the error component is the shape of marketplace.api_errors; every operation lists
+    the error answers it can give (401/403 when signed in, 404 with an id in the path, 409 on a
+    write, 429 when throttled, 400/413 with input), each in that shape."""
+    components = _schema()["components"]["schemas"]
+    assert components["Error"]["required"] == ["error"]
+    assert set(components["ErrorDetail"]["required"]) == {"code", "message", "fields"}
+    anonymous = {"/api/v1/auth/register/", "/api/v1/auth/token/", "/api/v1/gateway/callback/"}
+    missing = []
+    for path, method, operation in _operations():
+        codes = set(operation["responses"])
+        expected = {"429"}
+        if path not in anonymous:
+            expected |= {"401", "403"}
+            if method != "GET":
+                expected |= {"400", "409"}
+        if "{" in path:
+            expected.add("404")
+        if "requestBody" in operation:
+            expected |= {"400", "413"}
+        if not expected <= codes:
+            missing.append((method, path, sorted(expected - codes)))
+        for code in codes - {"200", "201", "204"}:
+            assert _error_ref(operation["responses"][code]) == "Error", (method, path, code)
+    assert missing == []
+    register = _schema()["paths"]["/api/v1/auth/register/"]["post"]["responses"]
+    assert "401" not in register and "403" not in register
