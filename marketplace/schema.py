@@ -16,6 +16,7 @@ from collections.abc import Callable
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
+from rest_framework.settings import api_settings
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -73,6 +74,14 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's AutoSchema plus the error answers and the real paginator (Z6)."""
+
+    def _get_paginator(self):
+        # Our list views are plain APIViews paginated by marketplace.api.paginate(), which falls
+        # back to the project default; document the paginator it really uses.
+        pagination_class = getattr(
+            self.view, "pagination_class", api_settings.DEFAULT_PAGINATION_CLASS
+        )
+        return pagination_class() if pagination_class else None
 
     def _is_authenticated(self) -> bool:
         if not self.view.get_authenticators():

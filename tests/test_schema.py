@@ -144,3 +144,36 @@ def test_every_error_answer_is_documented_in_the_error_shape():
     assert missing == []
     register = _schema()["paths"]["/api/v1/auth/register/"]["post"]["responses"]
     assert "401" not in register and "403" not in register
+
+
+def _answer_schema(operation: dict) -> dict:
+    content = operation["responses"]["200"].get("content", {})
+    schema = content.get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        return _schema()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def test_paginated_lists_are_documented_with_their_envelope():
+    """Z6: a list answered through paginate() is documented as the envelope it answers (page
+    number: count, next, previous, results; plaza cursor: next, previous, results), with its
+    page parameters and a 404 for a bad page; only the unpaginated catalogues are arrays."""
+    arrays, envelopes = set(), {}
+    for path, method, operation in _operations():
+        if method != "GET" or "200" not in operation["responses"]:
+            continue
+        schema = _answer_schema(operation)
+        if schema.get("type") == "array":
+            arrays.add(path)
+        elif "results" in schema.get("properties", {}):
+            envelopes[path] = (schema, {p["name"] for p in operation.get("parameters", [])})
+            assert "404" in operation["responses"], path
+    assert arrays == {"/api/v1/channels/", "/api/v1/categories/"}
+    cursor = {"/api/v1/tasks/", "/api/v1/orders/"}
+    for path, (schema, parameters) in envelopes.items():
+        keys = ["next", "previous", "results"]
+        assert schema["required"] == (keys if path in cursor else ["count", *keys]), path
+        assert schema["additionalProperties"] is False
+        assert schema["properties"]["results"]["type"] == "array"
+        assert ({"cursor", "page_size"} if path in cursor else {"page", "page_size"}) <= parameters
+    assert len(envelopes) == 15
