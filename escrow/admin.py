@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.admin_large import CREATED_FILTER, LargeTableMixin
 from marketplace.exceptions import DomainError
 from marketplace.money import format_cny, parse_yuan
+from marketplace.ops_powers import power
 
 from . import services
 from .models import (
@@ -198,12 +199,9 @@ class WithdrawalAdmin(AmountSearchMixin, ReadOnlyAdmin):
         if count:
             self.message_user(request, done % {"n": count}, messages.SUCCESS)
 
-    def has_decide_permission(self, request) -> bool:
-        """Z3: paying out or refusing a withdrawal is a finance power (the 财务 group), checked by
-        Django's admin for the dropdown and for a posted action alike. This admin shows
-        withdrawals read-only, so the permission is asked for directly, not through
-        has_change_permission."""
-        return request.user.has_perm("escrow.change_withdrawal")
+    # Z3: paying out or refusing a withdrawal is a finance power (the 财务 group), checked by
+    # Django's admin for the dropdown and for a posted action alike.
+    has_decide_permission = power("escrow.decide_withdrawal")
 
     @admin.action(
         description=_("Approve and pay out the selected withdrawals"), permissions=["decide"]

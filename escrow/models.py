@@ -314,6 +314,10 @@ class Withdrawal(ConcurrentTransitionMixin, models.Model):
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("decide_withdrawal", "Can approve, reject or record a failed payout of withdrawals"),
+        ]
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="withdrawal_amount_positive")

@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -46,6 +45,7 @@ from .models import (
     ViolationKind,
 )
 from .money import format_cny
+from .ops_powers import power, require_power
 from .services.live_sessions import CSV_COLUMNS
 
 
@@ -234,7 +234,12 @@ class AgencyAdmin(admin.ModelAdmin):
     def signed_creators(self, agency):
         return agency.signed
 
-    @admin.action(description=_("Re-admit the selected expelled agencies (180 days after)"))
+    has_readmit_permission = power("marketplace.readmit_agency")  # Z3
+
+    @admin.action(
+        description=_("Re-admit the selected expelled agencies (180 days after)"),
+        permissions=["readmit"],
+    )
     def readmit(self, request, queryset):
         _each(
             self,
@@ -269,7 +274,9 @@ class AgencyContractAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("End the selected contracts (ops decision)"))
+    has_end_permission = power("marketplace.end_agencycontract")  # Z3
+
+    @admin.action(description=_("End the selected contracts (ops decision)"), permissions=["end"])
     def end_contracts(self, request, queryset):
         ended = 0
         for contract in queryset:
@@ -359,6 +366,7 @@ class ServiceProviderAdmin(admin.ModelAdmin):
     def standing_view(self, request, provider_id: int):
         from providers import services as provider_services
 
+        require_power(request, "marketplace.change_provider_standing")  # Z3: the 风控 desk
         provider = get_object_or_404(
             ServiceProvider.objects.select_related("organization"), pk=provider_id
         )
@@ -547,7 +555,9 @@ class AgencyExpulsionAdmin(admin.ModelAdmin):
         appeal = getattr(expulsion, "appeal", None)
         return appeal.get_status_display() if appeal else "—"
 
-    @admin.action(description=_("Re-admit (180 days after the expulsion)"))
+    has_readmit_permission = power("marketplace.readmit_agency")  # Z3
+
+    @admin.action(description=_("Re-admit (180 days after the expulsion)"), permissions=["readmit"])
     def readmit(self, request, queryset):
         _each(
             self,
@@ -636,6 +646,7 @@ class AgencyAppealAdmin(admin.ModelAdmin):
         ]
 
     def decide_view(self, request, appeal_id: int):
+        require_power(request, "marketplace.decide_agencyappeal")  # Z3: the 审核 desk
         appeal = get_object_or_404(
             AgencyAppeal.objects.select_related("expulsion__agency__organization"), pk=appeal_id
         )
@@ -681,7 +692,9 @@ class AgencyComplaintAdmin(admin.ModelAdmin):
     list_select_related = ["agency__organization"]
     actions = ["resolve"]
 
-    @admin.action(description=_("Mark the selected complaints resolved"))
+    has_resolve_permission = power("marketplace.resolve_agencycomplaint")  # Z3
+
+    @admin.action(description=_("Mark the selected complaints resolved"), permissions=["resolve"])
     def resolve(self, request, queryset):
         count = services.complaints_resolve(complaints=queryset, actor=request.user)
         self.message_user(request, _("%(n)d complaints resolved.") % {"n": count})
@@ -800,7 +813,11 @@ class ThemeProposalAdmin(admin.ModelAdmin):
         slot = getattr(proposal, "slot", None)
         return timezone.localtime(slot.hour.starts_at).strftime("%Y-%m-%d %H:%M") if slot else "—"
 
-    @admin.action(description=_("Select: the proposal earns one focus slot"))
+    has_decide_permission = power("marketplace.decide_themeproposal")  # Z3
+
+    @admin.action(
+        description=_("Select: the proposal earns one focus slot"), permissions=["decide"]
+    )
     def select(self, request, queryset):
         _each(
             self,
@@ -812,7 +829,7 @@ class ThemeProposalAdmin(admin.ModelAdmin):
             select=True,
         )
 
-    @admin.action(description=_("Not selected"))
+    @admin.action(description=_("Not selected"), permissions=["decide"])
     def pass_over(self, request, queryset):
         _each(
             self,
@@ -924,8 +941,7 @@ class ViolationAdmin(admin.ModelAdmin):
     def record_view(self, request):
         from tasks.models import Task
 
-        if not request.user.is_staff:
-            raise PermissionDenied
+        require_power(request, "marketplace.record_violation")  # Z3: the 风控 desk
         form = ViolationForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -1018,7 +1034,9 @@ class SanctionAdmin(admin.ModelAdmin):
     def party(self, sanction):
         return str(sanction.user or sanction.organization)
 
-    @admin.action(description=_("Lift the selected sanctions now"))
+    has_lift_permission = power("marketplace.lift_sanction")  # Z3
+
+    @admin.action(description=_("Lift the selected sanctions now"), permissions=["lift"])
     def lift(self, request, queryset):
         _each(
             self,

@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 
 from .dashboard import Dashboard, ops_dashboard
+from .ops_powers import require_power
 
 
 def _url(name: str, *args, query: str = "") -> str | None:
@@ -48,7 +49,11 @@ def _links(dashboard: Dashboard) -> dict:
     }
 
 
+DASHBOARD_PERMISSION = "tasks.view_ops_dashboard"  # Z3: the figures cover every tenant's money
+
+
 def dashboard_view(request, *, site: admin.AdminSite):
+    require_power(request, DASHBOARD_PERMISSION)
     request.current_app = site.name
     dashboard = ops_dashboard()
     context = {
@@ -74,7 +79,10 @@ def install(site: admin.AdminSite) -> None:
         ]
 
     def index(request, extra_context=None):
-        # The index keeps its app list; the box above it shows the key figures.
+        # The index keeps its app list; the box above it shows the key figures to those who
+        # may see the dashboard (Z3).
+        if not request.user.has_perm(DASHBOARD_PERMISSION):
+            return site_index(request, extra_context=extra_context)
         dashboard = ops_dashboard()
         figures = {
             "ops_dashboard": dashboard,

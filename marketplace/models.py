@@ -314,6 +314,10 @@ class AgencyContract(models.Model):
     end_reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("end_agencycontract", "Can end agency contracts by an ops decision"),
+        ]
         ordering = ["-invited_at", "-id"]
         constraints = [
             # A creator is signed to at most one agency at a time.
@@ -355,6 +359,10 @@ class ServiceProvider(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("change_provider_standing", "Can suspend, reinstate or terminate service providers"),
+        ]
         ordering = ["id"]
         verbose_name = _("service provider")
         verbose_name_plural = _("service providers")
@@ -517,6 +525,10 @@ class AgencyExpulsion(models.Model):
     )
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("readmit_agency", "Can re-admit expelled agencies"),
+        ]
         ordering = ["-expelled_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -555,6 +567,10 @@ class AgencyAppeal(models.Model):
     decision_note = models.CharField(_("decision"), max_length=500, blank=True)
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("decide_agencyappeal", "Can decide agency appeals"),
+        ]
         ordering = ["-submitted_at", "-id"]
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
@@ -573,6 +589,10 @@ class AgencyComplaint(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("resolve_agencycomplaint", "Can resolve agency complaints"),
+        ]
         ordering = ["-opened_at", "-id"]
         indexes = [models.Index(fields=["agency", "resolved_at"], name="complaint_open_idx")]
         verbose_name = _("complaint")
@@ -747,6 +767,10 @@ class ThemeProposal(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("decide_themeproposal", "Can select or pass over theme proposals"),
+        ]
         ordering = ["-month", "-submitted_at", "-id"]
         indexes = [models.Index(fields=["month", "status"], name="theme_proposal_month_idx")]
         verbose_name = _("theme activity proposal")
@@ -828,6 +852,10 @@ class Violation(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("record_violation", "Can record violations and the sanctions they bring"),
+        ]
         ordering = ["-recorded_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -873,6 +901,10 @@ class Sanction(models.Model):
     )
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("lift_sanction", "Can lift sanctions early"),
+        ]
         ordering = ["-starts_at", "-id"]
         indexes = [
             models.Index(fields=["user", "ends_at"], name="sanction_user_idx"),

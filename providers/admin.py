@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.exceptions import DomainError
+from marketplace.ops_powers import require_power
 
 from . import services
 from .models import (
@@ -196,6 +197,7 @@ class ProviderApplicationAdmin(admin.ModelAdmin):
         ]
 
     def decide_view(self, request, application_id: int):
+        require_power(request, "providers.decide_providerapplication")  # Z3: the 审核 desk
         application = get_object_or_404(
             ProviderApplication.objects.select_related("provider__organization"), pk=application_id
         )

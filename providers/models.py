@@ -117,6 +117,10 @@ class ProviderApplication(models.Model):
     decision_reason = models.TextField(_("reason of the decision"), max_length=2000, blank=True)
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("decide_providerapplication", "Can admit or reject provider applications"),
+        ]
         ordering = ["-submitted_at", "-id"]
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="provider_review_queue_idx")

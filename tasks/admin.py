@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -18,6 +17,7 @@ from marketplace.admin_imports import CsvImportMixin
 from marketplace.admin_large import CREATED_FILTER, LargeTableMixin
 from marketplace.exceptions import DomainError
 from marketplace.money import format_cny, parse_yuan
+from marketplace.ops_powers import power, require_power
 
 from . import services
 from .models import (
@@ -141,7 +141,11 @@ class TaskAdmin(LargeTableMixin, admin.ModelAdmin):
     def price(self, task):
         return format_cny(task.price_fen) if task.price_fen is not None else "—"
 
-    @admin.action(description=_("Stop enrollment of the selected plaza tasks (T10)"))
+    has_close_permission = power("tasks.close_task")  # Z3
+
+    @admin.action(
+        description=_("Stop enrollment of the selected plaza tasks (T10)"), permissions=["close"]
+    )
     def close_enrollment(self, request, queryset):
         _run_each(
             self,
@@ -151,7 +155,9 @@ class TaskAdmin(LargeTableMixin, admin.ModelAdmin):
             _("Enrollment stopped for %(n)d tasks."),
         )
 
-    @admin.action(description=_("Close the selected tasks (no new applications)"))
+    @admin.action(
+        description=_("Close the selected tasks (no new applications)"), permissions=["close"]
+    )
     def close_tasks(self, request, queryset):
         _run_each(
             self,
@@ -322,7 +328,12 @@ class OrderAdmin(LargeTableMixin, admin.ModelAdmin):
         )
         return format_html("<table>{}</table>", rows) if rows else "—"
 
-    @admin.action(description=_("Apply the due deadline of the selected orders now (D4)"))
+    has_apply_deadline_permission = power("tasks.apply_order_deadline")  # Z3
+
+    @admin.action(
+        description=_("Apply the due deadline of the selected orders now (D4)"),
+        permissions=["apply_deadline"],
+    )
     def apply_due_deadlines(self, request, queryset):
         def apply(order):
             action = _due_action(order)
@@ -439,8 +450,7 @@ class DisputeAdmin(admin.ModelAdmin):
 
     def decide_view(self, request, dispute_id: int):
         dispute = get_object_or_404(Dispute.objects.select_related("order"), pk=dispute_id)
-        if not self.has_change_permission(request, dispute):
-            raise PermissionDenied  # Z3: deciding moves money; is_staff alone is not enough
+        require_power(request, "tasks.decide_dispute")  # Z3: deciding moves money
         form = DecideForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

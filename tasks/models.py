@@ -194,6 +194,10 @@ class Task(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("close_task", "Can stop enrollment of or close any task"),
+        ]
         ordering = ["-created_at", "-id"]
         indexes = [
             # the plazas: open tasks of a mode, newest first
@@ -514,6 +518,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("apply_order_deadline", "Can apply an order's due deadline now"),
+            ("view_ops_dashboard", "Can view the ops dashboard"),
+        ]
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["shop", "-created_at"]),
@@ -823,6 +832,10 @@ class Dispute(models.Model):
     resolved_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        # Z3: an ops power of its own, beyond Django's add/change/view
+        permissions = [
+            ("decide_dispute", "Can decide disputes (refund, release or split the escrow)"),
+        ]
         ordering = ["opened_at", "id"]
         indexes = [models.Index(fields=["resolved_at", "opened_at"], name="dispute_queue_idx")]
         verbose_name = _("dispute")

@@ -54,8 +54,8 @@ def test_a_view_only_staff_account_cannot_decide_a_withdrawal(client, requested_
 def test_staff_with_the_finance_permission_pays_out(
     client, requested_withdrawal, django_capture_on_commit_callbacks
 ):
-    """Z3: with the permission (escrow.change_withdrawal) the same action pays out."""
-    client.force_login(_staff("view_withdrawal", "change_withdrawal"))
+    """Z3: with the finance permission (escrow.decide_withdrawal) the same action pays out."""
+    client.force_login(_staff("view_withdrawal", "decide_withdrawal"))
     url = reverse("admin:escrow_withdrawal_changelist")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, {"action": "approve", "_selected_action": [requested_withdrawal.pk]})
