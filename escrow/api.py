@@ -18,6 +18,7 @@ from marketplace.api import paginate
 from marketplace.exceptions import InvalidInput, WrongSide
 from marketplace.money import format_yuan
 from marketplace.parsing import id_or_404
+from marketplace.schema import errors
 from marketplace.selectors import creator_for_user, shop_get
 
 from . import selectors, services
@@ -60,7 +61,11 @@ def _creator(request):
 
 
 class WalletApi(APIView):
-    @extend_schema(parameters=[SHOP_PARAMETER], responses=WalletSerializer, tags=["money"])
+    @extend_schema(
+        parameters=[SHOP_PARAMETER],
+        responses={200: WalletSerializer, **errors(404)},  # 404: `shop` is not the caller's
+        tags=["money"],
+    )
     def get(self, request):
         if request.user.is_creator:
             summary = selectors.creator_wallet_summary(creator=_creator(request))
@@ -75,7 +80,7 @@ class WalletApi(APIView):
 class TopUpApi(IdempotentMixin, APIView):
     @extend_schema(
         request=TopUpSerializer,
-        responses={201: PaymentIntentSerializer},
+        responses={201: PaymentIntentSerializer, **errors(404)},
         parameters=[IDEMPOTENCY_PARAMETER],
         tags=["money"],
         description="E7: a top-up through the payment gateway. The sandbox gateway settles at "
@@ -236,23 +241,26 @@ class IncomeApi(APIView):
                 "shop", int, description="Merchants: one of its shops (default: all of them)."
             ),
         ],
-        responses=inline_serializer(
-            "IncomeSeries",
-            {
-                "side": serializers.ChoiceField(choices=["merchant", "creator"]),
-                "start": serializers.DateField(),
-                "end": serializers.DateField(),
-                "total": serializers.CharField(help_text="yuan, two decimals"),
-                "days": inline_serializer(
-                    "IncomeDay",
-                    {
-                        "date": serializers.DateField(),
-                        "amount": serializers.CharField(help_text="yuan, two decimals"),
-                    },
-                    many=True,
-                ),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "IncomeSeries",
+                {
+                    "side": serializers.ChoiceField(choices=["merchant", "creator"]),
+                    "start": serializers.DateField(),
+                    "end": serializers.DateField(),
+                    "total": serializers.CharField(help_text="yuan, two decimals"),
+                    "days": inline_serializer(
+                        "IncomeDay",
+                        {
+                            "date": serializers.DateField(),
+                            "amount": serializers.CharField(help_text="yuan, two decimals"),
+                        },
+                        many=True,
+                    ),
+                },
+            ),
+            **errors(404),  # `shop` is not one of the merchant's
+        },
         tags=["money"],
         description="F2: per Beijing day, for a merchant what it confirmed and paid out to "
         "creators (the creators' part of each release), for a creator what it received. Every "

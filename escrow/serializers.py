@@ -3,7 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace.serializers import MoneyField
+from marketplace.serializers import MoneyField, SignedMoneyField
 
 from .models import Entry, PaymentIntent, PayoutAccount, Withdrawal
 
@@ -33,7 +33,7 @@ class PaymentIntentSerializer(serializers.ModelSerializer):
 
 
 class EntrySerializer(serializers.ModelSerializer):
-    amount = MoneyField(source="amount_fen")
+    amount = SignedMoneyField(source="amount_fen", read_only=True)
     balance_after = MoneyField(source="balance_after_fen")
     kind = serializers.CharField(source="transaction.kind")
     order = serializers.IntegerField(source="transaction.order_id", allow_null=True)
@@ -55,6 +55,9 @@ class EntrySerializer(serializers.ModelSerializer):
 
 
 class PayoutAccountSerializer(serializers.ModelSerializer):
+    # Z6: a creator with no account bound yet is answered with empty values and no time.
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
     class Meta:
         model = PayoutAccount
         fields = ["account_id", "holder_name", "updated_at"]

@@ -42,6 +42,11 @@ class MoneyField(serializers.Field):
             self.fail("invalid")
 
 
+@extend_schema_field({"type": "string", "example": "-500.00", "pattern": r"^-?\d+(\.\d{1,2})?$"})
+class SignedMoneyField(MoneyField):
+    """A signed amount of yuan, answered only (ledger lines: a hold or a payout is negative)."""
+
+
 PASSWORD_MAX_LENGTH = 128
 
 
@@ -77,6 +82,8 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
+    # Z6: the address is optional, so "" is a possible answer (not a string of format email).
+    email = serializers.CharField(read_only=True, help_text="E-mail address; empty when none.")
     memberships = MembershipSerializer(many=True, read_only=True)
     creator_id = serializers.SerializerMethodField()
 

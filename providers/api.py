@@ -242,7 +242,13 @@ class ClosingReportApi(APIView):
             OpenApiParameter("tasks", str, description="task ids, e.g. 12,15"),
             OpenApiParameter("export", str, enum=["json", "pdf", "xlsx"]),
         ],
-        responses={200: dict},
+        # Z6: `export=pdf|xlsx` answers the file instead of the JSON.
+        responses={
+            (200, "application/json"): dict,
+            **{
+                (200, content_type): bytes for content_type in reports.REPORT_CONTENT_TYPES.values()
+            },
+        },
         tags=["providers"],
     )
     def get(self, request, shop_id: int):

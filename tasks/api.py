@@ -19,7 +19,7 @@ from marketplace.api import paginate
 from marketplace.exceptions import InvalidInput, NotAllowed
 from marketplace.models import Agency, CreatorProfile
 from marketplace.pagination import PlazaCursorPagination
-from marketplace.schema import action_views
+from marketplace.schema import action_views, errors
 from providers.selectors import delegated_shop_get
 
 from . import selectors, services
@@ -117,7 +117,7 @@ class TaskListApi(APIView):
 
     @extend_schema(
         request=TaskCreateSerializer,
-        responses={201: TaskSerializer},
+        responses={201: TaskSerializer, **errors(404)},  # 404: a `shop` or `creator` not found
         tags=["tasks"],
         description="T3: post a task; it is `open` at once. A private task answers with its "
         "order (pending payment) under `order`.",
@@ -522,7 +522,10 @@ class BalancesApi(IdempotentMixin, APIView):
     @extend_schema(
         request=BalancesSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses=inline_serializer("CombinedBalance", {"orders": OrderSerializer(many=True)}),
+        responses={
+            200: inline_serializer("CombinedBalance", {"orders": OrderSerializer(many=True)}),
+            **errors(404),  # an order id that is not the merchant's
+        },
         tags=["orders"],
         description="T42: several deposit orders' balances in one combined payment.",
     )

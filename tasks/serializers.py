@@ -163,7 +163,7 @@ class ApplicationCreateSerializer(serializers.Serializer):
 
 class ApplicationSerializer(serializers.ModelSerializer):
     applicant = serializers.SerializerMethodField()
-    order = serializers.PrimaryKeyRelatedField(read_only=True)
+    order = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Application
