@@ -4,9 +4,10 @@ Schemathesis reads /api/schema/ from a live server on PostgreSQL (pytest-django'
 `live_server`, the demo data of `manage.py seed_demo` loaded), signs in once as a merchant and
 once as a creator through POST /api/v1/auth/token/, and sends every operation of the schema
 generated requests, valid and invalid (`generation.mode = all`). Ids in paths are the demo
-objects: the first one the persona may see (else another tenant's, which must be a 404), so
-the actions meet real states. Every answer must be documented: no 5xx, a documented status,
-content type and body, and every 4xx in the error shape of §5.
+objects: the first one the persona may see (else another tenant's, which must be a 404), and
+for an action one in a state it starts from, so the actions meet real states. Every answer
+must be documented: no 5xx, a documented status, content type and body, and every 4xx in the
+error shape of §5.
 
 Bounded for CI: MAX_EXAMPLES generated requests per operation and persona, no coverage or
 stateful phase; the whole run takes about three minutes on two cores.
@@ -35,7 +36,15 @@ from marketplace.models import Agency, AgencyContract, CreatorProfile, MerchantS
 from providers import selectors as provider_selectors
 from providers.models import Delegation, ProviderApplication, ProviderDocument
 from tasks import selectors as task_selectors
-from tasks.models import Application, Order, Proposal, Task
+from tasks.models import (
+    Application,
+    ApplicationStatus,
+    Order,
+    OrderStatus,
+    Proposal,
+    Task,
+    TaskMode,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -75,17 +84,55 @@ PROVIDER_APPLICATION = (
     lambda user, pk: provider_selectors.application_get(user=user, application_id=pk),
 )
 
+# An action's path id is an object in a state it starts from, when the persona may see one, so
+# the run reaches the transitions themselves and not only their 409s.
+ORDERS = "/api/v1/orders/{order_id}/"
+TASKS = "/api/v1/tasks/{task_id}/"
+APPLICATIONS = "/api/v1/applications/{application_id}/"
+ACTION_SOURCES = {
+    ORDERS + "pay/": ("order_id", {"status": OrderStatus.PENDING_PAYMENT}),
+    ORDERS + "accept/": ("order_id", {"status": OrderStatus.AWAITING_ACCEPTANCE}),
+    ORDERS + "decline/": ("order_id", {"status": OrderStatus.AWAITING_ACCEPTANCE}),
+    ORDERS + "cancel/": ("order_id", {"status": OrderStatus.AWAITING_ACCEPTANCE}),
+    ORDERS + "restore-price/": ("order_id", {"status": OrderStatus.AWAITING_BALANCE}),
+    ORDERS + "pay-balance/": ("order_id", {"status": OrderStatus.AWAITING_BALANCE}),
+    ORDERS + "deliver/": ("order_id", {"status": OrderStatus.IN_PRODUCTION}),
+    ORDERS + "request-revision/": ("order_id", {"status": OrderStatus.DELIVERED}),
+    ORDERS + "confirm/": ("order_id", {"status": OrderStatus.DELIVERED}),
+    ORDERS + "dispute/": ("order_id", {"status": OrderStatus.DELIVERED}),
+    TASKS + "close-enrollment/": ("task_id", {"mode": TaskMode.PLAZA, "status": "open"}),
+    TASKS + "close/": ("task_id", {"mode__in": [TaskMode.BRAND, TaskMode.RECRUITMENT]}),
+    TASKS + "cancel/": ("task_id", {"mode": TaskMode.PRIVATE, "status": "open"}),
+    TASKS + "applications/": ("task_id", {"mode": TaskMode.PLAZA}),
+    APPLICATIONS + "approve/": ("application_id", {"status": ApplicationStatus.PENDING}),
+    APPLICATIONS + "reject/": ("application_id", {"status": ApplicationStatus.PENDING}),
+    APPLICATIONS + "withdraw/": ("application_id", {"status": ApplicationStatus.PENDING}),
+}
 
-def _path_id(user, model, visible) -> int:
-    """The first object of `model` the user may see, else the first one (a 404 for them)."""
-    ids = list(model.objects.order_by("id").values_list("id", flat=True)[:200])
+
+def _path_id(user, model, visible, **state) -> int | None:
+    """The first object of `model` (in `state`) the user may see, else the first one of all (a
+    404 for them); None when `state` is given and the user may see no such object."""
+    ids = list(model.objects.filter(**state).order_by("id").values_list("id", flat=True)[:200])
     for pk in ids:
         try:
             visible(user, pk)
         except Http404:
             continue
         return pk
-    return ids[0] if ids else 1
+    if state:
+        return None
+    all_ids = model.objects.order_by("id").values_list("id", flat=True)
+    return all_ids.first() or 1
+
+
+def _action_operations(user) -> list[dict]:
+    operations = []
+    for path, (name, state) in ACTION_SOURCES.items():
+        pk = _path_id(user, *PATH_OBJECTS[name], **state)
+        if pk is not None:
+            operations.append({"include-path": path, "parameters": {name: pk}})
+    return operations
 
 
 @schemathesis.check
@@ -155,7 +202,8 @@ def api_schema(live_server, signed_in):
                 {
                     "include-path-regex": "^/api/v1/providers/applications/",
                     "parameters": {"application_id": _path_id(user, *PROVIDER_APPLICATION)},
-                }
+                },
+                *_action_operations(user),
             ],
         }
     )
