@@ -174,7 +174,7 @@ class TaskActionApi(IdempotentMixin, APIView):
     }
 
     def post(self, request, task_id: int, action: str):
-        task = selectors.task_get(user=request.user, task_id=task_id)
+        task = selectors.task_get_as_owner(user=request.user, task_id=task_id)
         self.ACTIONS[action](task=task, actor=request.user)
         return Response(TaskSerializer(selectors.task_get(user=request.user, task_id=task_id)).data)
 
@@ -216,7 +216,7 @@ class TaskPayApi(IdempotentMixin, APIView):
         "Before enrollment stops: 409 (T12).",
     )
     def post(self, request, task_id: int):
-        task = selectors.task_get(user=request.user, task_id=task_id)
+        task = selectors.task_get_as_owner(user=request.user, task_id=task_id)
         orders = services.plaza_task_pay(task=task, actor=request.user)
         rows = selectors.order_list(user=request.user).filter(pk__in=[o.pk for o in orders])
         return Response({"orders": OrderSerializer(rows.order_by("id"), many=True).data})

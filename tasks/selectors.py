@@ -274,6 +274,17 @@ def task_get(*, user: User, task_id) -> Task:
         raise Http404("No such task.") from None
 
 
+def task_get_as_owner(*, user: User, task_id) -> Task:
+    """A task for its owner's actions (close enrollment, cancel, close, pay): one of the
+    user's own tasks (its shops', a delegating shop's, its own recruitment task). A task it
+    only sees on a plaza is another tenant's: a 404, like a task it cannot see (A3); the
+    service still refuses a co-owner of the wrong side (a provider paying, P6)."""
+    task = task_get(user=user, task_id=task_id)
+    if not task_is_owned_by(task=task, user=user):
+        raise Http404("No such task.")
+    return task
+
+
 def task_is_owned_by(*, task: Task, user: User) -> bool:
     if task.creator_id:
         return task.creator.user_id == user.pk

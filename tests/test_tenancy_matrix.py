@@ -38,6 +38,7 @@ from django_fsm_log.models import StateLog
 from marketplace import services as party_services
 from marketplace.models import (
     Category,
+    ContractStatus,
     FocusHour,
     FocusHourStatus,
     FocusOffer,
@@ -68,6 +69,9 @@ ORDER_READERS = SHOP | {"creator"} | AGENCY | {"provider"}
 # Who reaches a shop's task that is not on any plaza: the shop, its delegated provider (P6)
 # and the creator who applied to it.
 TASK_READERS = SHOP | {"provider", "creator"}
+# Who acts as the task's owner (close enrollment, cancel, close, pay): the shop and (P6) its
+# provider; anyone else is not of the task's tenant, applicant or not.
+TASK_OWNERS = SHOP | {"provider"}
 
 
 # --- the two tenants ------------------------------------------------------------------------
@@ -286,6 +290,19 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             beauty = Category.objects.get(code="beauty")
             a = build_tenant("甲", ops=ops, hour_at=10, beauty=beauty)
             b = build_tenant("乙", ops=ops, hour_at=11, beauty=beauty)
+            # Links that ended give nothing of B now: A's provider once managed B's shop (P6:
+            # "lose access at once"), A's agency once had B's creator signed (C3, A4).
+            former = provider_services.delegation_grant(
+                shop=b.shop, actor=b.merchant, provider=a.provider_obj
+            )
+            provider_services.delegation_revoke(delegation=former, actor=b.merchant)
+            factories.ContractFactory(
+                agency=a.agency_obj,
+                creator=b.creator_profile,
+                status=ContractStatus.ENDED,
+                signed_at=timezone.now() - timedelta(days=90),
+                closed_at=timezone.now() - timedelta(days=30),
+            )
             # One signed-in caller per role of A, its session made here so it outlives the
             # savepoint of each test.
             callers = {role: Caller(getattr(a, role)) for role in ROLES}
@@ -481,9 +498,9 @@ ROUTES: dict[str, Route] = {
     ),
     # --- tasks, applications, proposals (T10–T30, P6) ---
     "api_task": route(task_ids, "get", parties=TASK_READERS),
-    "api_task_pay": route(task_ids, "post", parties=TASK_READERS),
+    "api_task_pay": route(task_ids, "post", parties=TASK_OWNERS),
     **{
-        f"api_task_action:{action}": route(task_ids, "post", parties=TASK_READERS)
+        f"api_task_action:{action}": route(task_ids, "post", parties=TASK_OWNERS)
         for action in ("close-enrollment", "cancel", "close")
     },
     "api_task_applications": route(
@@ -894,3 +911,39 @@ def test_another_tenants_id_in_the_query_or_body_is_404(key, role, tenants):
         assert theirs_answer.status_code == missing.status_code, (role, key)
         if not spec.page:
             assert theirs_answer.content == missing.content, (role, key)
+
+
+# --- another tenant's public tasks ----------------------------------------------------------
+
+# Tasks another tenant shows on a plaza (T10, T20, T30), and the roles of A that see them.
+PUBLIC_TASKS = {
+    "plaza": (lambda t: t.application.task, {"creator"}),
+    "brand": (lambda t: t.proposal.task, {"creator"} | AGENCY),
+    "recruitment": (lambda t: t.recruitment, SHOP),
+}
+OWNER_ACTIONS = [
+    ("api_task_pay", {}),
+    *[("api_task_action", {"action": a}) for a in ("close-enrollment", "cancel", "close")],
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("kind", list(PUBLIC_TASKS))
+def test_another_tenants_public_task_is_read_but_its_owners_actions_are_404(kind, role, tenants):
+    """A3/T10/T20/T30/tenancy: a task another tenant shows on a plaza is read by those the
+    plaza is for (and is a 404 to anyone else), but its owner's actions — pay, close
+    enrollment, cancel, close — are a 404 to every role of A, never 403 `wrong_side`, and
+    change nothing."""
+    task_of, viewers = PUBLIC_TASKS[kind]
+    task = task_of(tenants.b)
+    caller = tenants.callers[role]
+
+    read = caller.api.get(reverse("api_task", kwargs={"task_id": task.pk}))
+    assert read.status_code == (200 if role in viewers else 404), read.content[:200]
+    before = snapshot()
+    for name, extra in OWNER_ACTIONS:
+        Caller.made += 1
+        url = reverse(name, kwargs={"task_id": task.pk, **extra})
+        response = caller.api.post(url, {}, format="json")
+        assert_hidden(response, Route(ids=None, calls=()), tenants.b, f"{role} {url}")
+    assert snapshot() == before
