@@ -58,7 +58,7 @@ ERROR_DESCRIPTIONS = {
     400: "Bad input: `fields` names each field that is wrong and why.",
     401: "Not signed in: send `Authorization: Token …` (POST /api/v1/auth/token/).",
     403: "The account's side, role or permission cannot do this, or it is banned.",
-    404: "Not found, or not yours (A3); also an invalid page or cursor of a list.",
+    404: "Not found, or not yours (A3); on a list, also a page past the last one.",
     409: "Not allowed in the current state, a concurrent change, or an Idempotency-Key "
     "reused with another body (E6).",
     413: "The request body is over its size limit.",
