@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from marketplace.api import paginate
 from marketplace.exceptions import InvalidInput, WrongSide
 from marketplace.money import format_yuan
+from marketplace.parsers import check_json_body
 from marketplace.parsing import id_or_404
 from marketplace.schema import errors
 from marketplace.selectors import creator_for_user, shop_get
@@ -188,6 +189,7 @@ class GatewayCallbackApi(APIView):
         tags=["money"],
     )
     def post(self, request):
+        check_json_body(request.body)  # Z4: the raw body is read here, not by a parser
         result = services.gateway_callback_receive(
             body=request.body, signature=request.headers.get(SIGNATURE_HEADER, "")
         )

@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.translation import get_supported_language_variant, gettext
 
@@ -87,3 +88,42 @@ class RequestIdMiddleware:
         body = error_body("server_error", gettext("Something went wrong on our side; try again."))
         body["error"]["request_id"] = getattr(request, "request_id", "")
         return JsonResponse(body, status=500)
+
+
+def body_too_large_response(request, limit: int):
+    """Z4: 413 in the API's error shape under /api/, a page otherwise."""
+    message = gettext("The request body is larger than %(limit)d bytes.") % {"limit": limit}
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("too_large", message), status=413)
+    response = TemplateResponse(
+        request, "413.html", {"limit_mb": limit // (1024 * 1024)}, status=413
+    )
+    return response.render()
+
+
+class BodyLimitMiddleware:
+    """Z4: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is answered 413 before anything reads it.
+
+    Multipart bodies are left to the upload handlers (their files are capped while they
+    arrive, their other fields by Django); a body sent without a length that grows past the
+    limit raises RequestDataTooBig where it is read, answered the same way.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        content_type = request.META.get("CONTENT_TYPE", "")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit is not None and length > limit and not content_type.startswith("multipart/"):
+            return body_too_large_response(request, limit)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, RequestDataTooBig):
+            return body_too_large_response(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return None

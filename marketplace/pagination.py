@@ -1,4 +1,9 @@
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+from .exceptions import InvalidInput
+from .parsing import parse_moment
 
 LINK = {"type": "string", "format": "uri", "nullable": True}
 
@@ -30,6 +35,20 @@ class PlazaCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = ("-created_at", "-id")
+
+    def decode_cursor(self, request):
+        """Z4: a cursor that was not made here (bad encoding, or a position that is not a
+        creation time within range) is a 400 on `cursor`, never a 404 or a database error."""
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            cursor = False
+        if cursor is None:
+            return None
+        if cursor is False or (cursor.position is not None and not parse_moment(cursor.position)):
+            message = _("This page link is not valid; start again from the first page.")
+            raise InvalidInput(message, fields={self.cursor_query_param: [message]})
+        return cursor
 
     def get_paginated_response_schema(self, schema):
         return _envelope(schema)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "marketplace.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "marketplace.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "marketplace.middleware.DefaultLanguageMiddleware",

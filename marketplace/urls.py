@@ -127,3 +127,15 @@ def handler404(request, exception):
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+def handler500(request):
+    """Z4: the 500 page shows the request id (the JSON 500s of /api/ carry it already), so a
+    user can quote it and ops find the logged traceback."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(
+        template.render({"request_id": getattr(request, "request_id", "")})
+    )

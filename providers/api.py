@@ -3,19 +3,19 @@ delegation (P6). Thin: parse, call one service or selector, render."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.api import paginate
 from marketplace.exceptions import InvalidInput
 from marketplace.money import format_yuan
+from marketplace.parsers import LimitedJSONParser
+from marketplace.parsing import parse_date, parse_ids
 from marketplace.selectors import shop_list
 
 from . import reports, selectors, services
@@ -149,7 +149,7 @@ class ProviderListApi(APIView):
 
 
 class DelegationListApi(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [LimitedJSONParser]
 
     @extend_schema(responses=DelegationSerializer(many=True), tags=["providers"])
     def get(self, request):
@@ -192,21 +192,22 @@ class DelegationRevokeApi(APIView):
 
 
 def _report_params(params) -> dict:
+    """Z4: the period and task ids of a report, read strictly (ASCII, dates in range)."""
     errors, values = {}, {}
-    for name in ("start", "end"):
-        raw = params.get(name)
-        if raw:
-            try:
-                values[name] = date.fromisoformat(raw)
-            except ValueError:
-                errors[name] = [_("Give a date as YYYY-MM-DD.")]
-    raw_tasks = params.get("tasks")
-    if raw_tasks:
-        parts = [p.strip() for p in raw_tasks.split(",") if p.strip()]
-        if not all(p.isdigit() for p in parts):
-            errors["tasks"] = [_("Give task ids separated by commas, e.g. 12,15.")]
-        else:
-            values["task_ids"] = [int(p) for p in parts]
+    readers = {
+        "start": lambda raw: parse_date(raw, field="start"),
+        "end": lambda raw: parse_date(raw, field="end"),
+        "task_ids": lambda raw: parse_ids(raw, field="tasks") or None,
+    }
+    for name, read in readers.items():
+        raw = params.get("tasks" if name == "task_ids" else name)
+        try:
+            value = read(raw)
+        except InvalidInput as exc:
+            errors.update(exc.fields)
+            continue
+        if value is not None:
+            values[name] = value
     if errors:
         raise InvalidInput(_("Please correct the highlighted fields."), fields=errors)
     return values

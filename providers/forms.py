@@ -8,8 +8,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.exceptions import InvalidInput
 from marketplace.forms import YuanField
 from marketplace.money import format_yuan
+from marketplace.parsing import StrictDateField, parse_ids
 
 from .files import ACCEPTED, TYPE_NAMES, max_bytes
 from .models import CertificationPlatform, DocumentKind
@@ -278,8 +280,8 @@ class DelegationForm(forms.Form):
 class ReportFilterForm(forms.Form):
     """P7: the period of a closing report, or the tasks it covers."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
-    end = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+    start = StrictDateField(label=_("From"), required=False, widget=DATE_INPUT)
+    end = StrictDateField(label=_("To"), required=False, widget=DATE_INPUT)
     tasks = forms.CharField(
         label=_("Task IDs"),
         required=False,
@@ -288,10 +290,9 @@ class ReportFilterForm(forms.Form):
     )
 
     def clean_tasks(self) -> list[int] | None:
-        text = (self.cleaned_data.get("tasks") or "").replace("，", ",")
-        parts = [part.strip() for part in text.split(",") if part.strip()]
-        if not parts:
-            return None
-        if not all(part.isdigit() for part in parts):
-            raise forms.ValidationError(_("Give task IDs separated by commas, e.g. 12,15."))
-        return list(dict.fromkeys(int(part) for part in parts))
+        try:  # Z4: ASCII digits within bigint, or the field's error
+            return parse_ids(self.cleaned_data.get("tasks"), field="tasks") or None
+        except InvalidInput:
+            raise forms.ValidationError(
+                _("Give task IDs separated by commas, e.g. 12,15.")
+            ) from None

@@ -15,6 +15,7 @@ from marketplace.models import (
     ServiceProvider,
     User,
 )
+from marketplace.parsing import id_or_404
 
 from .models import Delegation, ProviderApplication, ProviderDecision, ProviderDocument
 
@@ -167,5 +168,6 @@ def report_shop_get(*, user: User, shop_id) -> MerchantShop:
     delegated its tasks to the user's provider (P6). Anything else is a 404."""
     from marketplace.selectors import shop_list
 
-    shop = shop_list(user=user).filter(pk=shop_id).first() if str(shop_id).isdigit() else None
+    shop_id = id_or_404(shop_id)  # Z4: ASCII digits within bigint, or not found
+    shop = shop_list(user=user).filter(pk=shop_id).first() if shop_id is not None else None
     return shop or delegated_shop_get(user=user, shop_id=shop_id)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.money import parse_yuan
+from marketplace.parsing import IdFilter, MomentFilter
 
 from .models import ContentType, OrderKind, OrderStatus, Task, TaskMode, TaskStatus
 from .selectors import on_channel
@@ -48,7 +49,7 @@ class TaskFilter(django_filters.FilterSet):
 class OrderFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
     kind = django_filters.ChoiceFilter(choices=OrderKind.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    id = django_filters.NumberFilter(field_name="id")
-    task = django_filters.NumberFilter(field_name="task_id")
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
+    id = IdFilter(field_name="id")
+    task = IdFilter(field_name="task_id")

@@ -407,10 +407,7 @@ def _task_post(request, task, action, apply_form, proposal_form, agency):
                 return None
             shop = None
             if request.user.is_merchant:
-                shop_id = request.POST.get("shop")
-                shop = wallet_shop(
-                    user=request.user, shop_id=int(shop_id) if (shop_id or "").isdigit() else None
-                )
+                shop = wallet_shop(user=request.user, shop_id=id_or_404(request.POST.get("shop")))
             application = services.application_create(
                 task=task, actor=request.user, note=apply_form.cleaned_data["note"], shop=shop
             )
@@ -546,7 +543,7 @@ def order_list(request):
 @require_POST
 def balances_pay(request):
     """T42: the balances of the ticked orders in one combined payment."""
-    ids = [int(pk) for pk in request.POST.getlist("orders") if pk.isdigit()]
+    ids = [id_or_404(pk) for pk in request.POST.getlist("orders") if pk.strip()]  # Z4
     if not ids:
         messages.error(request, _("Tick the orders whose balance you want to pay."))
         return redirect("order_list")
