@@ -16,6 +16,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def requested_withdrawal(shop, creator):
+    return request_withdrawal(shop, creator)
+
+
+def request_withdrawal(shop, creator):
+    """¥30.00 of the creator's ¥100.00 earnings asked for, to a bound payout account."""
     profile = creator.creator_profile
     order = factories.OrderFactory(shop=shop, creator=profile, price_fen=10_000)
     fund_wallet(shop, 10_000)

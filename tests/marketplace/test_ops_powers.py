@@ -15,7 +15,6 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
-from escrow import services as escrow_services
 from escrow.models import Withdrawal
 from marketplace import services
 from marketplace.models import (
@@ -35,7 +34,7 @@ from tasks.models import Dispute, Order, OrderStatus, Task
 from tests import factories
 from tests.agencies.conftest import bj, category
 from tests.agencies.test_admin_and_jobs import expelled
-from tests.conftest import fund_wallet
+from tests.escrow.test_ops_permissions import request_withdrawal
 from tests.providers.conftest import complete_application
 from tests.tasks.conftest import in_days
 from tests.tasks.test_delivery_and_disputes import _order_in
@@ -168,18 +167,6 @@ def test_the_ops_groups_are_seeded_with_their_desks_powers():
 # --- the actions: refused without the power, done with it -----------------------------------
 
 
-def _withdrawal(shop, creator):
-    profile = creator.creator_profile
-    order = factories.OrderFactory(shop=shop, creator=profile, price_fen=10_000)
-    fund_wallet(shop, 10_000)
-    escrow_services.escrow_hold(order=order, amount_fen=10_000)
-    escrow_services.escrow_release(order=order)
-    escrow_services.payout_account_bind(
-        creator=profile, actor=creator, account_id="a@b.example", holder_name="x"
-    )
-    return escrow_services.withdrawal_request(creator=profile, actor=creator, amount_fen=3_000)
-
-
 def _plaza_task(shop, merchant):
     return task_services.task_create(
         actor=merchant,
@@ -218,12 +205,12 @@ def _sanction(creator):
 # name → (build the selected object, the model admin's changelist, read what the action changes)
 CASES = {
     "approve": (
-        lambda f: _withdrawal(f["funded_shop"], f["creator"]),
+        lambda f: request_withdrawal(f["funded_shop"], f["creator"]),
         "escrow_withdrawal",
         lambda o: Withdrawal.objects.get(pk=o.pk).status,
     ),
     "reject": (
-        lambda f: _withdrawal(f["funded_shop"], f["creator"]),
+        lambda f: request_withdrawal(f["funded_shop"], f["creator"]),
         "escrow_withdrawal",
         lambda o: Withdrawal.objects.get(pk=o.pk).status,
     ),
