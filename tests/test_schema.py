@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from django.urls import resolve, reverse
+from django.urls import Resolver404, resolve, reverse
 from drf_spectacular.generators import SchemaGenerator
 
 ACTION_ROUTES = {
@@ -256,3 +256,12 @@ def test_the_closing_report_documents_its_downloads():
         "application/pdf",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
+
+
+@pytest.mark.parametrize("digits", ["١٢", "１２", "12a"])
+def test_action_ids_are_ascii_digits(digits):
+    """Z6/Z4: an action route takes an id of ASCII digits only (its old `\\d+` pattern also took
+    Arabic-Indic and full-width digits and named object 12 with them)."""
+    with pytest.raises(Resolver404):
+        resolve(f"/api/v1/orders/{digits}/pay/")
+    assert resolve("/api/v1/orders/12/pay/").kwargs == {"order_id": 12, "action": "pay"}
