@@ -334,6 +334,9 @@ def _agency_context(user):
     return agency, list(agency.creators.order_by("display_name")[:200])
 
 
+OWNER_ACTIONS = {"close_enrollment", "cancel", "close", "pay"}
+
+
 @login_required
 def task_detail(request, task_id: int):
     task = selectors.task_get(user=request.user, task_id=task_id)
@@ -344,6 +347,9 @@ def task_detail(request, task_id: int):
 
     if request.method == "POST":
         action = request.POST.get("action", "")
+        if action in OWNER_ACTIONS and not is_owner:
+            # A3, as the API (task_get_as_owner): a task seen on a plaza is another tenant's.
+            raise Http404("Only the task's owner closes, cancels or pays it.")
         handled = _task_post(request, task, action, apply_form, proposal_form, agency)
         if handled is not None:
             return handled

@@ -534,7 +534,7 @@ ROUTES: dict[str, Route] = {
     "task_detail": route(
         task_ids,
         "get",
-        Call("post", {"action": "pay"}),
+        Call("post", {"action": "pay"}, parties=TASK_OWNERS),
         parties=TASK_READERS,
         page=True,
     ),
@@ -934,8 +934,8 @@ OWNER_ACTIONS = [
 def test_another_tenants_public_task_is_read_but_its_owners_actions_are_404(kind, role, tenants):
     """A3/T10/T20/T30/tenancy: a task another tenant shows on a plaza is read by those the
     plaza is for (and is a 404 to anyone else), but its owner's actions — pay, close
-    enrollment, cancel, close — are a 404 to every role of A, never 403 `wrong_side`, and
-    change nothing."""
+    enrollment, cancel, close, on the API and on the task page — are a 404 to every role of A,
+    never 403 `wrong_side` nor a refusal on the page, and change nothing."""
     task_of, viewers = PUBLIC_TASKS[kind]
     task = task_of(tenants.b)
     caller = tenants.callers[role]
@@ -948,4 +948,9 @@ def test_another_tenants_public_task_is_read_but_its_owners_actions_are_404(kind
         url = reverse(name, kwargs={"task_id": task.pk, **extra})
         response = caller.api.post(url, {}, format="json")
         assert_hidden(response, Route(ids=None, calls=()), tenants.b, f"{role} {url}")
+    page = reverse("task_detail", kwargs={"task_id": task.pk})
+    for action in ("close_enrollment", "cancel", "close", "pay"):
+        Caller.made += 1
+        response = caller.page.post(page, {"action": action})
+        assert_hidden(response, Route(ids=None, calls=(), page=True), tenants.b, f"{role} {action}")
     assert snapshot() == before
