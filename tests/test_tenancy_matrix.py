@@ -752,6 +752,34 @@ def test_every_route_with_an_id_is_in_the_matrix():
     assert stale == [], f"matrix rows naming no route: {stale}"
 
 
+def api_methods() -> dict[str, set[str]]:
+    """{matrix key: the HTTP methods its API view answers} for the API routes of the matrix."""
+    methods: dict[str, set[str]] = {}
+    for _namespace, pattern, _text in _walk(get_resolver().url_patterns):
+        view_class = getattr(pattern.callback, "view_class", None)
+        if view_class is None or not pattern.name or not pattern.name.startswith("api_"):
+            continue
+        answered = {m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)}
+        action = pattern.default_args.get("action")
+        keys = [f"{pattern.name}:{action}"] if action else [pattern.name]
+        if not action:
+            keys += [key for key in ROUTES if key.startswith(f"{pattern.name}:")]
+        for key in keys:
+            if key in ROUTES:
+                methods.setdefault(key, set()).update(answered)
+    return methods
+
+
+def test_every_method_of_an_api_route_is_in_the_matrix():
+    """A3/tenancy: the matrix calls every method an API route answers (GET and each mutating
+    one): a PUT or DELETE added to a view fails here until its tenancy is tested."""
+    uncovered = {
+        key: sorted(answered - {call.method for call in ROUTES[key].calls})
+        for key, answered in api_methods().items()
+    }
+    assert {key: m for key, m in uncovered.items() if m} == {}
+
+
 def url_of(key: str, t, ids: dict | None = None) -> str:
     name, _, action = key.partition(":")
     kwargs = dict(ROUTES[key].ids(t) if ids is None else ids)
