@@ -982,3 +982,43 @@ def test_another_tenants_public_task_is_read_but_its_owners_actions_are_404(kind
         response = caller.page.post(page, {"action": action})
         assert_hidden(response, Route(ids=None, calls=(), page=True), tenants.b, f"{role} {action}")
     assert snapshot() == before
+
+
+# --- lists: nothing private of another tenant ------------------------------------------------
+
+# What of B no role of A may ever read: its private and closed tasks, its order thread, its
+# application note, its proposal plan, its theme proposal. (B's open plaza, brand and
+# recruitment tasks are public, T10/T20/T30.)
+PRIVATE_OF = ("私密任务", "已截止广场任务", "留言", "报名", "方案", "主题")
+NO_DATA = {"schema", "api_docs"}  # the OpenAPI document and its viewer hold no tenant's data
+
+
+def routes_without_parameters() -> list[str]:
+    return sorted(
+        {
+            pattern.name
+            for namespace, pattern, text in _walk(get_resolver().url_patterns)
+            if namespace != "admin"
+            and pattern.name
+            and pattern.name not in NO_DATA
+            and not _PATH_PARAM.findall(text)
+            and not _REGEX_PARAM.findall(text)
+        }
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_list_or_page_shows_another_tenants_private_objects(role, tenants):
+    """A3/A4/T62/tenancy: every route without an id in its path (the lists, the plazas, the
+    inbox, the wallet, the dashboards, API and pages), read by each role of A, answers without
+    a 5xx and names nothing private of tenant B."""
+    caller = tenants.callers[role]
+    secrets = [tenants.b.secret + private for private in PRIVATE_OF]
+    for name in routes_without_parameters():
+        Caller.made += 1
+        client = caller.api if name.startswith("api_") else caller.page
+        response = client.get(reverse(name))
+        assert response.status_code < 500, (name, response.status_code)
+        content = b"".join(response) if response.streaming else response.content
+        text = content.decode(errors="replace")
+        assert not [s for s in secrets if s in text], (role, name)
