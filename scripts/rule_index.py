@@ -8,6 +8,7 @@ per rule id, the files and tests that cite it:
     python scripts/rule_index.py              # every id, its files and tests
     python scripts/rule_index.py T12 E5       # only these ids
     python scripts/rule_index.py --markdown   # one "Proved by" line per id, for docs/rules.md
+    python scripts/rule_index.py --write      # rewrite those lines in docs/rules.md in place
 
 A range in a docstring (`P1–P4`, `T40–T43`) cites every rule of the book that falls inside it;
 which ids exist is read from docs/rules.md, so `T4–T62` never invents a T6. Comments and string
@@ -158,12 +159,37 @@ def markdown_line(
     return "; ".join(parts)
 
 
+def rewrite_proofs(text: str, index: dict[str, list[Citation]]) -> str:
+    """The book with the "*Proved by:*" line of every entry recomputed from `index`; entries
+    marked not built yet have no such line and are left as they are."""
+    lines = []
+    current = None
+    for line in text.splitlines(keepends=True):
+        entry = BOOK_ENTRY.match(line)
+        if entry:
+            current = entry.group(1)
+        elif line.startswith("## "):
+            current = None
+        if current and line.startswith("*Proved by:* "):
+            proof = markdown_line(index.get(current, [])) or "no test cites it yet"
+            line = f"*Proved by:* {proof}\n"
+        lines.append(line)
+    return "".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("rules", nargs="*", help="only these rule ids (default: all cited)")
     parser.add_argument("--markdown", action="store_true", help="one Proved-by line per id")
+    parser.add_argument("--write", action="store_true", help="rewrite them in docs/rules.md")
     arguments = parser.parse_args()
     index = cited_rules()
+    if arguments.write:
+        text = BOOK.read_text(encoding="utf-8")
+        updated = rewrite_proofs(text, index)
+        BOOK.write_text(updated, encoding="utf-8")
+        print(f"{BOOK.relative_to(ROOT)}: {'rewritten' if updated != text else 'up to date'}")
+        return
     wanted = arguments.rules or list(index)
     for rule in wanted:
         citations = index.get(rule, [])
