@@ -346,16 +346,14 @@ class Route:
     calls: tuple[Call, ...]
     parties: frozenset = field(default_factory=frozenset)
     page: bool = False
-    query: object = None  # tenant -> query string (for ids passed as ?shop=)
 
 
-def route(ids, *calls, parties=(), page=False, query=None) -> Route:
+def route(ids, *calls, parties=(), page=False) -> Route:
     return Route(
         ids=ids,
         calls=tuple(Call(c) if isinstance(c, str) else c for c in calls),
         parties=frozenset(parties),
         page=page,
-        query=query,
     )
 
 
