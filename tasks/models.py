@@ -554,6 +554,17 @@ class Order(ConcurrentTransitionMixin, models.Model):
         return _is_deposit(self)
 
     @property
+    def price_band(self) -> tuple[int, int]:
+        """T41: the lowest and highest whole-fen prices a deposit order may be accepted at,
+        within ±PRICE_CHANGE_LIMIT_PERCENT of the original price (the low end rounded up, the
+        high end down, so every price in the band is allowed). The one rule the order page
+        offers and the service checks."""
+        original = self.original_price_fen
+        low = -(-original * (100 - PRICE_CHANGE_LIMIT_PERCENT) // 100)
+        high = original * (100 + PRICE_CHANGE_LIMIT_PERCENT) // 100
+        return low, high
+
+    @property
     def balance_due_fen(self) -> int:
         """T42: final price + fee on the final price − the deposit already held."""
         return self.price_fen + self.fee_fen - self.deposit_fen

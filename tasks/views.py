@@ -43,7 +43,6 @@ from .forms import (
     logo_extension,
 )
 from .models import (
-    PRICE_CHANGE_LIMIT_PERCENT,
     TERMINAL_ORDER_STATUSES,
     DeliveryFile,
     Dispute,
@@ -594,10 +593,7 @@ def order_detail(request, order_id: int):
 
     history = _timeline(selectors.order_history(order=order))
     review = Review.objects.filter(order=order).first()
-    low = high = None
-    if order.is_deposit:
-        low = order.original_price_fen * (100 - PRICE_CHANGE_LIMIT_PERCENT) // 100
-        high = order.original_price_fen * (100 + PRICE_CHANGE_LIMIT_PERCENT) // 100
+    low, high = order.price_band if order.is_deposit else (None, None)
     context = {
         "order": order,
         "forms": forms,

@@ -256,9 +256,8 @@ def order_accept(*, order: Order, actor: User, price_fen: int | None = None) -> 
     if price_fen is not None and price_fen != order.price_fen:
         if not order.is_deposit:
             raise invalid("price", _("Only a deposit order's price can change on acceptance."))
-        low = order.original_price_fen * (100 - PRICE_CHANGE_LIMIT_PERCENT)
-        high = order.original_price_fen * (100 + PRICE_CHANGE_LIMIT_PERCENT)
-        if not (low <= price_fen * 100 <= high):
+        low, high = order.price_band
+        if not (low <= price_fen <= high):
             raise invalid(
                 "price",
                 _("The new price must be within ±%(limit)s%% of the original price (T41).")

@@ -711,3 +711,23 @@ def test_unbinding_is_allowed_once_every_order_has_ended(funded_shop, merchant, 
 
     assert response.status_code == 200, response.json()
     assert not funded_shop.payment_accounts.filter(unbound_at__isnull=True).exists()
+
+
+def test_the_page_offers_exactly_the_price_band_the_service_accepts(funded_shop, merchant, creator):
+    """T41 (drift found in issue 18): for a ¥1.01 deposit order the page offered ¥0.80 (the low
+    end rounded down) and the service refused it. One rule on the model: the page shows
+    ¥0.81–¥1.21, and the service accepts both ends and refuses one fen beyond either."""
+    from django.test import Client
+
+    order_id = _paid(merchant, creator, payment="deposit", price="1.01")
+    page = Client()
+    page.force_login(creator)
+    context = page.get(f"/orders/{order_id}/").context
+    assert (context["price_low_fen"], context["price_high_fen"]) == (81, 121)
+    for outside in ("0.80", "1.22"):
+        refused = _post(creator, f"orders/{order_id}/accept/", {"price": outside})
+        assert refused.status_code == 400, outside
+        assert "price" in _error(refused)["fields"]
+        assert _order(order_id).status == OrderStatus.AWAITING_ACCEPTANCE
+    accepted = _ok(creator, f"orders/{order_id}/accept/", {"price": "0.81"})
+    assert _order(order_id).price_fen == 81 and accepted["status"] == OrderStatus.AWAITING_BALANCE
