@@ -62,11 +62,6 @@ def _each(model_admin, request, queryset, service, done, *, arg: str, **kwargs) 
     model_admin.message_user(request, done % {"n": count})
 
 
-admin.site.site_header = _("Creator task marketplace · Ops")
-admin.site.site_title = _("Marketplace ops")
-admin.site.index_title = _("Operations")
-
-
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -857,8 +852,6 @@ class FocusSlotAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-
-from . import admin_dashboard  # noqa: E402, F401  (installs the ops dashboard on admin.site)
 
 # --- sanctions (S1–S2) ----------------------------------------------------------------------
 

@@ -1,10 +1,9 @@
-"""The ops dashboard in the admin: `/admin/dashboard/`, and its key figures in a box at the top
-of the admin index. Staff only: both go through `admin.site.admin_view`, which sends anyone
-else to the admin login.
+"""The ops admin site: Django's admin with the ops dashboard at `/admin/dashboard/` and its key
+figures in a box at the top of the admin index, for staff with the dashboard permission (Z3).
 
-Installed on the default admin site when this module is imported (from marketplace/admin.py,
-before the URLconf reads `admin.site.urls`): the site's `get_urls` gains the dashboard's path
-and its `index` passes the figures to templates/admin/index.html.
+`OpsAdminSite` is the project's default admin site (`marketplace.apps.OpsAdminConfig` replaces
+`django.contrib.admin` in INSTALLED_APPS), so `admin.site` and `@admin.register` are this site:
+nothing is patched when a module is imported.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .dashboard import Dashboard, ops_dashboard
 from .ops_powers import require_power
@@ -65,34 +65,29 @@ def dashboard_view(request, *, site: admin.AdminSite):
     return TemplateResponse(request, "admin/dashboard.html", context)
 
 
-def install(site: admin.AdminSite) -> None:
-    site_get_urls = site.get_urls
-    site_index = site.index
+class OpsAdminSite(admin.AdminSite):
+    site_header = _lazy("Creator task marketplace · Ops")
+    site_title = _lazy("Marketplace ops")
+    index_title = _lazy("Operations")
 
-    def dashboard_page(request):
-        return dashboard_view(request, site=site)
-
-    def get_urls():
+    def get_urls(self):
         return [
-            path("dashboard/", site.admin_view(dashboard_page), name="ops_dashboard"),
-            *site_get_urls(),
+            path("dashboard/", self.admin_view(self.dashboard), name="ops_dashboard"),
+            *super().get_urls(),
         ]
 
-    def index(request, extra_context=None):
+    def dashboard(self, request):
+        return dashboard_view(request, site=self)
+
+    def index(self, request, extra_context=None):
         # The index keeps its app list; the box above it shows the key figures to those who
         # may see the dashboard (Z3).
         if not request.user.has_perm(DASHBOARD_PERMISSION):
-            return site_index(request, extra_context=extra_context)
+            return super().index(request, extra_context=extra_context)
         dashboard = ops_dashboard()
         figures = {
             "ops_dashboard": dashboard,
             "ops_dashboard_links": _links(dashboard),
             **(extra_context or {}),
         }
-        return site_index(request, extra_context=figures)
-
-    site.get_urls = get_urls
-    site.index = index
-
-
-install(admin.site)
+        return super().index(request, extra_context=figures)

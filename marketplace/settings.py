@@ -48,7 +48,7 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "marketplace.apps.OpsAdminConfig",  # django.contrib.admin with the ops site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -369,3 +369,16 @@ def test_the_dashboard_costs_the_same_queries_for_1_and_20_orders(
     twenty, dashboard = count()
     assert _sizes(dashboard) == (20, 20, 20)
     assert twenty == one, f"{one} queries for 1 order, {twenty} for 20"
+
+
+def test_the_dashboard_is_the_admin_sites_own_page_not_a_patch():
+    """Issue 18 (STYLE: no import-time patching): the default admin site is an OpsAdminSite
+    whose dashboard URL and index come from its class; importing a module replaces nothing on
+    the site object."""
+    from django.contrib import admin
+
+    admin.site.get_urls()  # resolve the lazy default site
+    site = admin.site._wrapped
+    assert isinstance(site, admin_dashboard.OpsAdminSite)
+    assert not {"get_urls", "index"} & set(vars(site))
+    assert reverse("admin:ops_dashboard") == "/admin/dashboard/"
