@@ -23,6 +23,7 @@ from marketplace.schema import action_views, errors
 from providers.selectors import delegated_shop_get
 
 from . import selectors, services
+from .actions import ORDER_ACTIONS
 from .filters import OrderFilter, TaskFilter
 from .models import Task, TaskMode
 from .serializers import (
@@ -402,70 +403,16 @@ class OrderDetailApi(APIView):
         return Response(OrderDetailSerializer(order).data)
 
 
-def _accept(order, request):
-    data = _valid(AcceptSerializer, request)
-    return services.order_accept(order=order, actor=request.user, price_fen=data.get("price"))
-
-
-def _deliver(order, request):
-    data = _valid(DeliverSerializer, request)
-    files = request.FILES.getlist("files") if request.FILES else []
-    return services.order_deliver(
-        order=order,
-        actor=request.user,
-        links=data["links"],
-        note=data["note"],
-        files=files,
-        is_joint_content=data["is_joint_content"],
-    )
-
-
-def _request_revision(order, request):
-    data = _valid(RevisionRequestSerializer, request)
-    return services.order_request_revision(
-        order=order, actor=request.user, note=data["note"], new_deadline=data.get("deadline")
-    )
-
-
-def _confirm(order, request):
-    data = _valid(ConfirmSerializer, request)
-    return services.order_confirm(
-        order=order, actor=request.user, rating=data["rating"], comment=data["comment"]
-    )
-
-
-def _dispute(order, request):
-    data = _valid(DisputeCreateSerializer, request)
-    services.order_dispute(
-        order=order, actor=request.user, reason=data["reason"], ground=data["ground"]
-    )
-    return order
-
-
-ORDER_ACTIONS = {
-    "pay": lambda order, request: services.order_pay(order=order, actor=request.user),
-    "accept": _accept,
-    "decline": lambda order, request: services.order_decline(order=order, actor=request.user),
-    "cancel": lambda order, request: services.order_cancel(order=order, actor=request.user),
-    "restore-price": lambda order, request: services.order_restore_price(
-        order=order, actor=request.user
-    ),
-    "pay-balance": lambda order, request: services.order_pay_balance(
-        order=order, actor=request.user
-    ),
-    "deliver": _deliver,
-    "request-revision": _request_revision,
-    "confirm": _confirm,
-    "dispute": _dispute,
-}
-
-
 class OrderActionApi(IdempotentMixin, APIView):
     """The order's transitions (§4); 409 when the state does not allow one now."""
 
     def post(self, request, order_id: int, action: str):
         order = selectors.order_get(user=request.user, order_id=order_id)
-        ORDER_ACTIONS[action](order, request)
+        entry = ORDER_ACTIONS[action]  # the one table the order page uses too
+        data = dict(_valid(entry.serializer, request)) if entry.serializer else {}
+        if action == "deliver":
+            data["files"] = request.FILES.getlist("files") if request.FILES else []
+        entry.run(order=order, actor=request.user, data=data)
         return _order_response(order, request)
 
 

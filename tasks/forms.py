@@ -248,7 +248,8 @@ class DeliverForm(forms.Form):
         label=_("The content also features other merchants' products (拼场)"), required=False
     )
 
-    def link_list(self) -> list[str]:
+    def clean_links(self) -> list[str]:
+        """One link per line, as the list the API takes (the service checks each)."""
         return [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
 
 

@@ -28,16 +28,12 @@ from marketplace.views import show_domain_error
 from providers.selectors import delegated_shop_get, delegated_shops
 
 from . import selectors, services
+from .actions import ORDER_ACTIONS, form_key
 from .forms import (
-    AcceptForm,
-    ConfirmForm,
-    DeliverForm,
-    DisputeForm,
     MessageForm,
     NoteForm,
     OrderFilterForm,
     ProposalForm,
-    RevisionForm,
     TaskFilterForm,
     TaskForm,
     logo_extension,
@@ -566,12 +562,9 @@ def balances_pay(request):
     return redirect("order_list")
 
 
+# The page's forms: one per action of the shared table that takes input, and the message form.
 ORDER_FORMS = {
-    "accept": AcceptForm,
-    "deliver": DeliverForm,
-    "confirm": ConfirmForm,
-    "revision": RevisionForm,
-    "dispute": DisputeForm,
+    **{name: action.form for name, action in ORDER_ACTIONS.items() if action.form},
     "message": MessageForm,
 }
 
@@ -582,7 +575,7 @@ def order_detail(request, order_id: int):
     is_party = selectors.order_is_party(order=order, user=request.user)
     is_creator = order.creator.user_id == request.user.pk
     is_merchant = is_party and not is_creator
-    forms = {name: _post_form(cls, request, name) for name, cls in ORDER_FORMS.items()}
+    forms = {form_key(name): _post_form(cls, request, name) for name, cls in ORDER_FORMS.items()}
 
     if request.method == "POST":
         if not is_party:
@@ -686,68 +679,38 @@ def _deadlines(order) -> list[tuple[str, datetime]]:
 
 
 def _order_post(request, order, forms):
+    """Run the posted action of the shared table (or post a message); None re-renders the page
+    with the form's errors."""
     action = request.POST.get("action", "")
-    actor = request.user
     here = redirect("order_detail", order_id=order.pk)
-    form = forms.get(action)
-    if form is not None and not form.is_valid():
-        return None
-    data = form.cleaned_data if form is not None else {}
-    actions = {
-        "pay": lambda: services.order_pay(order=order, actor=actor),
-        "cancel": lambda: services.order_cancel(order=order, actor=actor),
-        "decline": lambda: services.order_decline(order=order, actor=actor),
-        "restore_price": lambda: services.order_restore_price(order=order, actor=actor),
-        "pay_balance": lambda: services.order_pay_balance(order=order, actor=actor),
-        "accept": lambda: services.order_accept(
-            order=order, actor=actor, price_fen=data.get("price")
-        ),
-        "deliver": lambda: services.order_deliver(
-            order=order,
-            actor=actor,
-            links=form.link_list(),
-            note=data.get("note", ""),
-            files=data.get("files") or [],
-            is_joint_content=data.get("is_joint_content", False),
-        ),
-        "confirm": lambda: services.order_confirm(
-            order=order, actor=actor, rating=data["rating"], comment=data.get("comment", "")
-        ),
-        "revision": lambda: services.order_request_revision(
-            order=order, actor=actor, note=data["note"], new_deadline=data.get("deadline")
-        ),
-        "dispute": lambda: services.order_dispute(
-            order=order, actor=actor, reason=data["reason"], ground=data["ground"]
-        ),
-        "message": lambda: services.order_message_post(order=order, actor=actor, body=data["body"]),
-    }
-    if action not in actions:
+    if action == "message":
+        form = forms["message"]
+        if not form.is_valid():
+            return None
+        run = lambda: services.order_message_post(  # noqa: E731
+            order=order, actor=request.user, body=form.cleaned_data["body"]
+        )
+        done = _("Message sent.")
+    elif action in ORDER_ACTIONS:
+        entry = ORDER_ACTIONS[action]
+        form = forms.get(form_key(action)) if entry.form else None
+        if form is not None and not form.is_valid():
+            return None
+        data = form.cleaned_data if form is not None else {}
+        run = lambda: entry.run(order=order, actor=request.user, data=data)  # noqa: E731
+        done = entry.done
+    else:
         return HttpResponseNotAllowed(["GET"])
     try:
-        actions[action]()
+        run()
     except DomainError as exc:
         if form is None:
             _refused(request, exc)
             return here
         show_domain_error(form, exc)
         return None
-    messages.success(request, ORDER_DONE.get(action, _("Done.")))
+    messages.success(request, done)
     return here
-
-
-ORDER_DONE = {
-    "pay": _("Paid. The money is held by the platform until you confirm the work."),
-    "cancel": _("The order is cancelled; anything paid is back in the wallet."),
-    "decline": _("You declined the order; the merchant is refunded."),
-    "restore_price": _("The original price is restored."),
-    "pay_balance": _("The balance is paid; the creator can start."),
-    "accept": _("You accepted the order."),
-    "deliver": _("Delivered. The merchant has 7 days to confirm."),
-    "confirm": _("Confirmed. The creator is paid."),
-    "revision": _("Revision requested."),
-    "dispute": _("The dispute is opened; ops will decide. The money stays held."),
-    "message": _("Message sent."),
-}
 
 
 # --- the inbox (D5) -------------------------------------------------------------------------
