@@ -469,6 +469,14 @@ def _task_post(request, task, action, apply_form, proposal_form, agency):
                 ),
                 actor=request.user,
             ),
+            # T30: the agency takes back a proposal the brand has not answered (the API's
+            # proposals/{id}/withdraw/; the page had no way to)
+            "withdraw_proposal": lambda: services.proposal_withdraw(
+                proposal=selectors.proposal_get(
+                    user=request.user, proposal_id=request.POST.get("proposal")
+                ),
+                actor=request.user,
+            ),
             "close_enrollment": lambda: services.task_close_enrollment(
                 task=task, actor=request.user
             ),
@@ -501,6 +509,7 @@ def _task_done_message(action: str, result) -> str:
         "withdraw": _("Application withdrawn."),
         "accept_proposal": _("Proposal accepted; pay its order to start."),
         "reject_proposal": _("Proposal rejected."),
+        "withdraw_proposal": _("Proposal withdrawn."),
         "close_enrollment": _("Enrollment stopped."),
         "cancel": _("The task is cancelled."),
         "close": _("The task is closed."),

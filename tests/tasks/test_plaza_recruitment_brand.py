@@ -1169,3 +1169,29 @@ def test_plaza_task_cancel_after_payment_is_409(funded_shop, merchant, creator, 
     assert escrow_fen(order["id"]) == PRICE_FEN
     assert wallet_fen(funded_shop) == wallet_before
     assert row_counts(*STORED) == before
+
+
+def test_a_creator_withdraws_its_proposal_on_the_task_page(brand_shop, creator, outsider_creator):
+    """T30 (drift found in issue 18: the page had no proposal withdraw): the proposer takes back
+    a proposal the brand has not answered, from the task page as through the API; another
+    creator posting the same is a 404 and changes nothing."""
+    from django.test import Client
+
+    from tasks.models import Proposal
+
+    task = _brand(brand_shop.owner)
+    proposal = _propose(creator, task["id"]).json()
+    stranger = Client()
+    stranger.force_login(outsider_creator)
+    body = {"action": "withdraw_proposal", "proposal": proposal["id"]}
+    assert stranger.post(f"/tasks/{task['id']}/", body).status_code == 404
+    assert Proposal.objects.get(pk=proposal["id"]).status == "submitted"
+
+    page = Client()
+    page.force_login(creator)
+    shown = page.get(f"/tasks/{task['id']}/").content.decode()
+    assert 'value="withdraw_proposal"' in shown
+    response = page.post(f"/tasks/{task['id']}/", body)
+
+    assert response.status_code == 302
+    assert Proposal.objects.get(pk=proposal["id"]).status == "withdrawn"
