@@ -84,6 +84,13 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MeSerializer(serializers.ModelSerializer):
     # Z6: the address is optional, so "" is a possible answer (not a string of format email).
     email = serializers.CharField(read_only=True, help_text="E-mail address; empty when none.")
+    # Z6: a provider's staff member (and an account that has not chosen yet) has no side: "".
+    side = serializers.ChoiceField(
+        choices=Side.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="merchant or creator; empty for a provider's staff or before choosing.",
+    )
     memberships = MembershipSerializer(many=True, read_only=True)
     creator_id = serializers.SerializerMethodField()
 

@@ -15,6 +15,12 @@ from tests.conftest import client_for
 from tests.providers.test_api import start, upload
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The refusals are read in English here (the API answers in Chinese by default)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def pptx_with(entries) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
