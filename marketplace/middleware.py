@@ -96,7 +96,10 @@ def body_too_large_response(request, limit: int):
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("too_large", message), status=413)
     response = TemplateResponse(
-        request, "413.html", {"limit_mb": limit // (1024 * 1024)}, status=413
+        request,
+        "413.html",
+        {"limit_mb": f"{limit / (1024 * 1024):.1f}".removesuffix(".0")},
+        status=413,
     )
     return response.render()
 
