@@ -45,7 +45,7 @@ from .models import (
     ViolationKind,
 )
 from .money import format_cny
-from .ops_powers import power, require_power
+from .ops_powers import PowerLinksMixin, power, require_power
 from .services.live_sessions import CSV_COLUMNS
 
 
@@ -304,11 +304,12 @@ class ProviderStandingForm(forms.Form):
 
 
 @admin.register(ServiceProvider)
-class ServiceProviderAdmin(admin.ModelAdmin):
+class ServiceProviderAdmin(PowerLinksMixin, admin.ModelAdmin):
     """P5: admitted providers that no longer meet the rules are suspended or terminated here,
     with a reason; admission itself is decided on the application (Providers → applications)."""
 
     list_display = ["name", "status", "standing_link", "created_at"]
+    power_links = {"standing_link": "marketplace.change_provider_standing"}  # Z3
     list_filter = ["status"]
     search_fields = ["organization__name"]
     readonly_fields = ["organization", "status", "created_at", "decisions"]
@@ -594,10 +595,11 @@ class AppealPendingFilter(admin.SimpleListFilter):
 
 
 @admin.register(AgencyAppeal)
-class AgencyAppealAdmin(admin.ModelAdmin):
+class AgencyAppealAdmin(PowerLinksMixin, admin.ModelAdmin):
     """G3: the queue of appeals; each is decided once, with a reason, on its decision page."""
 
     list_display = ["agency", "submitted_at", "status", "decide_link", "decided_by", "decided_at"]
+    power_links = {"decide_link": "marketplace.decide_agencyappeal"}  # Z3
     list_filter = [AppealPendingFilter, "status"]
     search_fields = ["expulsion__agency__organization__name"]
     list_select_related = ["expulsion__agency__organization", "decided_by"]

@@ -5,6 +5,8 @@ into the groups 财务, 仲裁, 审核 and 风控 by providers/migrations/0003_o
 `power(perm)` makes the `has_<name>_permission` method Django's admin calls for an action
 declared with `permissions=["<name>"]`: without the permission the action is neither offered
 nor run when posted. `require_power(request, perm)` guards a custom admin page: 403.
+`PowerLinksMixin` leaves out a list column linking to such a page for staff without its
+permission.
 """
 
 from __future__ import annotations
@@ -26,3 +28,17 @@ def require_power(request, perm: str) -> None:
     """A custom admin page that moves money or decides: 403 without `perm` (Z3)."""
     if not request.user.has_perm(perm):
         raise PermissionDenied
+
+
+class PowerLinksMixin:
+    """A ModelAdmin whose list columns in `power_links` (column → permission) link to a page
+    that needs the permission: the column is shown only to those who hold it."""
+
+    power_links: dict[str, str] = {}
+
+    def get_list_display(self, request):
+        return [
+            column
+            for column in super().get_list_display(request)
+            if column not in self.power_links or request.user.has_perm(self.power_links[column])
+        ]

@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.exceptions import DomainError
-from marketplace.ops_powers import require_power
+from marketplace.ops_powers import PowerLinksMixin, require_power
 
 from . import services
 from .models import (
@@ -96,8 +96,10 @@ class DecideForm(forms.Form):
 
 
 @admin.register(ProviderApplication)
-class ProviderApplicationAdmin(admin.ModelAdmin):
+class ProviderApplicationAdmin(PowerLinksMixin, admin.ModelAdmin):
     """P4: the review queue. Open an application, read its documents and checks, decide."""
+
+    power_links = {"decide_link": "providers.decide_providerapplication"}  # Z3
 
     list_display = [
         "company_name",

@@ -17,7 +17,7 @@ from marketplace.admin_imports import CsvImportMixin
 from marketplace.admin_large import CREATED_FILTER, LargeTableMixin
 from marketplace.exceptions import DomainError
 from marketplace.money import format_cny, parse_yuan
-from marketplace.ops_powers import power, require_power
+from marketplace.ops_powers import PowerLinksMixin, power, require_power
 
 from . import services
 from .models import (
@@ -388,9 +388,11 @@ class DisputeOpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(PowerLinksMixin, admin.ModelAdmin):
     """T61: the queue, oldest first; each dispute is decided on its own page through
     tasks.services.dispute_resolve."""
+
+    power_links = {"decide_link": "tasks.decide_dispute"}  # Z3
 
     list_display = [
         "id",

@@ -425,3 +425,29 @@ def test_a_page_is_403_without_its_power_and_works_with_it(
             answer = client.post(url, form)
         assert answer.status_code == 302, answer.content.decode()[:3000]
         assert read(target) != before, url
+
+
+LINKED_PAGES = {
+    # changelist → the decision page its rows link to (built as in PAGE_CASES)
+    "tasks_dispute": "admin:tasks_dispute_decide",
+    "providers_providerapplication": "admin:providers_providerapplication_decide",
+    "marketplace_serviceprovider": "admin:marketplace_serviceprovider_standing",
+    "marketplace_agencyappeal": "admin:marketplace_agencyappeal_decide",
+}
+
+
+@pytest.mark.parametrize("changelist", list(LINKED_PAGES))
+def test_a_list_links_its_decision_page_only_for_those_who_may_decide(client, world, changelist):
+    """Z3: the queue of a decision (disputes, provider applications, provider standing,
+    appeals) shows its "decide" link to staff holding the page's permission and leaves it out
+    for staff who would only meet a 403."""
+    url_name = LINKED_PAGES[changelist]
+    build, _body, _read = PAGE_CASES[url_name]
+    target = build(world)
+    link = reverse(url_name, args=[target.pk])
+    queue = reverse(f"admin:{changelist}_changelist")
+
+    client.force_login(staff())
+    assert link not in client.get(queue).content.decode()
+    client.force_login(staff(PAGES[url_name]))
+    assert link in client.get(queue).content.decode()
