@@ -8,9 +8,9 @@ from django.db.models import Q
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from core.exceptions import DomainError
+from core.money import format_cny, parse_yuan
 from marketplace.admin_large import CREATED_FILTER, LargeTableMixin
-from marketplace.exceptions import DomainError
-from marketplace.money import format_cny, parse_yuan
 from marketplace.ops_powers import power
 
 from . import services

@@ -14,11 +14,11 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.exceptions import InvalidInput, WrongSide
+from core.money import format_yuan
+from core.parsers import check_json_body
+from core.parsing import id_or_404
 from marketplace.api import paginate
-from marketplace.exceptions import InvalidInput, WrongSide
-from marketplace.money import format_yuan
-from marketplace.parsers import check_json_body
-from marketplace.parsing import id_or_404
 from marketplace.schema import errors
 from marketplace.selectors import creator_for_user, shop_get
 

@@ -1,4 +1,4 @@
-from marketplace.exceptions import DomainError, InvalidInput, NotAllowed
+from core.exceptions import DomainError, InvalidInput, NotAllowed
 
 
 class InsufficientFunds(NotAllowed):

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from marketplace.exceptions import InvalidInput
+from core.exceptions import InvalidInput
 
 from .exceptions import IdempotencyConflict
 from .models import IdempotencyKey, IdempotencyStatus

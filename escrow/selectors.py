@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.exceptions import InvalidInput
+from core.exceptions import InvalidInput
 from marketplace.models import CreatorProfile, MerchantShop, User
 from marketplace.selectors import shop_list
 from tasks.models import TERMINAL_ORDER_STATUSES

@@ -19,10 +19,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.bulk import update_by_pk
-from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
+from core.bulk import update_by_pk
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
+from core.money import format_cny
 from marketplace.models import CreatorProfile, MerchantShop, User
-from marketplace.money import format_cny
 from marketplace.services import shop_can_pay
 from tasks.models import Order
 

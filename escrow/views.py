@@ -16,9 +16,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from marketplace.exceptions import DomainError, InvalidInput
-from marketplace.money import format_cny, format_yuan
-from marketplace.parsing import id_or_404
+from core.exceptions import DomainError, InvalidInput
+from core.money import format_cny, format_yuan
+from core.parsing import id_or_404
 from marketplace.selectors import creator_for_user, shop_get, shop_list
 from marketplace.views import show_domain_error
 

@@ -10,10 +10,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.exceptions import DomainError
+from core.money import format_cny
+
 from . import services
 from .admin_imports import CsvImportMixin
 from .admin_large import CREATED_FILTER, LargeTableMixin
-from .exceptions import DomainError
 from .models import (
     Agency,
     AgencyAppeal,
@@ -44,7 +46,6 @@ from .models import (
     Violation,
     ViolationKind,
 )
-from .money import format_cny
 from .ops_powers import PowerLinksMixin, power, require_power
 from .services.live_sessions import CSV_COLUMNS
 

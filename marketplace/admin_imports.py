@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from .exceptions import DomainError
+from core.exceptions import DomainError
 
 
 class CsvImportForm(forms.Form):

@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from core.exceptions import InvalidInput, WrongSide
+
 from . import selectors, services
-from .exceptions import InvalidInput, WrongSide
 from .models import AgencyContract
 from .schema import action_views
 from .serializers import (

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.money import parse_yuan
 from tasks.models import ContentType
 
 from .models import (
@@ -18,7 +19,6 @@ from .models import (
     Platform,
     Side,
 )
-from .money import parse_yuan
 from .selectors import channel_list
 from .services import PROVIDER_ACCOUNT
 from .services.assessment import next_month

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.translation import get_supported_language_variant, gettext
 
-from .api_errors import error_body
+from core.api_errors import error_body
 
 
 class DefaultLanguageMiddleware:

@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .money import format_cny
+from core.money import format_cny
 
 MESSAGES = {
     # orders (§4)

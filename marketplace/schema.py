@@ -1,7 +1,7 @@
 """Z6: the OpenAPI schema is the truth.
 
 `AutoSchema` (REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]) documents what every operation can answer
-besides its success: the error shape of DESIGN §5 (`marketplace.api_errors`) for each status the
+besides its success: the error shape of DESIGN §5 (`core.api_errors`) for each status the
 view can give, and the envelope of paginated lists, with the paginator `paginate()` really uses.
 
 `action_views` gives each action of an action table its own view class, so the schema has one

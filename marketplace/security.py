@@ -8,7 +8,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .api_errors import error_body
+from core.api_errors import error_body
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.money import format_yuan, parse_yuan
 from tasks.models import Channel, ContentType
 
 from .models import (
@@ -19,7 +20,6 @@ from .models import (
     Side,
     User,
 )
-from .money import format_yuan, parse_yuan
 
 
 @extend_schema_field({"type": "string", "example": "1280.00", "pattern": r"^\d+(\.\d{1,2})?$"})

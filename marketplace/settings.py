@@ -297,12 +297,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "marketplace.pagination.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "marketplace.schema.AutoSchema",  # Z6: error answers, real paginators
-    "EXCEPTION_HANDLER": "marketplace.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     # Z4: JSON bodies have a size and a nesting limit; forms and uploads keep DRF's parsers.
     "DEFAULT_PARSER_CLASSES": [
-        "marketplace.parsers.LimitedJSONParser",
+        "core.parsers.LimitedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -121,7 +121,7 @@ def handler404(request, exception):
         from django.http import JsonResponse
         from django.utils.translation import gettext as _
 
-        from .api_errors import error_body
+        from core.api_errors import error_body
 
         return JsonResponse(error_body("not_found", _("Not found.")), status=404)
     from django.views.defaults import page_not_found

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.exceptions import DomainError
+
 from . import selectors, services
-from .exceptions import DomainError
 from .forms import (
     AppealForm,
     ChooseSideForm,

@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.exceptions import DomainError
+from core.exceptions import DomainError
 from marketplace.ops_powers import PowerLinksMixin, require_power
 
 from . import services
@@ -153,14 +153,14 @@ class ProviderApplicationAdmin(PowerLinksMixin, admin.ModelAdmin):
 
     @admin.display(description=_("registered capital"))
     def registered_capital(self, application):
-        from marketplace.money import format_cny
+        from core.money import format_cny
 
         fen = application.registered_capital_fen
         return format_cny(fen) if fen is not None else "—"
 
     @admin.display(description=_("average monthly GMV"))
     def union_gmv(self, application):
-        from marketplace.money import format_cny
+        from core.money import format_cny
 
         fen = application.union_avg_monthly_gmv_fen
         return format_cny(fen) if fen is not None else "—"

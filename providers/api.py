@@ -11,11 +11,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.exceptions import InvalidInput
+from core.money import format_yuan
+from core.parsers import LimitedJSONParser
+from core.parsing import parse_date, parse_ids
 from marketplace.api import paginate
-from marketplace.exceptions import InvalidInput
-from marketplace.money import format_yuan
-from marketplace.parsers import LimitedJSONParser
-from marketplace.parsing import parse_date, parse_ids
 from marketplace.selectors import shop_list
 
 from . import reports, selectors, services

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.utils.translation import gettext as _
 
-from marketplace.exceptions import InvalidInput
-from marketplace.uploads import content_problem, detect, display_name
+from core.exceptions import InvalidInput
+from core.uploads import content_problem, detect, display_name
 
 from .models import DocumentKind
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.exceptions import InvalidInput
+from core.exceptions import InvalidInput
+from core.money import format_yuan
+from core.parsing import StrictDateField, parse_ids
 from marketplace.forms import YuanField
-from marketplace.money import format_yuan
-from marketplace.parsing import StrictDateField, parse_ids
 
 from .files import ACCEPTED, TYPE_NAMES, max_bytes
 from .models import CertificationPlatform, DocumentKind

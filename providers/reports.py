@@ -28,10 +28,10 @@ from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import InvalidInput
+from core.money import format_cny
 from escrow.models import AccountKind, Entry, TransactionKind
-from marketplace.exceptions import InvalidInput
 from marketplace.models import MerchantShop
-from marketplace.money import format_cny
 from tasks.models import ContentMetric, Delivery, Order, OrderStatus, Task
 
 BEIJING = ZoneInfo("Asia/Shanghai")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from core.parsing import id_or_404
 from marketplace.models import (
     MerchantShop,
     OrganizationKind,
@@ -15,7 +16,6 @@ from marketplace.models import (
     ServiceProvider,
     User,
 )
-from marketplace.parsing import id_or_404
 
 from .models import Delegation, ProviderApplication, ProviderDecision, ProviderDocument
 

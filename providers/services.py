@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
+from core.money import format_cny
 from marketplace.models import (
     Membership,
     MerchantShop,
@@ -23,7 +24,6 @@ from marketplace.models import (
     ServiceProvider,
     User,
 )
-from marketplace.money import format_cny
 from marketplace.notifications import notify
 from marketplace.selectors import manages_organization
 

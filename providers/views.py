@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from marketplace.exceptions import DomainError
+from core.exceptions import DomainError
+from core.money import format_cny
 from marketplace.models import ProviderStatus
-from marketplace.money import format_cny
 from marketplace.selectors import manages_organization, shop_list
 from marketplace.views import show_domain_error
 

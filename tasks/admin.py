@@ -12,11 +12,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.admin import StateLogInline
 
+from core.exceptions import DomainError
+from core.money import format_cny, parse_yuan
 from escrow.models import Entry
 from marketplace.admin_imports import CsvImportMixin
 from marketplace.admin_large import CREATED_FILTER, LargeTableMixin
-from marketplace.exceptions import DomainError
-from marketplace.money import format_cny, parse_yuan
 from marketplace.ops_powers import PowerLinksMixin, power, require_power
 
 from . import services

@@ -12,13 +12,13 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.exceptions import InvalidInput, NotAllowed
+from core.pagination import PlazaCursorPagination
 from escrow.api import IDEMPOTENCY_PARAMETER
 from escrow.idempotency import IdempotentMixin
 from escrow.selectors import wallet_shop
 from marketplace.api import paginate
-from marketplace.exceptions import InvalidInput, NotAllowed
 from marketplace.models import Agency, CreatorProfile
-from marketplace.pagination import PlazaCursorPagination
 from marketplace.schema import action_views, errors
 from providers.selectors import delegated_shop_get
 

@@ -6,8 +6,8 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.money import parse_yuan
-from marketplace.parsing import IdFilter, MomentFilter
+from core.money import parse_yuan
+from core.parsing import IdFilter, MomentFilter
 
 from .models import ContentType, OrderKind, OrderStatus, Task, TaskMode, TaskStatus
 from .selectors import on_channel

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import markup_problem
 from marketplace.forms import YuanField
 from marketplace.models import Channel, ContentType
-from marketplace.uploads import markup_problem
 
 from .models import (
     MAX_SPONSORED_PRODUCTS,

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
-from marketplace.exceptions import InvalidInput
+from core.exceptions import InvalidInput
 from marketplace.models import CreatorProfile, Membership, Notification, OrganizationKind, User
 
 from .models import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.money import format_yuan
 from marketplace.models import Notification
-from marketplace.money import format_yuan
 from marketplace.serializers import MoneyField
 
 from .models import (
@@ -267,7 +267,7 @@ class OrderSerializer(serializers.ModelSerializer):
         return {"id": order.creator_id, "name": order.creator.display_name}
 
     def get_balance_due(self, order) -> str | None:
-        from marketplace.money import format_yuan
+        from core.money import format_yuan
 
         if not order.is_deposit:
             return None

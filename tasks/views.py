@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.exceptions import DomainError
+from core.money import format_cny
+from core.parsing import id_or_404
 from escrow.selectors import merchant_wallet_summary, wallet_shop
-from marketplace.exceptions import DomainError
 from marketplace.models import Agency
-from marketplace.money import format_cny
-from marketplace.parsing import id_or_404
 from marketplace.selectors import shop_list
 from marketplace.views import show_domain_error
 from providers.selectors import delegated_shop_get, delegated_shops

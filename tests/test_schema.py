@@ -123,7 +123,7 @@ def _error_ref(response: dict) -> str:
 
 
 def test_every_error_answer_is_documented_in_the_error_shape():
-    """Z6: the error component is the shape of marketplace.api_errors; every operation lists
+    """Z6: the error component is the shape of core.api_errors; every operation lists
     the error answers it can give (401/403 when signed in, 404 with an id in the path, 409 on a
     write, 429 when throttled, 400/413 with input), each in that shape."""
     components = _schema()["components"]["schemas"]

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from core.exceptions import AdmissionRefused, InvalidInput, NotAllowed, WrongSide
 from tasks.models import Channel, ContentType
 
-from ..exceptions import AdmissionRefused, InvalidInput, NotAllowed, WrongSide
 from ..models import (
     CREDIT_LEVEL_MAX,
     CREDIT_LEVEL_MIN,

@@ -20,9 +20,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from tasks.models import Order, OrderStatus
 
-from ..exceptions import InvalidInput, NotAllowed, WrongSide
 from ..models import (
     Agency,
     AgencyAppeal,

@@ -19,9 +19,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from tasks.models import Dispute
 
-from ..exceptions import InvalidInput, NotAllowed, WrongSide
 from ..models import (
     Agency,
     AgencyComplaint,

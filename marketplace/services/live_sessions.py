@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..feeds import (
+from core.feeds import (
     IngestReport,
     RowResult,
     check_batch,
@@ -24,6 +24,7 @@ from ..feeds import (
     money,
     parse_time,
 )
+
 from ..models import Category, CreatorProfile, LiveSession, LiveSessionSource
 
 COUNTED_SESSION = timedelta(minutes=30)  # G1: 30 minutes or more counts as one session.

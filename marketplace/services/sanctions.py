@@ -17,7 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..exceptions import Banned, InvalidInput, NotAllowed, WrongSide
+from core.exceptions import Banned, InvalidInput, NotAllowed, WrongSide
+
 from ..models import (
     Organization,
     OrganizationKind,

@@ -1,6 +1,6 @@
 from django import template
 
-from marketplace.money import format_cny
+from core.money import format_cny
 
 register = template.Library()
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.exceptions import NotAllowed, WrongSide
 from escrow import services as escrow
-from marketplace.exceptions import NotAllowed, WrongSide
 from marketplace.models import MerchantShop, User
 from marketplace.notifications import notify
 from marketplace.services.sanctions import require_not_banned

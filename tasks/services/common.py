@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed, can_proceed
 from django_fsm_log.models import StateLog
 
-from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from marketplace.models import CreatorProfile, Membership, MerchantShop, User
 
 from ..models import Application, Order, Proposal, Task

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.feeds import (
+from core.feeds import (
     IngestReport,
     RowResult,
     check_batch,

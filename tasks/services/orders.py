@@ -14,14 +14,14 @@ from django.db import transaction
 from django.db.models import Avg, Count
 from django.utils.translation import gettext as _
 
+from core.bulk import update_uniform
+from core.exceptions import NotAllowed, WrongSide
+from core.uploads import check_content, display_name
 from escrow import services as escrow
 from escrow.services import fee_for, fee_rate_for
-from marketplace.bulk import update_uniform
-from marketplace.exceptions import NotAllowed, WrongSide
 from marketplace.models import CreatorProfile, Membership, MerchantShop, User
 from marketplace.notifications import Notice, notify, notify_many
 from marketplace.services.sanctions import require_not_banned
-from marketplace.uploads import check_content, display_name
 
 from ..models import (
     MAX_REVISIONS,

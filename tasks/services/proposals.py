@@ -6,9 +6,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from marketplace.exceptions import NotAllowed, WrongSide
+from core.exceptions import NotAllowed, WrongSide
+from core.money import format_cny
 from marketplace.models import Agency, AgencyStatus, CreatorProfile, User
-from marketplace.money import format_cny
 from marketplace.notifications import notify
 from marketplace.services.sanctions import require_not_banned
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from marketplace.models import (
     AgencyStatus,
     CreatorProfile,
@@ -424,7 +424,7 @@ def plaza_task_close_unpaid(*, task: Task, at: datetime | None = None) -> Task |
 def creator_may_take_work(creator: CreatorProfile) -> bool:
     """T30: the qualified side of a brand task: a creator whose agency is not expelled, and
     who is not banned (S1/S2; require_not_banned says until when)."""
-    from marketplace.exceptions import Banned
+    from core.exceptions import Banned
 
     if creator.agency_id is not None and creator.agency.status == AgencyStatus.EXPELLED:
         return False

@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from core.exceptions import InvalidInput, NotAllowed
 from marketplace import services
-from marketplace.exceptions import InvalidInput, NotAllowed
 from marketplace.models import (
     Agency,
     AgencyAppeal,

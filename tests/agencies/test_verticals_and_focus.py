@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 import time_machine
 
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from marketplace import services
-from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
 from marketplace.models import (
     Agency,
     AgencyComplaint,

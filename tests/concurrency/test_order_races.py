@@ -14,11 +14,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.exceptions import DomainError, NotAllowed
 from escrow import services as escrow
 from escrow.exceptions import InsufficientFunds
 from escrow.models import Account, AccountKind, Entry, JournalTransaction, TransactionKind
 from escrow.selectors import ledger_breaches
-from marketplace.exceptions import DomainError, NotAllowed
 from marketplace.models import Membership, Role
 from tasks import services
 from tasks.models import (

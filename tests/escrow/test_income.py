@@ -34,10 +34,10 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.exceptions import InvalidInput
 from escrow import selectors
 from escrow import services as escrow_services
 from escrow.models import AccountKind, Entry, FeePolicy, JournalTransaction, TransactionKind
-from marketplace.exceptions import InvalidInput
 from marketplace.models import Membership, Role
 from tasks import services
 from tests import factories

@@ -29,6 +29,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from core.exceptions import InvalidInput, NotAllowed
 from escrow import services
 from escrow.exceptions import (
     BadSignature,
@@ -49,7 +50,6 @@ from escrow.models import (
     WithdrawalStatus,
 )
 from escrow.selectors import ledger_breaches
-from marketplace.exceptions import InvalidInput, NotAllowed
 from tasks.models import TERMINAL_ORDER_STATUSES, Order, OrderKind
 from tests import factories
 

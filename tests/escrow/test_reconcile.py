@@ -26,6 +26,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
+from core.exceptions import NotAllowed
 from escrow import services
 from escrow.models import (
     Account,
@@ -36,7 +37,6 @@ from escrow.models import (
     Withdrawal,
     WithdrawalStatus,
 )
-from marketplace.exceptions import NotAllowed
 from tasks.models import TERMINAL_ORDER_STATUSES, Order, OrderKind, OrderStatus
 from tests import factories
 from tests.conftest import fund_wallet

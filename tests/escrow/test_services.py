@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from escrow import services
 from escrow.exceptions import (
     BadSignature,
@@ -25,7 +26,6 @@ from escrow.models import (
     WithdrawalStatus,
 )
 from escrow.selectors import creator_wallet_summary, merchant_wallet_summary
-from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
 from tests import factories
 from tests.conftest import fund_wallet
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.authtoken.models import Token
 
+from core.exceptions import InvalidInput, NotAllowed
 from marketplace import services
-from marketplace.exceptions import InvalidInput, NotAllowed
 from marketplace.models import CreatorProfile, Membership, Organization, Side, User
 from tests import factories
 from tests.conftest import client_for

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.exceptions import NotAllowed, WrongSide
 from marketplace import services
-from marketplace.exceptions import NotAllowed, WrongSide
 from marketplace.models import AgencyContract, AgencyStatus, ContractStatus, CreatorProfile
 from tests import factories
 from tests.conftest import client_for, row_counts

@@ -10,8 +10,8 @@ from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.authtoken.models import Token
 
-from marketplace.api_errors import error_body, exception_handler
-from marketplace.exceptions import AdmissionRefused, InvalidInput, NotAllowed, WrongSide
+from core.api_errors import error_body, exception_handler
+from core.exceptions import AdmissionRefused, InvalidInput, NotAllowed, WrongSide
 from marketplace.models import MerchantShop, PaymentAccount
 from tests import factories
 from tests.conftest import client_for, row_counts

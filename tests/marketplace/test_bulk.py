@@ -1,10 +1,10 @@
-"""The one-statement writes of marketplace.bulk, used by the sweeper's batches (D1)."""
+"""The one-statement writes of core.bulk, used by the sweeper's batches (D1)."""
 
 from __future__ import annotations
 
 import pytest
 
-from marketplace.bulk import update_by_pk, update_uniform
+from core.bulk import update_by_pk, update_uniform
 from marketplace.models import Organization
 from tests import factories
 

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.exceptions import InvalidInput, WrongSide
 from marketplace import selectors, services
-from marketplace.exceptions import InvalidInput, WrongSide
 from marketplace.models import Category, CreatorProfile, CreatorRate
 from tasks.models import Channel, ContentType
 from tests import factories

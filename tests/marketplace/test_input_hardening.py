@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from marketplace.parsers import json_depth_exceeds
+from core.parsers import json_depth_exceeds
 from tests.conftest import client_for
 from tests.tasks.conftest import in_days, iso, post_task
 

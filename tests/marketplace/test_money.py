@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.money import format_cny, format_yuan, parse_yuan
 from marketplace.models import CreatorRate
-from marketplace.money import format_cny, format_yuan, parse_yuan
 from tests.conftest import client_for
 
 

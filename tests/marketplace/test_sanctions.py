@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from core.exceptions import Banned, InvalidInput, WrongSide
 from marketplace import services
-from marketplace.exceptions import Banned, InvalidInput, WrongSide
 from marketplace.models import Sanction, Violation
 from tasks.models import Application, Order, Proposal, Task
 from tests import factories

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.exceptions import AdmissionRefused, InvalidInput, NotAllowed, WrongSide
 from marketplace import services
-from marketplace.exceptions import AdmissionRefused, InvalidInput, NotAllowed, WrongSide
 from marketplace.models import (
     Membership,
     MerchantShop,

@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from marketplace.models import ProviderStatus, ServiceProvider
 from providers import services
 from providers.models import ApplicationStatus, ProviderDecision, ProviderDocument

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.exceptions import NotAllowed, WrongSide
+from core.exceptions import NotAllowed, WrongSide
 from marketplace.models import Membership, Role
 from providers import services
 from providers.models import Delegation

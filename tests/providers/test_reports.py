@@ -22,8 +22,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
+from core.exceptions import InvalidInput
 from escrow.models import Account, AccountKind, FeePolicy
-from marketplace.exceptions import InvalidInput
 from providers.reports import (
     ClosingReport,
     closing_report,

@@ -226,7 +226,7 @@ def test_order_page_ledger_lines_include_its_share_of_a_combined_payment(
     shown = {int(t) for t in __import__("re").findall(r"<td>#(\d+)</td>", html)}
     assert shown == own | {combined.pk}
     # of the combined payment, only the line on this order's escrow
-    from marketplace.money import format_cny
+    from core.money import format_cny
 
     lines = Entry.objects.filter(transaction=combined)
     assert lines.count() == 3  # two escrows and the wallet

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from escrow.models import Account, AccountKind, FeePolicy, JournalTransaction, TransactionKind
-from marketplace.exceptions import InvalidInput, NotAllowed, WrongSide
 from marketplace.models import Notification
 from tasks import services
 from tasks.models import (

@@ -11,7 +11,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from marketplace.exceptions import DomainError
+from core.exceptions import DomainError
 from marketplace.services import agencies_score
 from marketplace.services.assessment import month_first_day, parse_month, previous_month
 

@@ -1,6 +1,6 @@
 """Domain errors with a stable code.
 
-One DRF exception handler (marketplace.api_errors) and the page views turn these into the JSON
+One DRF exception handler (core.api_errors) and the page views turn these into the JSON
 error shape of DESIGN §5 or a message next to the form.
 """
 
