@@ -39,9 +39,10 @@ test: install lint ## Lint, then the whole suite (uses local PostgreSQL/Redis wh
 	  echo "database: $${DATABASE_URL:-sqlite (start PostgreSQL for the full suite)}; broker: $${REDIS_URL:-none (start Redis for the worker tests)}"; \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install ## ruff check and ruff format --check
+lint: install ## ruff check, ruff format --check and the import contracts (lint-imports)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports
 
 format: install ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
