@@ -21,9 +21,25 @@ from .exceptions import InvalidInput
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 _ASCII_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 BIGINT_MAX = 2**63 - 1
-# The dates anyone may ask about: a report period, a cursor's position. Beyond them a date is a
-# typo or a probe, and date arithmetic near year 9999 overflows.
+# The dates anyone may ask about: a report or income period, a cursor's position. No ledger
+# entry is older than the platform; beyond them a date is a typo or a probe, and date arithmetic
+# near date.min or date.max overflows on the way to UTC.
 DATE_MIN, DATE_MAX = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _out_of_range_message() -> str:
+    return _("Choose a date between %(first)s and %(last)s.") % {
+        "first": DATE_MIN.isoformat(),
+        "last": DATE_MAX.isoformat(),
+    }
+
+
+def require_date_in_range(day: date, *, field: str) -> date:
+    """`day` when it lies within DATE_MIN..DATE_MAX, else a 400 naming the field."""
+    if not DATE_MIN <= day <= DATE_MAX:
+        message = _out_of_range_message()
+        raise InvalidInput(message, fields={field: [message]})
+    return day
 
 
 def parse_id(value, *, field: str = "id") -> int | None:
@@ -72,10 +88,7 @@ def parse_date(value, *, field: str = "date") -> date | None:
     if parsed is None:
         message = _("Give a date as YYYY-MM-DD.")
         raise InvalidInput(message, fields={field: [message]})
-    if not DATE_MIN <= parsed <= DATE_MAX:
-        message = _("Give a date between %(min)s and %(max)s.") % {"min": DATE_MIN, "max": DATE_MAX}
-        raise InvalidInput(message, fields={field: [message]})
-    return parsed
+    return require_date_in_range(parsed, field=field)
 
 
 def parse_moment(value) -> datetime | None:
@@ -130,9 +143,7 @@ class StrictMomentField(django_filters.fields.IsoDateTimeField):
         except OverflowError:
             raise forms.ValidationError(message) from None
         if moment is not None and not DATE_MIN <= moment.date() <= DATE_MAX:
-            raise forms.ValidationError(
-                _("Give a date between %(min)s and %(max)s.") % {"min": DATE_MIN, "max": DATE_MAX}
-            )
+            raise forms.ValidationError(_out_of_range_message())
         return moment
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
+from core.parsing import require_date_in_range
 from marketplace.models import CreatorProfile, MerchantShop, User
 from marketplace.selectors import shop_list
 from tasks.models import TERMINAL_ORDER_STATUSES
@@ -163,10 +164,6 @@ def ledger_breaches() -> list[str]:
 BEIJING = ZoneInfo("Asia/Shanghai")
 INCOME_DEFAULT_DAYS = 30
 INCOME_MAX_DAYS = 366
-# Bounds that keep the range's timestamps far from date.min/date.max (a crafted 0001-01-01
-# would overflow the conversion to UTC): no ledger entry is older than the platform.
-INCOME_FIRST_DAY = date(2000, 1, 1)
-INCOME_LAST_DAY = date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -189,12 +186,8 @@ def income_range(*, start: date | None = None, end: date | None = None) -> tuple
     covers the last 30 days. Refuses (InvalidInput, naming the field) an end before the start,
     a range longer than 366 days, and a date outside 2000–2099."""
     for name, day in (("start", start), ("end", end)):
-        if day is not None and not INCOME_FIRST_DAY <= day <= INCOME_LAST_DAY:
-            message = _("Choose a date between %(first)s and %(last)s.") % {
-                "first": INCOME_FIRST_DAY.isoformat(),
-                "last": INCOME_LAST_DAY.isoformat(),
-            }
-            raise InvalidInput(message, fields={name: [message]})
+        if day is not None:  # far from date.min/max: a crafted 0001-01-01 overflowed to UTC
+            require_date_in_range(day, field=name)
     end = end or beijing_today()
     start = start or end - timedelta(days=INCOME_DEFAULT_DAYS - 1)
     if end < start:
