@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.uploads import markup_problem
+from core.uploads import detect, markup_problem
 from marketplace.forms import YuanField
 from marketplace.models import Channel, ContentType
 
@@ -19,12 +19,7 @@ from .models import (
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 LOGO_MAX_BYTES = 2 * 1024 * 1024
-LOGO_SIGNATURES = {
-    b"\x89PNG\r\n\x1a\n": "png",
-    b"\xff\xd8\xff": "jpg",
-    b"GIF87a": "gif",
-    b"GIF89a": "gif",
-}
+LOGO_TYPES = ("png", "jpg", "gif", "webp")
 
 
 class BeijingDateTimeField(forms.DateTimeField):
@@ -41,15 +36,9 @@ class BeijingDateTimeField(forms.DateTimeField):
 
 
 def logo_extension(upload) -> str | None:
-    """The image type by its first bytes (never by its name), or None."""
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, extension in LOGO_SIGNATURES.items():
-        if head.startswith(signature):
-            return extension
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    return None
+    """The image type by its content (core.uploads.detect, never by its name), or None."""
+    detected = detect(upload)
+    return detected if detected in LOGO_TYPES else None
 
 
 class TaskForm(forms.Form):
