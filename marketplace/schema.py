@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.urls import path
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
@@ -147,3 +148,13 @@ def action_views(view_class: type, *, actions: dict[str, dict], **common) -> dic
         )
         views[action] = subclass.as_view()
     return views
+
+
+def action_paths(route: str, views: dict[str, Callable], *, name: str) -> list:
+    """One URL pattern per action of `action_views()`: `route` + the action + "/", the action
+    passed as an extra keyword argument, all under one URL name, so
+    `reverse(name, kwargs={..., "action": ...})` picks the action's path."""
+    return [
+        path(f"{route}{action}/", view, {"action": action}, name=name)
+        for action, view in views.items()
+    ]

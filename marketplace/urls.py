@@ -8,6 +8,7 @@ from escrow import views as escrow_views
 
 from . import api, views
 from .forms import LoginForm
+from .schema import action_paths
 
 api_v1 = [
     path("auth/register/", api.RegisterApi.as_view(), name="api_register"),
@@ -42,15 +43,9 @@ api_v1 = [
     path("gateway/callback/", escrow_api.gateway_callback_view, name="api_gateway_callback"),
     path("analytics/income/", escrow_api.IncomeApi.as_view(), name="api_income"),
     # Z6: one route (one OpenAPI operation) per action, the action as an extra keyword argument.
-    *[
-        path(
-            f"contracts/<int:contract_id>/{action}/",
-            view,
-            {"action": action},
-            name="api_contract_action",
-        )
-        for action, view in api.CONTRACT_ACTION_VIEWS.items()
-    ],
+    *action_paths(
+        "contracts/<int:contract_id>/", api.CONTRACT_ACTION_VIEWS, name="api_contract_action"
+    ),
     path("", include("tasks.api_urls")),
     path("", include("providers.api_urls")),
 ]

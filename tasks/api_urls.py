@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from marketplace.schema import action_paths
+
 from . import api
 
 urlpatterns = [
@@ -11,10 +13,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/pay/", api.TaskPayApi.as_view(), name="api_task_pay"),
     # Z6: one route (one OpenAPI operation) per action; the action is an extra keyword
     # argument, so reverse("api_task_action", kwargs={"task_id": …, "action": …}) still works.
-    *[
-        path(f"tasks/<int:task_id>/{action}/", view, {"action": action}, name="api_task_action")
-        for action, view in api.TASK_ACTION_VIEWS.items()
-    ],
+    *action_paths("tasks/<int:task_id>/", api.TASK_ACTION_VIEWS, name="api_task_action"),
     path(
         "tasks/<int:task_id>/applications/",
         api.TaskApplicationsApi.as_view(),
@@ -25,24 +24,14 @@ urlpatterns = [
         api.TaskProposalsApi.as_view(),
         name="api_task_proposals",
     ),
-    *[
-        path(
-            f"applications/<int:application_id>/{action}/",
-            view,
-            {"action": action},
-            name="api_application_action",
-        )
-        for action, view in api.APPLICATION_ACTION_VIEWS.items()
-    ],
-    *[
-        path(
-            f"proposals/<int:proposal_id>/{action}/",
-            view,
-            {"action": action},
-            name="api_proposal_action",
-        )
-        for action, view in api.PROPOSAL_ACTION_VIEWS.items()
-    ],
+    *action_paths(
+        "applications/<int:application_id>/",
+        api.APPLICATION_ACTION_VIEWS,
+        name="api_application_action",
+    ),
+    *action_paths(
+        "proposals/<int:proposal_id>/", api.PROPOSAL_ACTION_VIEWS, name="api_proposal_action"
+    ),
     path("orders/", api.OrderListApi.as_view(), name="api_orders"),
     path("orders/<int:order_id>/", api.OrderDetailApi.as_view(), name="api_order"),
     path(
@@ -50,10 +39,7 @@ urlpatterns = [
         api.OrderMessagesApi.as_view(),
         name="api_order_messages",
     ),
-    *[
-        path(f"orders/<int:order_id>/{action}/", view, {"action": action}, name="api_order_action")
-        for action, view in api.ORDER_ACTION_VIEWS.items()
-    ],
+    *action_paths("orders/<int:order_id>/", api.ORDER_ACTION_VIEWS, name="api_order_action"),
     path("payments/balances/", api.BalancesApi.as_view(), name="api_balances"),
     path("notifications/", api.NotificationListApi.as_view(), name="api_notifications"),
     path("notifications/read/", api.NotificationReadApi.as_view(), name="api_notifications_read"),
