@@ -27,21 +27,16 @@ from .actions import ORDER_ACTIONS
 from .filters import OrderFilter, TaskFilter
 from .models import Task, TaskMode
 from .serializers import (
-    AcceptSerializer,
     AnnouncementSerializer,
     ApplicationCreateSerializer,
     ApplicationSerializer,
     BalancesSerializer,
-    ConfirmSerializer,
-    DeliverSerializer,
-    DisputeCreateSerializer,
     MessageSerializer,
     NotificationSerializer,
     OrderDetailSerializer,
     OrderSerializer,
     ProposalCreateSerializer,
     ProposalSerializer,
-    RevisionRequestSerializer,
     TaskCreateSerializer,
     TaskSerializer,
 )
@@ -409,58 +404,40 @@ class OrderActionApi(IdempotentMixin, APIView):
     def post(self, request, order_id: int, action: str):
         order = selectors.order_get(user=request.user, order_id=order_id)
         entry = ORDER_ACTIONS[action]  # the one table the order page uses too
-        data = dict(_valid(entry.serializer, request)) if entry.serializer else {}
-        if action == "deliver":
-            data["files"] = request.FILES.getlist("files") if request.FILES else []
+        data = _valid(entry.serializer, request) if entry.serializer else {}
         entry.run(order=order, actor=request.user, data=data)
         return _order_response(order, request)
 
 
+# What each order action does, for its operation; the body each one reads is the serializer
+# of its entry in the shared table (tasks/actions.py).
+ORDER_ACTION_DESCRIPTIONS = {
+    "pay": "T4, T40: the merchant pays the full price or the deposit.",
+    "accept": "T41: the creator accepts, optionally at another `price` (the merchant then pays "
+    "the difference or restores the price).",
+    "decline": "T5, T20: the creator declines; the merchant is refunded at once.",
+    "cancel": "§4, T43: the merchant cancels before the creator accepts; what is held is "
+    "refunded at once.",
+    "restore-price": "T41: after the creator changed the price, the merchant restores the "
+    "original, once, before paying the balance.",
+    "pay-balance": "T42: the merchant pays a deposit order's balance.",
+    "deliver": "T50: the creator delivers links and a note; files as multipart/form-data.",
+    "request-revision": "T53: the merchant asks for a revision, optionally with a new deadline.",
+    "confirm": "T52: the merchant confirms the delivery and rates the creator; the escrow is "
+    "released.",
+    "dispute": "T61: either party opens a dispute on an order in production or delivered; the "
+    "escrow stays frozen until ops decide.",
+}
+
 ORDER_ACTION_VIEWS = action_views(
     OrderActionApi,
     operation_id="orders",
-    request=None,
     parameters=[IDEMPOTENCY_PARAMETER],
     responses=OrderDetailSerializer,
     tags=["orders"],
     actions={
-        "pay": {"description": "T4, T40: the merchant pays the full price or the deposit."},
-        "accept": {
-            "request": AcceptSerializer,
-            "description": "T41: the creator accepts, optionally at another `price` (the "
-            "merchant then pays the difference or restores the price).",
-        },
-        "decline": {
-            "description": "T5, T20: the creator declines; the merchant is refunded at once."
-        },
-        "cancel": {
-            "description": "§4, T43: the merchant cancels before the creator accepts; what is "
-            "held is refunded at once."
-        },
-        "restore-price": {
-            "description": "T41: after the creator changed the price, the merchant restores "
-            "the original, once, before paying the balance."
-        },
-        "pay-balance": {"description": "T42: the merchant pays a deposit order's balance."},
-        "deliver": {
-            "request": DeliverSerializer,
-            "description": "T50: the creator delivers links and a note; files as "
-            "multipart/form-data.",
-        },
-        "request-revision": {
-            "request": RevisionRequestSerializer,
-            "description": "T53: the merchant asks for a revision, optionally with a new deadline.",
-        },
-        "confirm": {
-            "request": ConfirmSerializer,
-            "description": "T52: the merchant confirms the delivery and rates the creator; the "
-            "escrow is released.",
-        },
-        "dispute": {
-            "request": DisputeCreateSerializer,
-            "description": "T61: either party opens a dispute on an order in production or "
-            "delivered; the escrow stays frozen until ops decide.",
-        },
+        name: {"request": entry.serializer, "description": ORDER_ACTION_DESCRIPTIONS[name]}
+        for name, entry in ORDER_ACTIONS.items()
     },
 )
 
