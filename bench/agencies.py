@@ -129,7 +129,7 @@ def _copy(model, columns: list[str], rows) -> int:
 
 
 def _month_bounds(month: date) -> tuple[datetime, datetime]:
-    from marketplace.services.assessment import month_bounds
+    from core.months import month_bounds
 
     return month_bounds(month)
 
@@ -150,20 +150,16 @@ def wipe(log=_log) -> dict[str, int]:
     """Delete every row an earlier `generate` created (and only those)."""
     from django.db import connection, transaction
 
-    from marketplace.models import (
+    from agencies.models import (
         Agency,
         AgencyAppeal,
         AgencyAssessment,
         AgencyContract,
         AgencyExpulsion,
-        CreatorProfile,
         LiveSession,
-        Membership,
-        Notification,
-        Organization,
-        User,
         VerticalEligibility,
     )
+    from parties.models import CreatorProfile, Membership, Notification, Organization, User
 
     t = {m: _table(m) for m in (Agency, CreatorProfile, Organization, User, LiveSession)}
     is_bench_user = (
@@ -263,16 +259,8 @@ def generate(
     clean bench. Deterministic for a given seed and an empty database."""
     from django.db import transaction
 
-    from marketplace.models import (
-        Agency,
-        AgencyContract,
-        Category,
-        CreatorProfile,
-        LiveSession,
-        Membership,
-        Organization,
-        User,
-    )
+    from agencies.models import Agency, AgencyContract, LiveSession
+    from parties.models import Category, CreatorProfile, Membership, Organization, User
 
     require_postgres()
     if agencies < 1 or creators < agencies or sessions < 1:
@@ -690,7 +678,7 @@ def hand_sql(month: date) -> list[tuple[int, int, int, int, bool]]:
 
 def compare_with_service(month: date, rows) -> list[str]:
     """The agencies where the hand SQL and the stored assessment disagree (empty: none)."""
-    from marketplace.models import AgencyAssessment
+    from agencies.models import AgencyAssessment
 
     stored = {
         a: (s, r, c, p)
@@ -766,12 +754,8 @@ def machine() -> dict[str, str]:
 
 
 def data_sizes(month: date) -> dict[str, int]:
-    from marketplace.models import (
-        Agency,
-        AgencyContract,
-        CreatorProfile,
-        LiveSession,
-    )
+    from agencies.models import Agency, AgencyContract, LiveSession
+    from parties.models import CreatorProfile
     from tasks.models import Order
 
     start, end = _month_bounds(month)
@@ -904,8 +888,8 @@ def run(
 ):
     from django.db import connection
 
-    from marketplace.models import AgencyAssessment
-    from marketplace.services.assessment import agencies_score
+    from agencies.models import AgencyAssessment
+    from agencies.services.assessment import agencies_score
 
     require_postgres()
     now = after_month(month)
@@ -923,7 +907,7 @@ def run(
         f"{box['max_parallel_workers_per_gather']}, jit {box['jit']})"
     )
     sizes = data_sizes(month)
-    from marketplace.models import Agency, VerticalEligibility
+    from agencies.models import Agency, VerticalEligibility
 
     with connection.cursor() as cursor:
         # Earlier runs left dead rows in the tables the service rewrites; start every

@@ -179,7 +179,7 @@ APP_TABLE_PREFIXES = ("marketplace_", "tasks_", "escrow_", "providers_")
 EXTRA_TABLES = ("django_fsm_log_statelog", "django_session", "authtoken_token", "django_admin_log")
 SEEDING_MIGRATIONS = (
     "tasks.migrations.0002_seed_channels",
-    "marketplace.migrations.0002_seed_categories",
+    "parties.migrations.0002_seed_categories",
     "escrow.migrations.0003_ledger_guards_and_seeds",
 )
 
@@ -1734,7 +1734,7 @@ def add_orders(
     holds; wallets topped up first if they run low). Returns the new order ids."""
     from django.db.models import Max
 
-    from marketplace.models import CreatorProfile, MerchantShop
+    from parties.models import CreatorProfile, MerchantShop
 
     rng = random.Random(seed)
     rand = rng.random

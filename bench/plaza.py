@@ -72,11 +72,13 @@ page AS (
     SELECT id, created_at FROM (
         (SELECT id, created_at FROM tasks_task
           WHERE mode = 'plaza' AND status = 'open' AND channel_id = %(channel)s
+            AND (enrollment_deadline IS NULL OR enrollment_deadline > now())
             AND price_fen BETWEEN %(min_price)s AND %(max_price)s AND created_at < %(before)s
           ORDER BY created_at DESC, id DESC LIMIT %(limit)s)
         UNION ALL
         (SELECT t.id, t.created_at FROM tasks_task t JOIN party ON party.task_id = t.id
-          WHERE NOT (t.status = 'open' AND t.mode IN ('plaza', 'brand'))
+          WHERE NOT (t.status = 'open' AND t.mode IN ('plaza', 'brand')
+                     AND (t.enrollment_deadline IS NULL OR t.enrollment_deadline > now()))
             AND t.channel_id = %(channel)s
             AND t.price_fen BETWEEN %(min_price)s AND %(max_price)s AND t.created_at < %(before)s
           ORDER BY t.created_at DESC, t.id DESC LIMIT %(limit)s)
@@ -108,7 +110,7 @@ class Persona:
 
 def persona() -> Persona:
     from bench.generate import PERSONA
-    from marketplace.models import User
+    from parties.models import User
 
     user = User.objects.select_related("creator_profile").filter(username=PERSONA).first()
     if user is None:
@@ -120,7 +122,7 @@ def logged_in_client(who: Persona):
     """A test client with a real session (cookie → django_session row), as a browser has."""
     from django.test import Client
 
-    from marketplace.models import User
+    from parties.models import User
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(User.objects.get(pk=who.user_id))

@@ -119,7 +119,7 @@ def pool(*, workers: int, per_worker: int) -> dict[int, list[int]]:
 
 def worker(*, orders_file: Path, seconds: float, start_at: float) -> dict:
     """Run flows on the given orders from `start_at` for `seconds`; return what was done."""
-    from marketplace.models import Membership
+    from parties.models import Membership
     from tasks import services
     from tasks.models import Order
 

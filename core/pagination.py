@@ -1,6 +1,9 @@
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 
 from .exceptions import InvalidInput
 from .parsing import parse_moment
@@ -52,3 +55,14 @@ class PlazaCursorPagination(CursorPagination):
 
     def get_paginated_response_schema(self, schema):
         return _envelope(schema)
+
+
+def paginate(view: APIView, request, queryset, serializer_class):
+    # A plain APIView has no pagination_class (only GenericAPIView does): fall back to the
+    # project default, and let a view opt out with `pagination_class = None`.
+    pagination_class = getattr(view, "pagination_class", api_settings.DEFAULT_PAGINATION_CLASS)
+    paginator = pagination_class() if pagination_class else None
+    if paginator is None:
+        return Response(serializer_class(queryset, many=True).data)
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)

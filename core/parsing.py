@@ -86,7 +86,7 @@ def parse_date(value, *, field: str = "date") -> date | None:
         except ValueError:
             parsed = None
     if parsed is None:
-        message = _("Give a date as YYYY-MM-DD.")
+        message = _("Enter a date like 2026-11-01.")
         raise InvalidInput(message, fields={field: [message]})
     return require_date_in_range(parsed, field=field)
 

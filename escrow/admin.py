@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from core.exceptions import DomainError
+from core.admin_actions import for_each_row
+from core.admin_large import CREATED_FILTER, LargeTableMixin
 from core.money import format_cny, parse_yuan
-from marketplace.admin_large import CREATED_FILTER, LargeTableMixin
-from marketplace.ops_powers import power
+from core.ops_powers import power
 
 from . import services
 from .models import (
@@ -188,17 +188,6 @@ class WithdrawalAdmin(AmountSearchMixin, ReadOnlyAdmin):
     def amount(self, withdrawal):
         return format_cny(withdrawal.amount_fen)
 
-    def _each(self, request, queryset, decide, done):
-        count = 0
-        for withdrawal in queryset:
-            try:
-                decide(withdrawal)
-                count += 1
-            except DomainError as exc:
-                self.message_user(request, f"#{withdrawal.pk}: {exc.message}", messages.WARNING)
-        if count:
-            self.message_user(request, done % {"n": count}, messages.SUCCESS)
-
     # Z3: paying out or refusing a withdrawal is a finance power (the 财务 group), checked by
     # Django's admin for the dropdown and for a posted action alike.
     has_decide_permission = power("escrow.decide_withdrawal")
@@ -207,11 +196,13 @@ class WithdrawalAdmin(AmountSearchMixin, ReadOnlyAdmin):
         description=_("Approve and pay out the selected withdrawals"), permissions=["decide"]
     )
     def approve(self, request, queryset):
-        self._each(
+        for_each_row(
+            self,
             request,
             queryset,
             lambda w: services.withdrawal_approve(withdrawal=w, actor=request.user),
             _("%(n)d withdrawals approved."),
+            quiet_when_none=True,
         )
 
     def _with_reason(self, request, queryset, action, decide, done):
@@ -219,7 +210,9 @@ class WithdrawalAdmin(AmountSearchMixin, ReadOnlyAdmin):
             form = ReasonForm(request.POST)
             if form.is_valid():
                 reason = form.cleaned_data["reason"]
-                self._each(request, queryset, lambda w: decide(w, reason), done)
+                for_each_row(
+                    self, request, queryset, lambda w: decide(w, reason), done, quiet_when_none=True
+                )
                 return None
         else:
             form = ReasonForm()

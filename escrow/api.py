@@ -3,7 +3,6 @@ and the daily income series (F2)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from django.utils.translation import gettext as _
@@ -16,11 +15,11 @@ from rest_framework.views import APIView
 
 from core.exceptions import InvalidInput, WrongSide
 from core.money import format_yuan
+from core.pagination import paginate
 from core.parsers import check_json_body
-from core.parsing import id_or_404
-from marketplace.api import paginate
-from marketplace.schema import errors
-from marketplace.selectors import creator_for_user, shop_get
+from core.parsing import id_or_404, parse_date
+from core.schema import errors
+from parties.selectors import creator_for_user, shop_get
 
 from . import selectors, services
 from .gateway import SIGNATURE_HEADER
@@ -201,24 +200,18 @@ gateway_callback_view = csrf_exempt(GatewayCallbackApi.as_view())
 
 # --- F2: daily income ------------------------------------------------------------------------
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
 
 def _date_params(request) -> tuple[date | None, date | None]:
-    """`start` and `end` as `YYYY-MM-DD`, None when absent; anything else is 400 naming each
-    bad parameter."""
-    values: dict[str, date | None] = {"start": None, "end": None}
+    """`start` and `end` read by core.parsing.parse_date (None when absent); a bad one is a
+    400 naming each bad parameter."""
+    values: dict[str, date | None] = {}
     errors: dict[str, list[str]] = {}
-    for name in values:
-        raw = (request.query_params.get(name) or "").strip()
-        if not raw:
-            continue
+    for name in ("start", "end"):
         try:
-            if not ISO_DATE.fullmatch(raw):
-                raise ValueError(raw)
-            values[name] = date.fromisoformat(raw)
-        except ValueError:
-            errors[name] = [_("Enter a date like 2026-11-01.")]
+            values[name] = parse_date(request.query_params.get(name), field=name)
+        except InvalidInput as exc:
+            values[name] = None
+            errors.update(exc.fields)
     if errors:
         raise InvalidInput(next(iter(errors.values()))[0], fields=errors)
     return values["start"], values["end"]

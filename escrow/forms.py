@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.forms import YuanField
+from core.forms import YuanField
 
 
 class AmountForm(forms.Form):

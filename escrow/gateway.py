@@ -5,9 +5,10 @@ we create and commit a PaymentIntent, then ask the gateway to act on it; the gat
 later with a callback signed with HMAC-SHA256 over the raw body, which `gateway_callback_receive`
 verifies and settles. Nothing moves money until that callback.
 
-The bundled SandboxGateway settles at once: it signs its callback with the shared secret and
-delivers it to the same receiver the HTTP callback endpoint uses. Payouts to an account whose id
-starts with "fail" fail, so the failure path can be tried by hand.
+The bundled sandbox (`escrow.sandbox.SandboxGateway`) settles at once. It lives in its own
+module because it calls our receiver the way a real gateway calls the callback endpoint: this
+module is imported by the services, the sandbox imports them, and `PAYMENT_GATEWAY` names the
+class that `get_gateway()` loads when it is first asked.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import uuid
 from typing import Protocol
 
 from django.conf import settings
@@ -49,37 +49,6 @@ class Gateway(Protocol):
     def start_top_up(self, intent) -> None: ...
 
     def start_payout(self, intent, *, account_id: str, holder_name: str) -> None: ...
-
-
-class SandboxGateway:
-    """Settles at once, through the signed-callback path a real gateway would use."""
-
-    def _deliver(self, body: bytes) -> None:
-        from .services import gateway_callback_receive
-
-        gateway_callback_receive(body=body, signature=sign(body))
-
-    def start_top_up(self, intent) -> None:
-        self._deliver(
-            callback_body(
-                intent_id=intent.pk,
-                status="succeeded",
-                amount_fen=intent.amount_fen,
-                reference=f"sandbox-{uuid.uuid4().hex[:16]}",
-            )
-        )
-
-    def start_payout(self, intent, *, account_id: str, holder_name: str) -> None:
-        failed = account_id.lower().startswith("fail")
-        self._deliver(
-            callback_body(
-                intent_id=intent.pk,
-                status="failed" if failed else "succeeded",
-                amount_fen=intent.amount_fen,
-                reference=f"sandbox-{uuid.uuid4().hex[:16]}",
-                reason="sandbox: the receiving account refused the transfer" if failed else "",
-            )
-        )
 
 
 def get_gateway() -> Gateway:

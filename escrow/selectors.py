@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
 from core.parsing import require_date_in_range
-from marketplace.models import CreatorProfile, MerchantShop, User
-from marketplace.selectors import shop_list
-from tasks.models import TERMINAL_ORDER_STATUSES
+from parties.models import CreatorProfile, MerchantShop, User
+from parties.selectors import shop_list
 
 from .models import Account, AccountKind, Entry, TransactionKind, Withdrawal, WithdrawalStatus
 
@@ -144,11 +143,11 @@ def ledger_breaches() -> list[str]:
                 f"{summed} fen"
             )
 
+    # E4: an order that has ended holds nothing. Which states are final is the order's own
+    # knowledge (tasks, the layer above): read through the account's relation, not an import.
+    terminal = Account._meta.get_field("order").related_model.TERMINAL_STATUSES
     for account in (
-        Account.objects.filter(
-            kind=AccountKind.ORDER_ESCROW,
-            order__status__in=list(TERMINAL_ORDER_STATUSES),
-        )
+        Account.objects.filter(kind=AccountKind.ORDER_ESCROW, order__status__in=list(terminal))
         .exclude(balance_fen=0)
         .select_related("order")
     ):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace.serializers import MoneyField, SignedMoneyField
+from core.fields import MoneyField, SignedMoneyField
 
 from .models import Entry, PaymentIntent, PayoutAccount, Withdrawal
 

@@ -4,6 +4,11 @@ Every function that moves money runs in one transaction, locks the rows it chang
 order — the order (or withdrawal, or payment intent) first, then ledger accounts by primary key —
 re-checks the state after the lock, and posts one balanced journal transaction. Calls to the
 payment gateway happen after commit, never inside a transaction that moves money.
+
+Orders belong to tasks, the layer above: **the caller holds the lock on the order** (taken by
+`tasks.locks.lock_order` / `lock_orders`, in the lock order written there) before it calls an
+`escrow_*` function, so the order's state and its escrow balance read here cannot change until
+commit. Escrow never imports tasks: an order is reached as `Account.order` and passed in.
 """
 
 from __future__ import annotations
@@ -16,15 +21,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.bulk import update_by_pk
 from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from core.money import format_cny
-from marketplace.models import CreatorProfile, MerchantShop, User
-from marketplace.services import shop_can_pay
-from tasks.models import Order
+from parties.models import CreatorProfile, MerchantShop, User
+from parties.services import shop_can_pay
 
 from .exceptions import (
     BadSignature,
@@ -97,7 +102,7 @@ def earnings_account(creator: CreatorProfile) -> Account:
     return _get_or_create_account(kind=AccountKind.CREATOR_EARNINGS, creator=creator)
 
 
-def escrow_account(order: Order) -> Account:
+def escrow_account(order: Model) -> Account:
     return _get_or_create_account(kind=AccountKind.ORDER_ESCROW, order=order)
 
 
@@ -119,7 +124,7 @@ class Posting:
 
     kind: str
     lines: list[tuple[Account, int]]
-    order: Order | None = None
+    order: Model | None = None
     memo: str = ""
     actor: User | None = None
 
@@ -128,7 +133,7 @@ def post_transaction(
     *,
     kind: str,
     lines: Iterable[tuple[Account, int]],
-    order: Order | None = None,
+    order: Model | None = None,
     memo: str = "",
     actor: User | None = None,
 ) -> JournalTransaction:
@@ -229,22 +234,15 @@ def _require_payment_account(shop: MerchantShop) -> None:
         )
 
 
-def _lock_order(order: Order) -> Order:
-    """Every movement of an order's escrow locks the order first, so reading the escrow balance
-    after this lock is safe: no other movement of that escrow can run until we commit."""
-    return Order.objects.select_for_update().get(pk=order.pk)
-
-
 # --- escrow (E4) ----------------------------------------------------------------------------
 
 
 @transaction.atomic
 def escrow_hold(
-    *, order: Order, amount_fen: int, actor: User | None = None, memo: str = ""
+    *, order: Model, amount_fen: int, actor: User | None = None, memo: str = ""
 ) -> JournalTransaction:
     """E4: move a payment from the shop's wallet into the order's escrow."""
     _positive_amount(amount_fen)
-    order = _lock_order(order)
     if order.is_terminal:
         # E4: a terminal order's escrow stays empty; no flow would move a late payment out.
         raise NotAllowed(
@@ -264,26 +262,19 @@ def escrow_hold(
 
 @transaction.atomic
 def escrow_hold_many(
-    *, shop: MerchantShop, holds: list[tuple[Order, int]], actor: User | None = None, memo: str = ""
+    *, shop: MerchantShop, holds: list[tuple[Model, int]], actor: User | None = None, memo: str = ""
 ) -> JournalTransaction:
     """T11/T42: one payment from a shop's wallet into several orders' escrows.
 
-    One journal transaction: either every order is paid or none is. The orders are locked in
-    primary-key order (the caller may already hold them), then the accounts.
+    One journal transaction: either every order is paid or none is. The caller holds the locks
+    on the orders (tasks.locks.lock_orders, in primary-key order); this locks the accounts.
     """
     if not holds:
         raise InvalidInput(_("Choose at least one order to pay."))
     for _order, amount in holds:
         _positive_amount(amount)
-    locked = {
-        order.pk: order
-        for order in Order.objects.select_for_update()
-        .filter(pk__in=[order.pk for order, _amount in holds])
-        .order_by("pk")
-    }
     lines = []
     for order, amount in holds:
-        order = locked[order.pk]
         if order.shop_id != shop.pk:
             raise InvalidInput(_("All the orders of one payment must belong to the paying shop."))
         if order.is_terminal:
@@ -302,7 +293,7 @@ def escrow_hold_many(
 @transaction.atomic
 def escrow_release(
     *,
-    order: Order,
+    order: Model,
     actor: User | None = None,
     creator_fen: int | None = None,
     fee_fen: int | None = None,
@@ -314,7 +305,6 @@ def escrow_release(
     creator receives the price, the platform the fee. A dispute split passes the creator's part
     (and the fee) explicitly; whatever is left stays in escrow for a refund.
     """
-    order = _lock_order(order)
     escrow = escrow_account(order)
     escrow.refresh_from_db(fields=["balance_fen"])
     if creator_fen is None and fee_fen is None:
@@ -342,7 +332,7 @@ def escrow_release(
 
 def _drain_escrow(
     *,
-    order: Order,
+    order: Model,
     amount_fen: int | None,
     kind: str,
     destination,
@@ -351,7 +341,6 @@ def _drain_escrow(
     memo: str,
 ) -> JournalTransaction:
     """Move part (or by default all) of an order's escrow to `destination(order)`."""
-    order = _lock_order(order)
     escrow = escrow_account(order)
     escrow.refresh_from_db(fields=["balance_fen"])
     amount = escrow.balance_fen if amount_fen is None else amount_fen
@@ -368,7 +357,7 @@ def _drain_escrow(
 
 @transaction.atomic
 def escrow_refund(
-    *, order: Order, amount_fen: int | None = None, actor: User | None = None, memo: str = ""
+    *, order: Model, amount_fen: int | None = None, actor: User | None = None, memo: str = ""
 ) -> JournalTransaction:
     """E4: move money from the order's escrow back to the shop's wallet (all of it by default)."""
     return _drain_escrow(
@@ -383,7 +372,7 @@ def escrow_refund(
 
 
 def escrow_refund_many(
-    *, orders: list[Order], actor: User | None = None, memo: str = ""
+    *, orders: list[Model], actor: User | None = None, memo: str = ""
 ) -> dict[int, int]:
     """E4 for a batch of orders (the sweeper, D1): refund whatever each order's escrow holds to
     its shop's wallet, one journal transaction per order, posted together. Returns order id →
@@ -425,7 +414,7 @@ def escrow_refund_many(
 
 @transaction.atomic
 def escrow_forfeit(
-    *, order: Order, amount_fen: int | None = None, actor: User | None = None, memo: str = ""
+    *, order: Model, amount_fen: int | None = None, actor: User | None = None, memo: str = ""
 ) -> JournalTransaction:
     """E4/T42: move a deposit from the order's escrow to the platform's fee revenue."""
     return _drain_escrow(

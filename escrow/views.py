@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import DomainError, InvalidInput
+from core.forms import show_domain_error
 from core.money import format_cny, format_yuan
 from core.parsing import id_or_404
-from marketplace.selectors import creator_for_user, shop_get, shop_list
-from marketplace.views import show_domain_error
+from parties.selectors import creator_for_user, shop_get, shop_list
 
 from . import selectors, services
 from .forms import AmountForm, PayoutAccountForm

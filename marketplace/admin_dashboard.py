@@ -14,8 +14,8 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from .dashboard import Dashboard, ops_dashboard
-from .ops_powers import require_power
+from core.ops_powers import require_power
+from marketplace.dashboard import Dashboard, ops_dashboard
 
 
 def _url(name: str, *args, query: str = "") -> str | None:

@@ -3,10 +3,15 @@ from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
-class MarketplaceConfig(AppConfig):
+class ProjectConfig(AppConfig):
+    """The project package as an app (no models): seed_demo, the template tags, the home page.
+
+    Its label is `project` because the parties app keeps the label `marketplace`."""
+
     default = True  # the app's config; OpsAdminConfig below is the admin's
     name = "marketplace"
-    verbose_name = _("Parties and tenants")
+    label = "project"
+    verbose_name = _("Marketplace")
 
 
 class OpsAdminConfig(admin_apps.AdminConfig):

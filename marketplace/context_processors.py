@@ -2,6 +2,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from parties.notifications import unread_count
+
 
 def navigation(request):
     """The top navigation shows what this user's side and memberships can do."""
@@ -39,11 +41,7 @@ def navigation(request):
                 items.append((_("Provider workspace"), reverse("provider_home")))
         if user.is_staff:
             items.append((_("Ops admin"), reverse("admin:index")))
-    unread = 0
-    if user is not None and user.is_authenticated:
-        from marketplace.models import Notification
-
-        unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    unread = unread_count(user=user) if user is not None else 0
     return {"nav_items": items, "unread_count": unread}
 
 

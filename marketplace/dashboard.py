@@ -18,9 +18,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from escrow.models import Account, AccountKind, Entry, TransactionKind
+from parties.models import Sanction, SanctionKind
 from tasks.models import Dispute, Order, OrderStatus
-
-from .models import Sanction, SanctionKind
 
 OLDEST_DISPUTES_SHOWN = 5
 BANS_SHOWN = 10

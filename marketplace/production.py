@@ -10,7 +10,7 @@ DEFAULT_SECRET_KEY_PREFIX = "dev-only"
 # Django's own deployment check asks for 50 characters or more.
 MIN_SECRET_KEY_LENGTH = 50
 DEFAULT_GATEWAY_SECRET = "sandbox-gateway-secret"
-SANDBOX_GATEWAY = "escrow.gateway.SandboxGateway"
+SANDBOX_GATEWAY = "escrow.sandbox.SandboxGateway"
 
 
 def production_problems(

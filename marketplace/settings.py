@@ -63,10 +63,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_fsm_log",
     "axes",
-    "marketplace",
-    "tasks",
+    # The layers (DESIGN §2), bottom up: core (no models) ← parties ← escrow ← tasks ←
+    # agencies, providers ← marketplace (this project package).
+    "parties",  # app label "marketplace": users, tenants, shops, creators (AUTH_USER_MODEL)
     "escrow",
+    "tasks",
+    "agencies",
     "providers",
+    "marketplace",
 ]
 
 MIDDLEWARE = [
@@ -298,7 +302,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
-    "DEFAULT_SCHEMA_CLASS": "marketplace.schema.AutoSchema",  # Z6: error answers, real paginators
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",  # Z6: error answers, real paginators
     "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     # Z4: JSON bodies have a size and a nesting limit; forms and uploads keep DRF's parsers.
     "DEFAULT_PARSER_CLASSES": [
@@ -337,10 +341,10 @@ SPECTACULAR_SETTINGS = {
         "IntentKindEnum": "escrow.models.IntentKind",
         "TransactionKindEnum": "escrow.models.TransactionKind",
         # Z6/Z1: one name per choice set, so check --deploy prints no schema warning.
-        "ShopPlatformEnum": "marketplace.models.Platform",
+        "ShopPlatformEnum": "parties.models.Platform",
         "CertificationPlatformEnum": "providers.models.CertificationPlatform",
         "DocumentKindEnum": "providers.models.DocumentKind",
-        "SideEnum": "marketplace.models.Side",
+        "SideEnum": "parties.models.Side",
     },
 }
 
@@ -376,7 +380,7 @@ API_THROTTLE_RATES = {
 SIDE_LABELS = {"merchant": _("Merchant"), "creator": _("Creator")}
 
 # --- Money ----------------------------------------------------------------------------
-PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "escrow.gateway.SandboxGateway")
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "escrow.sandbox.SandboxGateway")
 GATEWAY_SECRET = os.environ.get("GATEWAY_SECRET", "sandbox-gateway-secret")
 # Z1: with DEBUG off, refuse to start on a default secret or the sandbox gateway (unless a demo).
 refuse_unsafe_production(

@@ -1,40 +1,50 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from agencies import api as agencies_api
+from agencies import views as agencies_views
+from core.api_errors import error_body
+from core.schema import action_paths
 from escrow import api as escrow_api
 from escrow import views as escrow_views
+from parties import api as parties_api
+from parties import views as parties_views
+from parties.forms import LoginForm
+from tasks import api as tasks_api
 
-from . import api, views
-from .forms import LoginForm
-from .schema import action_paths
+from . import views
 
 api_v1 = [
-    path("auth/register/", api.RegisterApi.as_view(), name="api_register"),
-    path("auth/token/", api.TokenApi.as_view(), name="api_token"),
-    path("auth/logout/", api.LogoutApi.as_view(), name="api_logout"),
-    path("me/", api.MeApi.as_view(), name="api_me"),
-    path("shops/", api.ShopListApi.as_view(), name="api_shops"),
-    path("shops/<int:shop_id>/", api.ShopDetailApi.as_view(), name="api_shop"),
+    path("auth/register/", parties_api.RegisterApi.as_view(), name="api_register"),
+    path("auth/token/", parties_api.TokenApi.as_view(), name="api_token"),
+    path("auth/logout/", parties_api.LogoutApi.as_view(), name="api_logout"),
+    path("me/", parties_api.MeApi.as_view(), name="api_me"),
+    path("shops/", parties_api.ShopListApi.as_view(), name="api_shops"),
+    path("shops/<int:shop_id>/", parties_api.ShopDetailApi.as_view(), name="api_shop"),
     path(
         "shops/<int:shop_id>/payment-account/",
-        api.ShopPaymentAccountApi.as_view(),
+        parties_api.ShopPaymentAccountApi.as_view(),
         name="api_shop_payment_account",
     ),
-    path("creators/me/", api.CreatorMeApi.as_view(), name="api_creator_me"),
-    path("creators/", api.CreatorListApi.as_view(), name="api_creators"),
-    path("creators/<int:creator_id>/", api.CreatorDetailApi.as_view(), name="api_creator"),
-    path("channels/", api.ChannelListApi.as_view(), name="api_channels"),
-    path("categories/", api.CategoryListApi.as_view(), name="api_categories"),
-    path("agencies/<int:agency_id>/", api.AgencyDetailApi.as_view(), name="api_agency"),
+    path("creators/me/", parties_api.CreatorMeApi.as_view(), name="api_creator_me"),
+    path("creators/", parties_api.CreatorListApi.as_view(), name="api_creators"),
+    path("creators/<int:creator_id>/", parties_api.CreatorDetailApi.as_view(), name="api_creator"),
+    path("channels/", tasks_api.ChannelListApi.as_view(), name="api_channels"),
+    path("categories/", parties_api.CategoryListApi.as_view(), name="api_categories"),
+    path("agencies/<int:agency_id>/", agencies_api.AgencyDetailApi.as_view(), name="api_agency"),
     path(
         "agencies/<int:agency_id>/invitations/",
-        api.AgencyInvitationApi.as_view(),
+        agencies_api.AgencyInvitationApi.as_view(),
         name="api_agency_invitations",
     ),
-    path("contracts/", api.ContractListApi.as_view(), name="api_contracts"),
-    path("live-sessions/", api.LiveSessionIngestApi.as_view(), name="api_live_sessions"),
+    path("contracts/", agencies_api.ContractListApi.as_view(), name="api_contracts"),
+    path("live-sessions/", agencies_api.LiveSessionIngestApi.as_view(), name="api_live_sessions"),
     path("wallet/", escrow_api.WalletApi.as_view(), name="api_wallet"),
     path("wallet/top-ups/", escrow_api.TopUpApi.as_view(), name="api_top_ups"),
     path("wallet/entries/", escrow_api.EntryListApi.as_view(), name="api_entries"),
@@ -44,7 +54,9 @@ api_v1 = [
     path("analytics/income/", escrow_api.IncomeApi.as_view(), name="api_income"),
     # Z6: one route (one OpenAPI operation) per action, the action as an extra keyword argument.
     *action_paths(
-        "contracts/<int:contract_id>/", api.CONTRACT_ACTION_VIEWS, name="api_contract_action"
+        "contracts/<int:contract_id>/",
+        agencies_api.CONTRACT_ACTION_VIEWS,
+        name="api_contract_action",
     ),
     path("", include("tasks.api_urls")),
     path("", include("providers.api_urls")),
@@ -52,7 +64,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/register/", views.register, name="register"),
+    path("accounts/register/", parties_views.register, name="register"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
@@ -60,35 +72,39 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", views.password_change, name="password_change"),
-    path("onboarding/side/", views.choose_side, name="choose_side"),
-    path("sanctions/", views.my_sanctions, name="my_sanctions"),
-    path("merchant/shops/", views.shop_list, name="shop_list"),
-    path("merchant/shops/new/", views.shop_new, name="shop_new"),
-    path("merchant/shops/<int:shop_id>/", views.shop_detail, name="shop_detail"),
-    path("merchant/shops/<int:shop_id>/unbind/", views.shop_unbind, name="shop_unbind"),
-    path("creator/profile/", views.creator_profile, name="creator_profile"),
-    path("creator/agency/", views.creator_agency, name="creator_agency"),
-    path("creators/", views.creator_search, name="creator_search"),
+    path("accounts/logout/", parties_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", parties_views.password_change, name="password_change"),
+    path("onboarding/side/", parties_views.choose_side, name="choose_side"),
+    path("sanctions/", parties_views.my_sanctions, name="my_sanctions"),
+    path("merchant/shops/", parties_views.shop_list, name="shop_list"),
+    path("merchant/shops/new/", parties_views.shop_new, name="shop_new"),
+    path("merchant/shops/<int:shop_id>/", parties_views.shop_detail, name="shop_detail"),
+    path("merchant/shops/<int:shop_id>/unbind/", parties_views.shop_unbind, name="shop_unbind"),
+    path("creator/profile/", parties_views.creator_profile, name="creator_profile"),
+    path("creator/agency/", agencies_views.creator_agency, name="creator_agency"),
+    path("creators/", parties_views.creator_search, name="creator_search"),
     path("creators/<int:creator_id>/", views.creator_detail, name="creator_detail"),
-    path("agencies/<int:agency_id>/", views.agency_detail, name="agency_detail"),
-    path("agencies/<int:agency_id>/assessment/", views.agency_assessment, name="agency_assessment"),
-    path("agencies/<int:agency_id>/focus/", views.agency_focus, name="agency_focus"),
+    path("agencies/<int:agency_id>/", agencies_views.agency_detail, name="agency_detail"),
+    path(
+        "agencies/<int:agency_id>/assessment/",
+        agencies_views.agency_assessment,
+        name="agency_assessment",
+    ),
+    path("agencies/<int:agency_id>/focus/", agencies_views.agency_focus, name="agency_focus"),
     path(
         "agencies/<int:agency_id>/focus/<int:hour_id>/assign/",
-        views.agency_focus_assign,
+        agencies_views.agency_focus_assign,
         name="agency_focus_assign",
     ),
     path(
         "agencies/<int:agency_id>/focus/<int:hour_id>/decline/",
-        views.agency_focus_decline,
+        agencies_views.agency_focus_decline,
         name="agency_focus_decline",
     ),
-    path("agencies/<int:agency_id>/themes/", views.agency_themes, name="agency_themes"),
+    path("agencies/<int:agency_id>/themes/", agencies_views.agency_themes, name="agency_themes"),
     path(
         "agencies/<int:agency_id>/themes/<int:proposal_id>/slot/",
-        views.agency_theme_slot,
+        agencies_views.agency_theme_slot,
         name="agency_theme_slot",
     ),
     path("wallet/", escrow_views.wallet, name="wallet"),
@@ -96,7 +112,7 @@ urlpatterns = [
     path("analytics/income/", escrow_views.income, name="income"),
     re_path(
         r"^contracts/(?P<contract_id>\d+)/(?P<action>accept|decline|withdraw|end)/$",
-        views.contract_action,
+        agencies_views.contract_action,
         name="contract_action",
     ),
     path("providers/", include("providers.urls")),
@@ -113,13 +129,7 @@ urlpatterns = [
 def handler404(request, exception):
     """Unknown API paths answer the JSON error shape; pages get the normal 404 page."""
     if request.path.startswith("/api/"):
-        from django.http import JsonResponse
-        from django.utils.translation import gettext as _
-
-        from core.api_errors import error_body
-
         return JsonResponse(error_body("not_found", _("Not found.")), status=404)
-    from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
 
@@ -127,8 +137,6 @@ def handler404(request, exception):
 def handler500(request):
     """Z4: the 500 page shows the request id (the JSON 500s of /api/ carry it already), so a
     user can quote it and ops find the logged traceback."""
-    from django.http import HttpResponseServerError
-    from django.template import loader
 
     template = loader.get_template("500.html")
     return HttpResponseServerError(

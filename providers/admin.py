@@ -7,11 +7,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import DomainError
-from marketplace.ops_powers import PowerLinksMixin, require_power
+from core.money import format_cny
+from core.ops_powers import PowerLinksMixin, require_power
+from parties.models import ProviderStatus, ServiceProvider
 
 from . import services
 from .models import (
@@ -153,15 +156,11 @@ class ProviderApplicationAdmin(PowerLinksMixin, admin.ModelAdmin):
 
     @admin.display(description=_("registered capital"))
     def registered_capital(self, application):
-        from core.money import format_cny
-
         fen = application.registered_capital_fen
         return format_cny(fen) if fen is not None else "—"
 
     @admin.display(description=_("average monthly GMV"))
     def union_gmv(self, application):
-        from core.money import format_cny
-
         fen = application.union_avg_monthly_gmv_fen
         return format_cny(fen) if fen is not None else "—"
 
@@ -319,3 +318,106 @@ class DelegationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ProviderStandingForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("action"),
+        choices=[
+            ("suspend", _("Suspend: its delegations end at once")),
+            ("reinstate", _("Lift the suspension")),
+            ("terminate", _("Terminate for good: its delegations end at once")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("reason (the provider reads it)"), max_length=2000, widget=forms.Textarea
+    )
+
+
+@admin.register(ServiceProvider)
+class ServiceProviderAdmin(PowerLinksMixin, admin.ModelAdmin):
+    """P5: admitted providers that no longer meet the rules are suspended or terminated here,
+    with a reason; admission itself is decided on the application (Providers → applications)."""
+
+    list_display = ["name", "status", "standing_link", "created_at"]
+    power_links = {"standing_link": "marketplace.change_provider_standing"}  # Z3
+    list_filter = ["status"]
+    search_fields = ["organization__name"]
+    readonly_fields = ["organization", "status", "created_at", "decisions"]
+    list_select_related = ["organization"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("name"), ordering="organization__name")
+    def name(self, provider):
+        return provider.organization.name
+
+    @admin.display(description=_("standing"))
+    def standing_link(self, provider):
+        if provider.status not in (ProviderStatus.ADMITTED, ProviderStatus.SUSPENDED):
+            return "—"
+        url = reverse("admin:marketplace_serviceprovider_standing", args=[provider.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Suspend / terminate"))
+
+    @admin.display(description=_("decisions"))
+    def decisions(self, provider):
+        rows = provider.decisions.select_related("actor").order_by("-at", "-id")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} · {} · {} · {}</li>",
+                (
+                    (
+                        timezone.localtime(d.at).strftime("%Y-%m-%d %H:%M"),
+                        d.get_action_display(),
+                        d.actor,
+                        d.reason,
+                    )
+                    for d in rows
+                ),
+            ),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:provider_id>/standing/",
+                self.admin_site.admin_view(self.standing_view),
+                name="marketplace_serviceprovider_standing",
+            ),
+            *super().get_urls(),
+        ]
+
+    def standing_view(self, request, provider_id: int):
+        require_power(request, "marketplace.change_provider_standing")  # Z3: the 风控 desk
+        provider = get_object_or_404(
+            ServiceProvider.objects.select_related("organization"), pk=provider_id
+        )
+        form = ProviderStandingForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            service = {
+                "suspend": services.provider_suspend,
+                "reinstate": services.provider_reinstate,
+                "terminate": services.provider_terminate,
+            }[form.cleaned_data["action"]]
+            try:
+                service(provider=provider, actor=request.user, reason=form.cleaned_data["reason"])
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, _("The provider's standing is changed."))
+                return redirect("admin:marketplace_serviceprovider_changelist")
+        return render(
+            request,
+            "admin/marketplace/provider_standing.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Standing of %(name)s") % {"name": provider.organization.name},
+                "provider": provider,
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )

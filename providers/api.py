@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 
 from core.exceptions import InvalidInput
 from core.money import format_yuan
+from core.pagination import paginate
 from core.parsers import LimitedJSONParser
 from core.parsing import parse_date, parse_ids
-from marketplace.api import paginate
-from marketplace.selectors import shop_list
+from parties.selectors import shop_list
 
 from . import reports, selectors, services
 from .files import document_response

@@ -11,6 +11,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
@@ -102,7 +103,6 @@ CONTENT_TYPES = {
 def document_response(document):
     """P3: a stored document as a download (never inline), typed by its detected content, not
     by its name; a file missing on disk is a 404, not a 500."""
-    from django.http import FileResponse, Http404
 
     try:
         handle = document.file.open("rb")

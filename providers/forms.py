@@ -9,9 +9,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import InvalidInput
+from core.forms import YuanField
 from core.money import format_yuan
 from core.parsing import StrictDateField, parse_ids
-from marketplace.forms import YuanField
 
 from .files import ACCEPTED, TYPE_NAMES, max_bytes
 from .models import CertificationPlatform, DocumentKind

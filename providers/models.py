@@ -7,6 +7,7 @@ what happens to it.
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from django.conf import settings
@@ -31,8 +32,6 @@ class PrivateStorage(FileSystemStorage):
 
     @property
     def location(self):
-        import os
-
         return os.path.abspath(self.base_location)
 
     def url(self, name):

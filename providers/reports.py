@@ -25,13 +25,15 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Sum
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
 from core.money import format_cny
 from escrow.models import AccountKind, Entry, TransactionKind
-from marketplace.models import MerchantShop
+from parties.models import MerchantShop
 from tasks.models import ContentMetric, Delivery, Order, OrderStatus, Task
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -414,9 +416,14 @@ PDF_FONT = "STSong-Light"
 _PDF_SUBSTITUTES = str.maketrans({"¥": "￥", "·": "・", "–": "—"})
 
 
+# REPORT_LIBS: reportlab (about 120 ms to import) and openpyxl (about 210 ms) are imported by the
+# functions that draw a PDF or a workbook, not at start-up: every web process and worker would
+# pay for them, and only a report download uses them.
+
+
 def _register_pdf_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase import pdfmetrics  # noqa: PLC0415 (see REPORT_LIBS)
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # noqa: PLC0415 (see REPORT_LIBS)
 
     if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
@@ -429,11 +436,17 @@ def _pdf_text(value) -> str:
 def report_pdf(report: ClosingReport) -> bytes:
     """P7: the report as an A4 landscape PDF; every text in the built-in CJK font, so Chinese
     renders without shipping a font file."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.lib import colors  # noqa: PLC0415 (see REPORT_LIBS)
+    from reportlab.lib.pagesizes import A4, landscape  # noqa: PLC0415 (see REPORT_LIBS)
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 (see REPORT_LIBS)
+    from reportlab.lib.units import mm  # noqa: PLC0415 (see REPORT_LIBS)
+    from reportlab.platypus import (  # noqa: PLC0415 (see REPORT_LIBS)
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     _register_pdf_font()
     body = ParagraphStyle("body", fontName=PDF_FONT, fontSize=9, leading=13, wordWrap="CJK")
@@ -637,10 +650,10 @@ def _yuan(fen: int) -> Decimal:
 def report_xlsx(report: ClosingReport) -> bytes:
     """P7: the report as a workbook with the sheets Summary, Tasks and Orders (one row per
     order). Money is a number of yuan formatted ¥#,##0.00; headers are bold and frozen."""
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+    from openpyxl import Workbook  # noqa: PLC0415 (see REPORT_LIBS)
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: PLC0415 (see REPORT_LIBS)
+    from openpyxl.styles import Alignment, Font  # noqa: PLC0415 (see REPORT_LIBS)
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415 (see REPORT_LIBS)
 
     workbook = Workbook()
     workbook.properties.title = _title(report)
@@ -768,8 +781,6 @@ REPORT_CONTENT_TYPES = {
 
 def report_download(report: ClosingReport, extension: str):
     """P7: the report as a PDF or XLSX attachment (the page and the API both answer this)."""
-    from django.http import HttpResponse
-    from django.utils.http import content_disposition_header
 
     render_file = report_pdf if extension == "pdf" else report_xlsx
     response = HttpResponse(render_file(report), content_type=REPORT_CONTENT_TYPES[extension])

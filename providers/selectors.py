@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from core.parsing import id_or_404
-from marketplace.models import (
+from parties.models import (
     MerchantShop,
     OrganizationKind,
     ProviderStatus,
@@ -16,6 +16,7 @@ from marketplace.models import (
     ServiceProvider,
     User,
 )
+from parties.selectors import delegated_shop_get, shop_list
 
 from .models import Delegation, ProviderApplication, ProviderDecision, ProviderDocument
 
@@ -106,33 +107,6 @@ def active_delegations() -> QuerySet[Delegation]:
     )
 
 
-def delegated_shop_org_ids(user: User):
-    """The organization ids of the shops whose tasks `user` manages as provider staff (P6).
-    A subquery: callers combine it with the shops the user is a member of."""
-    return (
-        active_delegations()
-        .filter(provider__organization_id__in=_provider_org_ids(user))
-        .values("shop__organization_id")
-    )
-
-
-def delegated_shops(*, user: User) -> QuerySet[MerchantShop]:
-    if not user.is_authenticated:
-        return MerchantShop.objects.none()
-    return (
-        MerchantShop.objects.filter(organization_id__in=delegated_shop_org_ids(user))
-        .select_related("organization")
-        .order_by("organization__name", "id")
-    )
-
-
-def delegated_shop_get(*, user: User, shop_id) -> MerchantShop:
-    try:
-        return delegated_shops(user=user).get(pk=shop_id)
-    except (MerchantShop.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such shop.") from None
-
-
 def shop_delegations(*, shop: MerchantShop) -> QuerySet[Delegation]:
     return shop.delegations.select_related(
         "provider__organization", "granted_by", "ended_by"
@@ -166,7 +140,6 @@ def delegation_get(*, user: User, delegation_id) -> Delegation:
 def report_shop_get(*, user: User, shop_id) -> MerchantShop:
     """P7: the shop whose closing report `user` may read: one of its own shops, or one that
     delegated its tasks to the user's provider (P6). Anything else is a 404."""
-    from marketplace.selectors import shop_list
 
     shop_id = id_or_404(shop_id)  # Z4: ASCII digits within bigint, or not found
     shop = shop_list(user=user).filter(pk=shop_id).first() if shop_id is not None else None

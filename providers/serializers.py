@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from marketplace.serializers import MoneyField
+from core.fields import MoneyField
 
 from .models import (
     CertificationPlatform,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from core.money import format_cny
-from marketplace.models import (
+from parties.models import (
     Membership,
     MerchantShop,
     Organization,
@@ -24,8 +24,9 @@ from marketplace.models import (
     ServiceProvider,
     User,
 )
-from marketplace.notifications import notify
-from marketplace.selectors import manages_organization
+from parties.notifications import notify
+from parties.selectors import manages_organization
+from providers.exceptions import AlreadyDelegated, ApplicationLocked, NotAdmitted, NotSubmitted
 
 from .files import check_upload, sha256_of
 from .models import (
@@ -85,10 +86,9 @@ def _require_applicant(application: ProviderApplication, actor: User) -> None:
 
 def _require_editable(application: ProviderApplication) -> None:
     if application.status not in EDITABLE:
-        raise NotAllowed(
+        raise ApplicationLocked(
             _("This application is %(status)s and cannot be changed now.")
             % {"status": application.get_status_display()},
-            code="application_locked",
         )
 
 
@@ -427,10 +427,9 @@ def provider_application_submit(
     application = _lock_application(application)
     _require_applicant(application, actor)
     if application.status not in EDITABLE:
-        raise NotAllowed(
+        raise ApplicationLocked(
             _("This application is %(status)s; it cannot be submitted again.")
             % {"status": application.get_status_display()},
-            code="application_locked",
         )
     problems = application_problems(application)
     if problems:
@@ -465,7 +464,7 @@ def provider_application_approve(
     application = _lock_application(application)
     provider = ServiceProvider.objects.select_for_update().get(pk=application.provider_id)
     if application.status != ApplicationStatus.SUBMITTED:
-        raise NotAllowed(_("Only a submitted application can be decided."), code="not_submitted")
+        raise NotSubmitted(_("Only a submitted application can be decided."))
     problems = application_problems(application)
     if problems:
         # The rules are checked again: a registration date is 365 days only from a given day on.
@@ -511,7 +510,7 @@ def provider_application_reject(
     reason = _required_reason(reason)
     application = _lock_application(application)
     if application.status != ApplicationStatus.SUBMITTED:
-        raise NotAllowed(_("Only a submitted application can be decided."), code="not_submitted")
+        raise NotSubmitted(_("Only a submitted application can be decided."))
     application.status = ApplicationStatus.REJECTED
     application.decided_at, application.decided_by = timezone.now(), actor
     application.decision_reason = reason
@@ -560,7 +559,7 @@ def provider_suspend(*, provider: ServiceProvider, actor: User, reason: str) -> 
         .get(pk=provider.pk)
     )
     if provider.status != ProviderStatus.ADMITTED:
-        raise NotAllowed(_("Only an admitted provider can be suspended."), code="not_admitted")
+        raise NotAdmitted(_("Only an admitted provider can be suspended."))
     provider.status = ProviderStatus.SUSPENDED
     provider.save(update_fields=["status"])
     _end_delegations(provider, actor=actor, end=DelegationEnd.PROVIDER_SUSPENDED)
@@ -604,9 +603,7 @@ def provider_terminate(*, provider: ServiceProvider, actor: User, reason: str) -
         .get(pk=provider.pk)
     )
     if provider.status not in (ProviderStatus.ADMITTED, ProviderStatus.SUSPENDED):
-        raise NotAllowed(
-            _("Only an admitted or suspended provider can be terminated."), code="not_admitted"
-        )
+        raise NotAdmitted(_("Only an admitted or suspended provider can be terminated."))
     provider.status = ProviderStatus.TERMINATED
     provider.save(update_fields=["status"])
     _end_delegations(provider, actor=actor, end=DelegationEnd.PROVIDER_TERMINATED)
@@ -642,17 +639,15 @@ def delegation_grant(*, shop: MerchantShop, actor: User, provider: ServiceProvid
             code="provider_not_admitted",
         )
     if Delegation.objects.filter(shop=shop, provider=provider, ended_at__isnull=True).exists():
-        raise NotAllowed(
+        raise AlreadyDelegated(
             _("%(name)s already manages this shop's tasks.") % {"name": provider.organization.name},
-            code="already_delegated",
         )
     try:
         with transaction.atomic():
             delegation = Delegation.objects.create(shop=shop, provider=provider, granted_by=actor)
     except IntegrityError:
-        raise NotAllowed(
+        raise AlreadyDelegated(
             _("%(name)s already manages this shop's tasks.") % {"name": provider.organization.name},
-            code="already_delegated",
         ) from None
     notify(_managers(provider), "delegation_granted", shop=shop.organization.name)
     return delegation

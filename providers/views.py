@@ -2,7 +2,7 @@
 the documents' downloads, merchants' delegations and closing reports.
 
 Thin: read through selectors, act through one service per form, show a service's refusal next
-to its field (marketplace.views.show_domain_error)."""
+to its field (core.forms.show_domain_error)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
+from core.forms import show_domain_error
 from core.money import format_cny
-from marketplace.models import ProviderStatus
-from marketplace.selectors import manages_organization, shop_list
-from marketplace.views import show_domain_error
+from parties.models import ProviderStatus
+from parties.selectors import delegated_shops, manages_organization, shop_list
 
 from . import reports, selectors, services
 from .files import document_response
@@ -500,7 +500,7 @@ def home(request):
     problems = {}
     if application is not None and application.status in services.EDITABLE:
         problems = services.application_problems(application)
-    shops = list(selectors.delegated_shops(user=request.user))
+    shops = list(delegated_shops(user=request.user))
     delegated_ids = {shop.pk for shop in shops}
     delegations = [
         d for d in selectors.delegation_list(user=request.user) if d.provider_id == provider.pk
@@ -605,7 +605,7 @@ def _report_shop(user, shop_id: int):
     anyone else gets 404 (A3, P6)."""
     shop = shop_list(user=user).filter(pk=shop_id).first()
     if shop is None:
-        shop = selectors.delegated_shops(user=user).filter(pk=shop_id).first()
+        shop = delegated_shops(user=user).filter(pk=shop_id).first()
     if shop is None:
         raise Http404("No such shop.")
     return shop

@@ -12,15 +12,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.admin import StateLogInline
 
+from core.admin_actions import for_each_row
+from core.admin_imports import CsvImportMixin
+from core.admin_large import CREATED_FILTER, LargeTableMixin
 from core.exceptions import DomainError
 from core.money import format_cny, parse_yuan
+from core.ops_powers import PowerLinksMixin, power, require_power
 from escrow.models import Entry
-from marketplace.admin_imports import CsvImportMixin
-from marketplace.admin_large import CREATED_FILTER, LargeTableMixin
-from marketplace.ops_powers import PowerLinksMixin, power, require_power
-
-from . import services
-from .models import (
+from parties.models import Organization, User, Violation, ViolationKind
+from tasks.models import (
     Announcement,
     Application,
     Channel,
@@ -38,6 +38,9 @@ from .models import (
     SweepRun,
     Task,
 )
+
+from . import services
+from .deadlines import due_summary
 from .services.metrics import CSV_COLUMNS as METRIC_CSV_COLUMNS
 
 
@@ -50,18 +53,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-def _run_each(model_admin, request, queryset, action, done) -> None:
-    """Call a service for each selected row; a refusal is a warning, not a crash."""
-    count = 0
-    for obj in queryset:
-        try:
-            if action(obj) is not None:
-                count += 1
-        except DomainError as exc:
-            model_admin.message_user(request, f"#{obj.pk}: {exc.message}", messages.WARNING)
-    model_admin.message_user(request, done % {"n": count}, messages.SUCCESS)
 
 
 @admin.register(Channel)
@@ -147,7 +138,7 @@ class TaskAdmin(LargeTableMixin, admin.ModelAdmin):
         description=_("Stop enrollment of the selected plaza tasks (T10)"), permissions=["close"]
     )
     def close_enrollment(self, request, queryset):
-        _run_each(
+        for_each_row(
             self,
             request,
             queryset,
@@ -159,7 +150,7 @@ class TaskAdmin(LargeTableMixin, admin.ModelAdmin):
         description=_("Close the selected tasks (no new applications)"), permissions=["close"]
     )
     def close_tasks(self, request, queryset):
-        _run_each(
+        for_each_row(
             self,
             request,
             queryset,
@@ -339,7 +330,7 @@ class OrderAdmin(LargeTableMixin, admin.ModelAdmin):
             action = _due_action(order)
             return action(order=order, actor=request.user) if action else None
 
-        _run_each(self, request, queryset, apply, _("%(n)d orders had a due deadline applied."))
+        for_each_row(self, request, queryset, apply, _("%(n)d orders had a due deadline applied."))
 
 
 # --- disputes (T61) -------------------------------------------------------------------------
@@ -567,8 +558,6 @@ class SweepRunAdmin(ReadOnlyModelAdmin):
         return len(run.errors or [])
 
     def changelist_view(self, request, extra_context=None):
-        from .deadlines import due_summary
-
         extra_context = {**(extra_context or {}), "due_summary": due_summary()}
         return super().changelist_view(request, extra_context=extra_context)
 
@@ -591,3 +580,124 @@ class ContentMetricAdmin(CsvImportMixin, admin.ModelAdmin):
     @admin.display(description=_("GMV"), ordering="gmv_fen")
     def gmv(self, row):
         return format_cny(row.gmv_fen)
+
+
+class ViolationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("violation"), choices=ViolationKind.choices)
+    user = forms.ModelChoiceField(
+        label=_("account (creator or merchant)"),
+        queryset=User.objects.filter(is_staff=False).order_by("username"),
+        required=False,
+    )
+    organization = forms.ModelChoiceField(
+        label=_("or a merchant shop / agency"),
+        queryset=Organization.objects.filter(kind__in=["shop", "agency"]).order_by("name"),
+        required=False,
+    )
+    task = forms.IntegerField(
+        label=_("post (task ID)"),
+        required=False,
+        help_text=_("S1: a first off-platform deal takes this post down."),
+    )
+    restriction_days = forms.IntegerField(
+        label=_("restriction (days)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=_("S2 only: empty means a permanent restriction. S1 follows its ladder."),
+    )
+    reason = forms.CharField(
+        label=_("reason (the party reads it)"), max_length=2000, widget=forms.Textarea
+    )
+
+
+@admin.register(Violation)
+class ViolationAdmin(admin.ModelAdmin):
+    """S1/S2: violations are recorded on “Record a violation”; the sanction follows the
+    ladder (S1) or the chosen days (S2)."""
+
+    list_display = ["recorded_at", "kind", "party", "step", "task", "recorded_by", "sanction_kind"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "organization__name", "reason"]
+    list_select_related = ["user", "organization", "task", "recorded_by", "sanction"]
+    readonly_fields = [
+        "kind",
+        "user",
+        "organization",
+        "task",
+        "step",
+        "reason",
+        "recorded_by",
+        "recorded_at",
+    ]
+    change_list_template = "admin/marketplace/violation_change_list.html"
+
+    def has_add_permission(self, request):
+        return False  # through record_view, which runs the service
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("party"))
+    def party(self, violation):
+        return violation.party_name
+
+    @admin.display(description=_("sanction"))
+    def sanction_kind(self, violation):
+        sanction = getattr(violation, "sanction", None)
+        return sanction.get_kind_display() if sanction else "—"
+
+    def get_urls(self):
+        return [
+            path(
+                "record/",
+                self.admin_site.admin_view(self.record_view),
+                name="marketplace_violation_record",
+            ),
+            *super().get_urls(),
+        ]
+
+    def record_view(self, request):
+        require_power(request, "marketplace.record_violation")  # Z3: the 风控 desk
+        form = ViolationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            task = None
+            if data["task"]:
+                task = Task.objects.filter(pk=data["task"]).first()
+                if task is None:
+                    form.add_error("task", _("No task has this ID."))
+            if not form.errors:
+                try:
+                    services.violation_record(
+                        actor=request.user,
+                        kind=data["kind"],
+                        reason=data["reason"],
+                        user=data["user"],
+                        organization=data["organization"],
+                        task=task,
+                        restriction_days=data["restriction_days"],
+                    )
+                except DomainError as exc:
+                    placed = False
+                    for field, errors in exc.fields.items():
+                        target = "user" if field == "party" else field
+                        if target in form.fields:
+                            for error in errors:
+                                form.add_error(target, error)
+                            placed = True
+                    if not placed:
+                        form.add_error(None, exc.message)
+                else:
+                    self.message_user(request, _("The violation is recorded."), messages.SUCCESS)
+                    return redirect("admin:marketplace_violation_changelist")
+        return render(
+            request,
+            "admin/marketplace/record_violation.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Record a violation"),
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )

@@ -5,27 +5,26 @@ service, render. Every POST that can move money honours `Idempotency-Key` (E6)."
 from __future__ import annotations
 
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.exceptions import InvalidInput, NotAllowed
-from core.pagination import PlazaCursorPagination
+from core.exceptions import InvalidInput
+from core.pagination import PlazaCursorPagination, paginate
+from core.schema import action_views, errors
 from escrow.api import IDEMPOTENCY_PARAMETER
 from escrow.idempotency import IdempotentMixin
-from escrow.selectors import wallet_shop
-from marketplace.api import paginate
-from marketplace.models import Agency, CreatorProfile
-from marketplace.schema import action_views, errors
-from providers.selectors import delegated_shop_get
+from parties import notifications
+from parties.models import CreatorProfile
+from parties.selectors import channel_list
+from tasks.models import Task, TaskMode
+from tasks.serializers import ChannelSerializer
 
 from . import selectors, services
 from .actions import ORDER_ACTIONS
 from .filters import OrderFilter, TaskFilter
-from .models import Task, TaskMode
 from .serializers import (
     AnnouncementSerializer,
     ApplicationCreateSerializer,
@@ -62,18 +61,6 @@ def _refinement(filterset_class, request, model):
 
 def _filtered(filterset_class, request, queryset):
     return _refinement(filterset_class, request, queryset.model)(queryset)
-
-
-def _merchant_shop(request, shop_id):
-    """The shop a merchant acts for: the one named (404 if not its own), or its only one."""
-    try:
-        return wallet_shop(user=request.user, shop_id=shop_id)
-    except Http404:
-        if shop_id:
-            raise
-        raise NotAllowed(
-            _("Get a shop admitted before posting or paying (M1)."), code="no_shop"
-        ) from None
 
 
 def _order_response(order, request, *, code=status.HTTP_200_OK):
@@ -120,13 +107,10 @@ class TaskListApi(APIView):
     )
     def post(self, request):
         data = _valid(TaskCreateSerializer, request)
-        shop = creator = None
-        if data["mode"] != TaskMode.RECRUITMENT:
-            if request.user.is_merchant:
-                shop = _merchant_shop(request, data.get("shop"))
-            elif data.get("shop"):
-                # P6: a provider's staff post for a shop that delegated its tasks (404 else).
-                shop = delegated_shop_get(user=request.user, shop_id=data["shop"])
+        shop = selectors.posting_shop(
+            user=request.user, mode=data["mode"], shop_id=data.get("shop")
+        )
+        creator = None
         if data.get("creator") is not None:
             creator = selectors.named_creator(data["creator"])
         task = services.task_create(
@@ -242,7 +226,7 @@ class TaskApplicationsApi(IdempotentMixin, APIView):
         data = _valid(ApplicationCreateSerializer, request)
         shop = None
         if task.mode == TaskMode.RECRUITMENT and request.user.is_merchant:
-            shop = _merchant_shop(request, data.get("shop"))
+            shop = selectors.merchant_shop(user=request.user, shop_id=data.get("shop"))
         application = services.application_create(
             task=task, actor=request.user, note=data["note"], shop=shop
         )
@@ -317,9 +301,7 @@ class TaskProposalsApi(APIView):
         data = _valid(ProposalCreateSerializer, request)
         agency = creator = None
         if data.get("agency"):
-            agency = Agency.objects.filter(
-                pk=data["agency"], organization__memberships__user=request.user
-            ).first()
+            agency = selectors.staff_agency(user=request.user, agency_id=data["agency"])
             if agency is None:
                 raise Http404("No such agency.")
             creator = CreatorProfile.objects.filter(pk=data.get("creator") or 0).first()
@@ -487,8 +469,12 @@ class NotificationListApi(APIView):
     )
     def get(self, request):
         unread = request.query_params.get("unread", "").lower() in {"1", "true", "yes"}
-        notifications = selectors.notification_list(user=request.user, unread=unread)
-        return paginate(self, request, notifications, NotificationSerializer)
+        return paginate(
+            self,
+            request,
+            notifications.inbox(user=request.user, unread=unread),
+            NotificationSerializer,
+        )
 
 
 class NotificationReadApi(APIView):
@@ -501,14 +487,12 @@ class NotificationReadApi(APIView):
         description="Mark the given notifications read, or all of them without `ids`.",
     )
     def post(self, request):
-        notifications = selectors.notification_list(user=request.user, unread=True)
         ids = request.data.get("ids") if hasattr(request.data, "get") else None
-        if ids is not None:
-            if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-                raise InvalidInput(_("`ids` is a list of notification ids."))
-            notifications = notifications.filter(pk__in=ids)
-        marked = notifications.update(read_at=timezone.now())
-        return Response({"marked": marked})
+        if ids is not None and (
+            not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)
+        ):
+            raise InvalidInput(_("`ids` is a list of notification ids."))
+        return Response({"marked": notifications.mark_read(user=request.user, ids=ids)})
 
 
 class AnnouncementListApi(APIView):
@@ -567,3 +551,11 @@ class ContentMetricIngestApi(APIView):
             raise InvalidInput(message, fields={"metrics": [message]})
         report = services.content_metrics_ingest(rows=rows)
         return Response(report.as_dict())
+
+
+class ChannelListApi(APIView):
+    pagination_class = None
+
+    @extend_schema(responses=ChannelSerializer(many=True), tags=["catalogue"])
+    def get(self, request):
+        return Response(ChannelSerializer(channel_list(), many=True).data)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from marketplace.schema import action_paths
+from core.schema import action_paths
 
 from . import api
 

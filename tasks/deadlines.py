@@ -18,15 +18,16 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tasks.models import Order, OrderStatus, SweepRun, Task, TaskStatus
+
 from . import services
-from .models import Order, OrderStatus, SweepRun, Task, TaskStatus
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +199,6 @@ def run_sweep(*, at: datetime | None = None, trigger: str = "beat", kinds=None) 
 
 def due_summary(*, at: datetime | None = None, hours: int = 24) -> list[dict]:
     """For the ops view: per kind, how many are overdue now and how many fall due soon."""
-    from datetime import timedelta
 
     now = at or timezone.now()
     end = now + timedelta(hours=hours)

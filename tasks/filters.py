@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import parse_yuan
 from core.parsing import IdFilter, MomentFilter
+from parties.models import ContentType
+from tasks.models import OrderKind, OrderStatus, Task, TaskMode, TaskStatus
 
-from .models import ContentType, OrderKind, OrderStatus, Task, TaskMode, TaskStatus
 from .selectors import on_channel
 
 

@@ -5,21 +5,19 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.uploads import detect, markup_problem
-from marketplace.forms import YuanField
-from marketplace.models import Channel, ContentType
-
-from .models import (
+from core.forms import YuanField
+from parties.models import ContentType
+from tasks.models import (
     MAX_SPONSORED_PRODUCTS,
+    Channel,
     DisputeGround,
     OrderStatus,
     PaymentMode,
     TaskMode,
 )
+from tasks.services.tasks import sponsor_logo_problem
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-LOGO_MAX_BYTES = 2 * 1024 * 1024
-LOGO_TYPES = ("png", "jpg", "gif", "webp")
 
 
 class BeijingDateTimeField(forms.DateTimeField):
@@ -33,12 +31,6 @@ class BeijingDateTimeField(forms.DateTimeField):
         )
         kwargs.setdefault("help_text", _("Beijing time"))
         super().__init__(**kwargs)
-
-
-def logo_extension(upload) -> str | None:
-    """The image type by its content (core.uploads.detect, never by its name), or None."""
-    detected = detect(upload)
-    return detected if detected in LOGO_TYPES else None
 
 
 class TaskForm(forms.Form):
@@ -105,11 +97,7 @@ class TaskForm(forms.Form):
         upload = self.cleaned_data.get("sponsor_logo")
         if not upload:
             return None
-        if upload.size > LOGO_MAX_BYTES:
-            raise forms.ValidationError(_("The logo is larger than 2 MB."))
-        if logo_extension(upload) is None:
-            raise forms.ValidationError(_("The logo must be a PNG, JPG, GIF or WebP image."))
-        problem = markup_problem(upload, skip=4)  # Z5: an image header hiding a page
+        problem = sponsor_logo_problem(upload)  # Z5: the service judges it again on post
         if problem is not None:
             raise forms.ValidationError(problem)
         return upload

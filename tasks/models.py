@@ -14,18 +14,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
-
-class ContentType(models.TextChoices):
-    """T1: the kinds of content a merchant can buy."""
-
-    IMAGE_TEXT = "image_text", _("Image & text")
-    VIDEO = "video", _("Short video")
-    LIVE = "live", _("Live stream")
-    LIVE_SPONSORSHIP = "live_sponsorship", _("Live sponsorship")
+from parties.models import ContentType
 
 
 class Channel(models.Model):
@@ -52,8 +46,6 @@ class Channel(models.Model):
 
     @property
     def display_name(self) -> str:
-        from django.utils.translation import get_language
-
         if self.name_en and (get_language() or "").startswith("en"):
             return self.name_en
         return self.name
@@ -111,6 +103,8 @@ REVISION_GRACE = timedelta(days=3)  # T53
 MAX_REVISIONS = 2  # T53
 PRICE_CHANGE_LIMIT_PERCENT = 20  # T41
 MAX_SPONSORED_PRODUCTS = 3  # T2
+LOGO_TYPES = ("png", "jpg", "gif", "webp")  # T2: a sponsor's logo, judged by its content (Z5)
+LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 
 class TaskMode(models.TextChoices):
@@ -402,7 +396,7 @@ class Proposal(ConcurrentTransitionMixin, models.Model):
         "marketplace.CreatorProfile", on_delete=models.PROTECT, related_name="proposals"
     )
     agency = models.ForeignKey(
-        "marketplace.Agency",
+        "agencies.Agency",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -540,6 +534,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}".strip()
+
+    # The apps below tasks (escrow, parties) read this through their relation to the order
+    # (`Account.order`, `MerchantShop.orders`): a model property, never an import of tasks.
+    TERMINAL_STATUSES = TERMINAL_ORDER_STATUSES
 
     @property
     def is_terminal(self) -> bool:

@@ -11,20 +11,30 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType as DjangoContentType
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
-from core.exceptions import InvalidInput
-from marketplace.models import CreatorProfile, Membership, Notification, OrganizationKind, User
-
-from .models import (
+from core.exceptions import InvalidInput, NotAllowed
+from escrow.selectors import wallet_shop
+from parties.models import (
+    CreatorProfile,
+    Membership,
+    MerchantShop,
+    Organization,
+    OrganizationKind,
+    User,
+)
+from parties.selectors import delegated_shop_get, delegated_shop_org_ids
+from tasks.models import (
     Announcement,
     Application,
     ApplicationStatus,
     Channel,
+    ContentMetric,
     Order,
     OrderMessage,
     Proposal,
@@ -44,8 +54,6 @@ def _member_org_ids(user: User, kind: str | None = None):
 def _managed_shops(user: User, field: str = "shop") -> Q:
     """Q of rows whose `field` (a MerchantShop) the user manages: shops it is a member of,
     and (P6) shops that delegated their tasks to a provider it works for."""
-    from providers.selectors import delegated_shop_org_ids
-
     return Q(**{f"{field}__organization_id__in": _member_org_ids(user, OrganizationKind.SHOP)}) | Q(
         **{f"{field}__organization_id__in": delegated_shop_org_ids(user)}
     )
@@ -54,8 +62,6 @@ def _managed_shops(user: User, field: str = "shop") -> Q:
 def _organizations_of(user: User) -> tuple[dict[str, list[int]], list[int]]:
     """The user's organization ids by kind, and the shops' organization ids whose tasks it
     manages: its own shops and (P6) those that delegated to its provider."""
-    from providers.selectors import delegated_shop_org_ids
-
     orgs: dict[str, list[int]] = {kind: [] for kind in OrganizationKind.values}
     for org_id, kind in Membership.objects.filter(user=user).values_list(
         "organization_id", "organization__kind"
@@ -63,7 +69,7 @@ def _organizations_of(user: User) -> tuple[dict[str, list[int]], list[int]]:
         orgs[kind].append(org_id)
     shop_orgs = list(orgs[OrganizationKind.SHOP])
     if orgs[OrganizationKind.PROVIDER]:
-        shop_orgs += delegated_shop_org_ids(user).values_list("shop__organization_id", flat=True)
+        shop_orgs += delegated_shop_org_ids(user).values_list("organization_id", flat=True)
     return orgs, shop_orgs
 
 
@@ -80,8 +86,20 @@ def _own_tasks(user: User) -> Q:
     return own[0] if len(own) == 1 else own[0] | own[1]
 
 
-def _visibility_branches(user: User) -> list[Q]:
+def taking_applications(at=None) -> Q:
+    """T10/T20: a public task still on its plaza: open, and its enrollment not over. The one
+    plaza rule: the plaza pages and the API's listing both read it."""
+    at = at or timezone.now()
+    return Q(status=TaskStatus.OPEN) & (
+        Q(enrollment_deadline__isnull=True) | Q(enrollment_deadline__gt=at)
+    )
+
+
+def _visibility_branches(user: User, *, listing: bool = False) -> list[Q]:
     """The kinds of task `user` may see, each a condition one index answers (A3, A4).
+
+    With `listing` (the plazas), a public task is listed only while it takes applications;
+    a task the user takes part in is listed whatever its state.
 
     The user's organizations are read here (one query, plus one for a provider's
     delegations), so a branch that can hold nothing — a creator's shops — is left out
@@ -100,7 +118,8 @@ def _visibility_branches(user: User) -> list[Q]:
 
     branches = []
     if public_modes:
-        branches.append(Q(status=TaskStatus.OPEN, mode__in=sorted(set(public_modes))))
+        public = Q(status=TaskStatus.OPEN, mode__in=sorted(set(public_modes)))
+        branches.append(public & taking_applications() if listing else public)
     if shop_orgs:
         # own shops' tasks, and (P6) the tasks of shops that delegated to the user's provider
         branches.append(Q(shop__organization_id__in=shop_orgs))
@@ -247,7 +266,7 @@ def task_list(
             tasks = tasks.filter(status=status)
         return tasks.order_by("-created_at", "-id")
     branches = []
-    for branch in _visibility_branches(user):
+    for branch in _visibility_branches(user, listing=True):
         tasks = refine(Task.objects.filter(branch))
         if mode:
             tasks = tasks.filter(mode=mode)
@@ -255,6 +274,43 @@ def task_list(
             tasks = tasks.filter(status=status)
         branches.append(tasks)
     return TaskListing(branches)
+
+
+def plaza(*, user: User, modes, refine=None) -> TaskListing | QuerySet[Task]:
+    """任务广场 / 招商广场: the tasks of `modes` taking applications that `user` may see (the
+    public ones and its own), newest first; `refine` applies the page's or the API's filters."""
+    if not user.is_authenticated:
+        return Task.objects.none()
+    return task_list(user=user, refine=refine).filter(taking_applications(), mode__in=modes)
+
+
+def merchant_shop(*, user: User, shop_id=None) -> MerchantShop:
+    """The shop a merchant acts for: the one named (404 if not its own), or its first; a
+    merchant without an admitted shop is refused (M1)."""
+    try:
+        return wallet_shop(user=user, shop_id=shop_id)
+    except Http404:
+        if shop_id:
+            raise
+        raise NotAllowed(
+            _("Get a shop admitted before posting or paying (M1)."), code="no_shop"
+        ) from None
+
+
+def posting_shop(*, user: User, mode: str, shop_id=None) -> MerchantShop | None:
+    """T3/P6: the shop a new task is posted for — the page and the API ask the same question.
+
+    A recruitment task (T20) has none: a creator posts it. A merchant posts for its own shop
+    (merchant_shop). Anyone else posts for a shop only as staff of a provider the shop delegated
+    to: the one named, looked up afresh (a delegation revoked since the form opened is a 404).
+    """
+    if mode == TaskMode.RECRUITMENT:
+        return None
+    if user.is_merchant:
+        return merchant_shop(user=user, shop_id=shop_id)
+    if shop_id:
+        return delegated_shop_get(user=user, shop_id=shop_id)
+    return None
 
 
 def named_creator(creator_id) -> CreatorProfile:
@@ -426,26 +482,12 @@ def order_messages(*, order: Order) -> QuerySet[OrderMessage]:
     return order.messages.select_related("author").order_by("created_at", "id")
 
 
-def notification_list(*, user: User, unread: bool = False) -> QuerySet[Notification]:
-    notifications = Notification.objects.filter(user=user)
-    if unread:
-        notifications = notifications.filter(read_at__isnull=True)
-    return notifications.order_by("-created_at", "-id")
-
-
 def announcement_list() -> QuerySet[Announcement]:
     """T21: shown on the recruitment plaza."""
     return Announcement.objects.filter(is_published=True).order_by("-published_at", "-id")
 
 
 # --- content metrics (F1) --------------------------------------------------------------------
-# Imported here, not at the top: this section was appended while the module's head was being
-# edited in parallel. Move them up at the next tidy-up.
-
-from django.db.models import Sum  # noqa: E402
-
-from .models import ContentMetric  # noqa: E402
-
 METRIC_FIGURES = ("views", "likes", "comments", "shares", "clicks", "gmv_fen")
 
 
@@ -478,3 +520,17 @@ def task_metrics(*, task: Task) -> tuple[list[Order], dict[str, int]]:
     )
     totals = ContentMetric.objects.filter(order__task=task).aggregate(**_metric_sums())
     return per_order, totals
+
+
+def staff_agency(*, user: User, agency_id: int | None = None):
+    """The MCN agency (agencies.Agency) `user` works for: the one named, or the first.
+
+    Agencies sit above tasks, so this reads them through the organization's `agency` relation
+    (by name, never an import). None when the user is not on an agency's staff."""
+    organizations = Organization.objects.filter(
+        kind=OrganizationKind.AGENCY, memberships__user=user, agency__isnull=False
+    )
+    if agency_id is not None:
+        organizations = organizations.filter(agency__pk=agency_id)
+    organization = organizations.select_related("agency").order_by("agency__pk").first()
+    return organization.agency if organization is not None else None

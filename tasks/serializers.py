@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.fields import MoneyField
 from core.money import format_yuan
-from marketplace.models import Notification
-from marketplace.serializers import MoneyField
-
-from .models import (
+from parties.models import ContentType, Notification
+from parties.notifications import render
+from tasks.models import (
     Announcement,
     Application,
-    ContentType,
+    Channel,
     Delivery,
     Dispute,
     DisputeGround,
@@ -23,6 +23,8 @@ from .models import (
     Task,
     TaskMode,
 )
+
+from .selectors import order_history
 
 # --- tasks -----------------------------------------------------------------------------------
 
@@ -267,8 +269,6 @@ class OrderSerializer(serializers.ModelSerializer):
         return {"id": order.creator_id, "name": order.creator.display_name}
 
     def get_balance_due(self, order) -> str | None:
-        from core.money import format_yuan
-
         if not order.is_deposit:
             return None
         return format_yuan(order.balance_due_fen)
@@ -340,8 +340,6 @@ class OrderDetailSerializer(OrderSerializer):
         ]
 
     def get_history(self, order) -> list[dict]:
-        from .selectors import order_history
-
         return HistorySerializer(order_history(order=order), many=True).data
 
     def get_review(self, order) -> dict | None:
@@ -396,7 +394,10 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    message = serializers.CharField(read_only=True)
+    message = serializers.SerializerMethodField()
+
+    def get_message(self, notification) -> str:
+        return render(notification)
 
     class Meta:
         model = Notification
@@ -407,3 +408,9 @@ class AnnouncementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Announcement
         fields = ["id", "title", "body", "published_at"]
+
+
+class ChannelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Channel
+        fields = ["code", "name", "name_en", "allows_recruitment"]

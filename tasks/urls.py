@@ -15,5 +15,6 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/files/<int:file_id>/", views.order_file, name="order_file"),
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:notification_id>/", views.notice_open, name="notice_open"),
     path("media/sponsor_logos/<str:name>", views.sponsor_logo, name="sponsor_logo"),
 ]

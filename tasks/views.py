@@ -3,14 +3,12 @@ service per form, show a service's refusal next to its field or at the top of th
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -19,13 +17,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
+from core.forms import show_domain_error
 from core.money import format_cny
 from core.parsing import id_or_404
 from escrow.selectors import merchant_wallet_summary, wallet_shop
-from marketplace.models import Agency
-from marketplace.selectors import shop_list
-from marketplace.views import show_domain_error
-from providers.selectors import delegated_shop_get, delegated_shops
+from parties import notifications
+from parties.selectors import delegated_shop_get, delegated_shops, shop_list
+from tasks.models import (
+    TERMINAL_ORDER_STATUSES,
+    DeliveryFile,
+    Dispute,
+    OrderStatus,
+    Review,
+    TaskMode,
+    TaskStatus,
+)
 
 from . import selectors, services
 from .actions import ORDER_ACTIONS, form_key
@@ -36,16 +42,6 @@ from .forms import (
     ProposalForm,
     TaskFilterForm,
     TaskForm,
-    logo_extension,
-)
-from .models import (
-    TERMINAL_ORDER_STATUSES,
-    DeliveryFile,
-    Dispute,
-    OrderStatus,
-    Review,
-    TaskMode,
-    TaskStatus,
 )
 from .services.common import is_shop_member
 
@@ -73,11 +69,6 @@ def _modes_for(user) -> list[str]:
     if user.is_merchant:
         return [TaskMode.PRIVATE, TaskMode.PLAZA, TaskMode.BRAND]
     return []
-
-
-def _logo_name(upload) -> str:
-    """Where an accepted logo will be stored: a fresh name with the detected extension (Z5)."""
-    return f"sponsor_logos/{uuid.uuid4().hex}.{logo_extension(upload)}"
 
 
 def _task_form_fields(form: TaskForm, exc: DomainError) -> DomainError:
@@ -143,48 +134,36 @@ def task_new(request):
 
 
 def _create_task(request, form, data, shops):
-    shop = None
-    if request.user.is_merchant:
-        shop_id = int(data["shop"]) if data.get("shop") else None
-        shop = wallet_shop(user=request.user, shop_id=shop_id)
-    elif shops:
-        # P6: looked up again, so a delegation revoked since the form opened is a 404.
-        shop = delegated_shop_get(user=request.user, shop_id=data.get("shop") or shops[0].pk)
-    creator = None
-    if data.get("creator"):
-        creator = selectors.named_creator(data["creator"])
-    sponsorship = None
-    logo = data.get("sponsor_logo") if data["content_type"] == "live_sponsorship" else None
-    logo_name = _logo_name(logo) if logo else ""
+    # The form offers a provider's staff the shops that delegated to it, the first by default.
+    shop_id = data.get("shop") or (shops[0].pk if shops and not request.user.is_merchant else None)
+    shop = selectors.posting_shop(user=request.user, mode=data["mode"], shop_id=shop_id)
+    creator = selectors.named_creator(data["creator"]) if data.get("creator") else None
+    sponsorship = logo = None
     if data["content_type"] == "live_sponsorship":
+        logo = data.get("sponsor_logo")
         sponsorship = {
             "brand_name": data.get("sponsor_brand_name") or "",
-            "logo_url": request.build_absolute_uri(default_storage.url(logo_name)) if logo else "",
             "products": form.products(),
         }
-    # Z5: the logo is stored only once the service has accepted the post, inside its
-    # transaction (a failed save undoes the task); a refused post stores no file.
-    with transaction.atomic():
-        task = services.task_create(
-            actor=request.user,
-            mode=data["mode"],
-            title=data["title"],
-            brief=data["brief"],
-            content_type=data["content_type"],
-            channel=data["channel"],
-            delivery_deadline=data["delivery_deadline"],
-            price_fen=data.get("price"),
-            enrollment_deadline=data.get("enrollment_deadline"),
-            slots=data.get("slots"),
-            shop=shop,
-            creator=creator,
-            payment=data.get("payment") or "full",
-            budget_fen=data.get("budget"),
-            sponsorship=sponsorship,
-        )
-        if logo:
-            default_storage.save(logo_name, logo)  # a fresh uuid name: saved under it as is
-    return task
+    return services.task_create(
+        actor=request.user,
+        mode=data["mode"],
+        title=data["title"],
+        brief=data["brief"],
+        content_type=data["content_type"],
+        channel=data["channel"],
+        delivery_deadline=data["delivery_deadline"],
+        price_fen=data.get("price"),
+        enrollment_deadline=data.get("enrollment_deadline"),
+        slots=data.get("slots"),
+        shop=shop,
+        creator=creator,
+        payment=data.get("payment") or "full",
+        budget_fen=data.get("budget"),
+        sponsorship=sponsorship,
+        sponsor_logo=logo,  # Z5: judged and stored by the service, only for an accepted post
+        absolute_url=request.build_absolute_uri,
+    )
 
 
 def sponsor_logo(request, name: str):
@@ -260,10 +239,7 @@ def plaza(request):
     modes = [TaskMode.PLAZA]
     if request.user.is_creator:
         modes.append(TaskMode.BRAND)
-    tasks = selectors.task_list(user=request.user).filter(mode__in=modes, status=TaskStatus.OPEN)
-    tasks = tasks.filter(
-        Q(enrollment_deadline__isnull=True) | Q(enrollment_deadline__gt=timezone.now())
-    )
+    tasks = selectors.plaza(user=request.user, modes=modes)
     if form.is_valid():
         data = form.cleaned_data
         if data.get("channel"):
@@ -297,12 +273,7 @@ def recruitment_plaza(request):
     """招商广场: creators' recruitment tasks and the official announcements (T21)."""
     if not request.user.is_merchant and not request.user.is_creator:
         raise Http404("The recruitment plaza is for merchants and creators.")
-    tasks = selectors.task_list(user=request.user, mode=TaskMode.RECRUITMENT).filter(
-        status=TaskStatus.OPEN
-    )
-    tasks = tasks.filter(
-        Q(enrollment_deadline__isnull=True) | Q(enrollment_deadline__gt=timezone.now())
-    )
+    tasks = selectors.plaza(user=request.user, modes=[TaskMode.RECRUITMENT])
     if not request.user.is_merchant:
         tasks = tasks.filter(creator__user=request.user)
     rows, next_cursor = _cursor_page(tasks, request)
@@ -323,7 +294,7 @@ def recruitment_plaza(request):
 
 def _agency_context(user):
     """Agency staff propose for their signed creators (T30)."""
-    agency = Agency.objects.filter(organization__memberships__user=user).first()
+    agency = selectors.staff_agency(user=user)
     if agency is None:
         return None, []
     return agency, list(agency.creators.order_by("display_name")[:200])
@@ -728,9 +699,22 @@ def _order_post(request, order, forms):
 @login_required
 def inbox(request):
     if request.method == "POST":
-        selectors.notification_list(user=request.user, unread=True).update(read_at=timezone.now())
+        notifications.mark_read(user=request.user)
         messages.success(request, _("All notifications are marked read."))
         return redirect("inbox")
-    notifications = selectors.notification_list(user=request.user).select_related("order", "task")
-    page = Paginator(notifications, LIST_PAGE).get_page(request.GET.get("page"))
-    return render(request, "tasks/inbox.html", {"page": page})
+    page = Paginator(notifications.inbox(user=request.user), LIST_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(notice, notifications.render(notice)) for notice in page]
+    return render(request, "tasks/inbox.html", {"page": page, "rows": rows})
+
+
+@login_required
+def notice_open(request, notification_id: int):
+    """D5: opening a notice marks it read, then leads to its order or task (or the inbox)."""
+    notice = notifications.notice_open(user=request.user, notification_id=notification_id)
+    if notice.order_id:
+        return redirect("order_detail", notice.order_id)
+    if notice.task_id:
+        return redirect("task_detail", notice.task_id)
+    return redirect("inbox")

@@ -134,7 +134,7 @@ def row_counts(*models) -> dict[str, int]:
 @pytest.fixture
 def agency_staff(agency):
     """A staff-role member of `agency`: reads the agency, cannot sign or end contracts (A4)."""
-    from marketplace.models import Membership, Role
+    from parties.models import Membership, Role
 
     user = factories.UserFactory()
     Membership.objects.create(user=user, organization=agency.organization, role=Role.STAFF)
@@ -193,7 +193,7 @@ def ledger_is_clean(db):
 # migrations seed (channels, categories, platform accounts, fee policies). Put them back.
 SEEDING_MIGRATIONS = [
     "tasks.migrations.0002_seed_channels",
-    "marketplace.migrations.0002_seed_categories",
+    "parties.migrations.0002_seed_categories",
     "escrow.migrations.0003_ledger_guards_and_seeds",
 ]
 

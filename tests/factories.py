@@ -3,10 +3,9 @@ from __future__ import annotations
 import factory
 from django.utils import timezone
 
-from marketplace.models import (
-    Agency,
-    AgencyContract,
-    ContractStatus,
+from agencies.models import Agency, AgencyContract, ContractStatus
+from parties.models import (
+    ContentType,
     CreatorProfile,
     CreatorRate,
     Membership,
@@ -20,7 +19,7 @@ from marketplace.models import (
     Side,
     User,
 )
-from tasks.models import ContentType, Order, OrderKind
+from tasks.models import Order, OrderKind
 
 PASSWORD = "Secret-pass-2026"
 

@@ -30,9 +30,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from marketplace import selectors as party_selectors
+from agencies import selectors as agency_selectors
+from agencies.models import Agency, AgencyContract
 from marketplace.management.commands.seed_demo import DEMO_PASSWORD
-from marketplace.models import Agency, AgencyContract, CreatorProfile, MerchantShop, User
+from parties import selectors as party_selectors
+from parties.models import CreatorProfile, MerchantShop, User
 from providers import selectors as provider_selectors
 from providers.models import Delegation, ProviderApplication, ProviderDocument
 from tasks import selectors as task_selectors
@@ -64,10 +66,10 @@ PATH_OBJECTS = {
     ),
     "order_id": (Order, lambda user, pk: task_selectors.order_get(user=user, order_id=pk)),
     "shop_id": (MerchantShop, lambda user, pk: party_selectors.shop_get(user=user, shop_id=pk)),
-    "agency_id": (Agency, lambda user, pk: party_selectors.agency_get(user=user, agency_id=pk)),
+    "agency_id": (Agency, lambda user, pk: agency_selectors.agency_get(user=user, agency_id=pk)),
     "contract_id": (
         AgencyContract,
-        lambda user, pk: party_selectors.contract_get(user=user, contract_id=pk),
+        lambda user, pk: agency_selectors.contract_get(user=user, contract_id=pk),
     ),
     "creator_id": (CreatorProfile, lambda user, pk: party_selectors.creator_get(creator_id=pk)),
     "delegation_id": (

@@ -38,20 +38,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
-from marketplace import services as party_services
-from marketplace.models import (
-    Category,
+from agencies import services as party_services
+from agencies.models import (
     ContractStatus,
     FocusHour,
     FocusHourStatus,
     FocusOffer,
     FocusOfferStatus,
-    Membership,
-    Role,
     ThemeProposal,
     ThemeProposalStatus,
-    User,
 )
+from parties.models import Category, Membership, Role, User
 from providers import services as provider_services
 from tasks import services as task_services
 from tasks.models import DeliveryFile
@@ -536,6 +533,14 @@ ROUTES: dict[str, Route] = {
         parties=TASK_READERS,
         page=True,
     ),
+    # D5: a notice is its addressee's alone; opening another user's (which marks it read) is a
+    # 404, even to the addressee's own shop staff.
+    "notice_open": route(
+        lambda t: {"notification_id": t.merchant.notifications.order_by("pk").first().pk},
+        "get",
+        parties={"merchant"},
+        page=True,
+    ),
     # --- orders (T4–T62) ---
     "api_order": route(order_ids, "get", parties=ORDER_READERS),
     "api_order_messages": route(
@@ -798,7 +803,7 @@ def url_of(key: str, t, ids: dict | None = None) -> str:
 def _tables() -> list[str]:
     tables = [
         model._meta.db_table
-        for label in ("marketplace", "tasks", "escrow", "providers")
+        for label in ("marketplace", "agencies", "tasks", "escrow", "providers")
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
         if model is not User
     ]

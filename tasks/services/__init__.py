@@ -35,6 +35,7 @@ from .orders import (
     orders_mark_overdue,
 )
 from .proposals import proposal_accept, proposal_reject, proposal_submit, proposal_withdraw
+from .sanctions import violation_record
 from .tasks import (
     plaza_task_close_unpaid,
     task_cancel,
@@ -81,4 +82,5 @@ __all__ = [
     "task_close_enrollment",
     "task_create",
     "task_end_enrollment",
+    "violation_record",
 ]

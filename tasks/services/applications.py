@@ -7,11 +7,11 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import NotAllowed, WrongSide
 from escrow import services as escrow
-from marketplace.models import MerchantShop, User
-from marketplace.notifications import notify
-from marketplace.services.sanctions import require_not_banned
-
-from ..models import (
+from parties.models import MerchantShop, User
+from parties.notifications import notify
+from parties.services.sanctions import require_not_banned
+from tasks.exceptions import AlreadyApplied, EnrollmentClosed, InvalidState, SlotsFull
+from tasks.models import (
     ACTIVE_APPLICATION_STATUSES,
     Application,
     ApplicationStatus,
@@ -22,11 +22,11 @@ from ..models import (
     TaskMode,
     TaskStatus,
 )
+
+from ..locks import lock_application, lock_task
 from .common import (
     deadline_passed,
     invalid,
-    lock_application,
-    lock_task,
     log_creation,
     now,
     refuse_state,
@@ -43,7 +43,7 @@ MAX_NOTE = 2000
 
 def _check_enrollment_open(task: Task, at) -> None:
     if task.status != TaskStatus.OPEN:
-        raise NotAllowed(_("Enrollment for this task has stopped (T10)."), code="enrollment_closed")
+        raise EnrollmentClosed(_("Enrollment for this task has stopped (T10)."))
     if task.enrollment_is_over(at):
         raise deadline_passed(_("The enrollment deadline of this task has passed (T10)."))
 
@@ -74,7 +74,7 @@ def application_create(
         if task.applications.filter(
             creator=profile, status__in=ACTIVE_APPLICATION_STATUSES
         ).exists():
-            raise NotAllowed(_("You have already applied to this task."), code="already_applied")
+            raise AlreadyApplied(_("You have already applied to this task."))
         application = Application.objects.create(
             task=task, creator=profile, applied_by=actor, note=note
         )
@@ -89,24 +89,22 @@ def application_create(
         return application
 
     if task.mode != TaskMode.RECRUITMENT:
-        raise NotAllowed(_("This task does not take applications."), code="invalid_state")
+        raise InvalidState(_("This task does not take applications."))
     if not actor.is_merchant or shop is None:
         raise WrongSide(_("Only merchants apply to recruitment tasks."))
     _check_enrollment_open(task, at)
     if at >= task.delivery_deadline:
         raise deadline_passed(_("The delivery deadline of this task has passed."))
     if task.applications.filter(shop=shop, status__in=ACTIVE_APPLICATION_STATUSES).exists():
-        raise NotAllowed(
+        raise AlreadyApplied(
             _("This shop has already applied to this task; see its order."),
-            code="already_applied",
         )
     if task.slots is not None:
         taken = task.applications.filter(status__in=ACTIVE_APPLICATION_STATUSES).count()
         if taken >= task.slots:
-            raise NotAllowed(
+            raise SlotsFull(
                 _("All %(slots)s places of this recruitment task are taken.")
                 % {"slots": task.slots},
-                code="slots_full",
             )
     order = order_create(
         kind=OrderKind.RECRUITMENT,
@@ -143,15 +141,13 @@ def application_approve(*, application: Application, actor: User) -> Application
         raise refuse_state(application, _("approve"))
     at = now()
     if task.status != TaskStatus.OPEN or task.enrollment_is_over(at):
-        raise NotAllowed(
+        raise EnrollmentClosed(
             _("Enrollment has stopped; applications can no longer be approved (T12)."),
-            code="enrollment_closed",
         )
     approved = task.applications.filter(status=ApplicationStatus.APPROVED).count()
     if task.slots is not None and approved >= task.slots:
-        raise NotAllowed(
+        raise SlotsFull(
             _("All %(slots)s slots of this task are filled (T12).") % {"slots": task.slots},
-            code="slots_full",
         )
     run_transition(application, "approve", _("approve"), at=at, by=actor)
     application.save()

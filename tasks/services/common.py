@@ -1,7 +1,6 @@
 """What every task and order service shares: locks, party checks, refusals, the audit log.
 
-Lock order, everywhere: task → orders (by primary key) → application or proposal → ledger
-accounts (by primary key, inside escrow.services.post_transaction) → creator profile.
+The row locks and the one order they are taken in live in tasks/locks.py.
 """
 
 from __future__ import annotations
@@ -16,43 +15,14 @@ from django_fsm import TransitionNotAllowed, can_proceed
 from django_fsm_log.models import StateLog
 
 from core.exceptions import InvalidInput, NotAllowed, WrongSide
-from marketplace.models import CreatorProfile, Membership, MerchantShop, User
-
-from ..models import Application, Order, Proposal, Task
+from parties.models import CreatorProfile, Membership, MerchantShop, User
+from parties.selectors import delegated_shop_org_ids
+from tasks.exceptions import DeadlinePassed, InvalidState
+from tasks.models import Order, Task
 
 
 def now() -> datetime:
     return timezone.now()
-
-
-# --- locks ---------------------------------------------------------------------------------
-
-
-def lock_task(task: Task | int) -> Task:
-    pk = task.pk if isinstance(task, Task) else task
-    return Task.objects.select_for_update().select_related("channel").get(pk=pk)
-
-
-def lock_order(order: Order | int) -> Order:
-    """Re-read the order under a row lock; the state seen after this is the state that counts."""
-    pk = order.pk if isinstance(order, Order) else order
-    # Only the relations every order service reads: each joined table costs the planner
-    # time on every call (2.5 ms with six tables, B2 in docs/performance.md).
-    return (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("shop", "creator__user")
-        .get(pk=pk)
-    )
-
-
-def lock_application(application: Application | int) -> Application:
-    pk = application.pk if isinstance(application, Application) else application
-    return Application.objects.select_for_update(of=("self",)).select_related("task").get(pk=pk)
-
-
-def lock_proposal(proposal: Proposal | int) -> Proposal:
-    pk = proposal.pk if isinstance(proposal, Proposal) else proposal
-    return Proposal.objects.select_for_update(of=("self",)).select_related("task").get(pk=pk)
 
 
 # --- parties -------------------------------------------------------------------------------
@@ -72,9 +42,7 @@ def acts_for_shop(*, shop: MerchantShop | None, user: User) -> bool:
         return True
     if shop is None or not user.is_authenticated:
         return False
-    from providers.selectors import delegated_shop_org_ids
-
-    return delegated_shop_org_ids(user).filter(shop__organization_id=shop.organization_id).exists()
+    return delegated_shop_org_ids(user).filter(organization_id=shop.organization_id).exists()
 
 
 def shop_users(shop: MerchantShop) -> list[User]:
@@ -128,14 +96,13 @@ def require_task_owner(*, task: Task, actor: User) -> None:
 
 def refuse_state(obj, action: str) -> NotAllowed:
     """409 for a transition the current state does not allow (DESIGN §5)."""
-    return NotAllowed(
+    return InvalidState(
         _("This %(what)s is %(status)s: you cannot %(action)s it now.")
         % {
             "what": obj._meta.verbose_name,
             "status": obj.get_status_display(),
             "action": action,
         },
-        code="invalid_state",
     )
 
 
@@ -151,7 +118,7 @@ def run_transition(obj, method_name: str, action: str, **kwargs):
 
 
 def deadline_passed(message: str) -> NotAllowed:
-    return NotAllowed(message, code="deadline_passed")
+    return DeadlinePassed(message)
 
 
 def invalid(field: str, message: str) -> InvalidInput:

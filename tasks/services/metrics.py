@@ -24,8 +24,7 @@ from core.feeds import (
     money,
     parse_day,
 )
-
-from ..models import ContentMetric, Order
+from tasks.models import ContentMetric, Order
 
 CSV_COLUMNS = ("order_id", "date", "views", "likes", "comments", "shares", "clicks", "gmv")
 FIGURES = ("views", "likes", "comments", "shares", "clicks", "gmv_fen")

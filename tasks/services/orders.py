@@ -10,20 +10,22 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlparse
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Avg, Count
 from django.utils.translation import gettext as _
+from django_fsm_log.models import StateLog
 
 from core.bulk import update_uniform
 from core.exceptions import NotAllowed, WrongSide
 from core.uploads import check_content, display_name
 from escrow import services as escrow
 from escrow.services import fee_for, fee_rate_for
-from marketplace.models import CreatorProfile, Membership, MerchantShop, User
-from marketplace.notifications import Notice, notify, notify_many
-from marketplace.services.sanctions import require_not_banned
-
-from ..models import (
+from parties.models import CreatorProfile, Membership, MerchantShop, User
+from parties.notifications import Notice, notify, notify_many
+from parties.services.sanctions import require_not_banned
+from tasks.exceptions import RevisionsExhausted
+from tasks.models import (
     MAX_REVISIONS,
     PRICE_CHANGE_LIMIT_PERCENT,
     REVISION_GRACE,
@@ -41,11 +43,11 @@ from ..models import (
     Revision,
     Task,
 )
+
+from ..locks import lock_application, lock_order, lock_orders
 from .common import (
     deadline_passed,
     invalid,
-    lock_application,
-    lock_order,
     log_creation,
     now,
     order_parties,
@@ -206,7 +208,7 @@ def balances_pay(*, order_ids: list[int], actor: User) -> list[Order]:
     ids = sorted({int(pk) for pk in order_ids})
     if not ids:
         raise invalid("orders", _("Choose at least one order."))
-    orders = [lock_order(pk) for pk in ids]  # primary-key order: the fixed lock order
+    orders = lock_orders(ids)  # primary-key order: the fixed lock order (tasks.locks)
     shops = {order.shop_id for order in orders}
     if len(shops) > 1:
         raise invalid("orders", _("A combined payment pays the orders of one shop only."))
@@ -423,8 +425,6 @@ def order_restore_price(*, order: Order, actor: User) -> Order:
 
 def log_price_restore(order: Order, actor: User) -> None:
     """T70: not a state change, but an audited one: written to the same log."""
-    from django.contrib.contenttypes.models import ContentType
-    from django_fsm_log.models import StateLog
 
     StateLog.objects.create(
         content_type=ContentType.objects.get_for_model(order),
@@ -576,9 +576,8 @@ def order_request_revision(*, order: Order, actor: User, note: str, new_deadline
     at = now()
     _check_review_window(order, at, _("ask for a revision of"))
     if order.revisions_used >= MAX_REVISIONS:
-        raise NotAllowed(
+        raise RevisionsExhausted(
             _("This order already had its %(max)s revisions (T53).") % {"max": MAX_REVISIONS},
-            code="revisions_exhausted",
         )
     base = order.task.delivery_deadline if order.task_id else order.delivery_deadline
     latest = base + REVISION_GRACE

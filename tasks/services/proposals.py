@@ -8,16 +8,16 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import NotAllowed, WrongSide
 from core.money import format_cny
-from marketplace.models import Agency, AgencyStatus, CreatorProfile, User
-from marketplace.notifications import notify
-from marketplace.services.sanctions import require_not_banned
+from parties.models import CreatorProfile, User
+from parties.notifications import notify
+from parties.services.sanctions import require_not_banned
+from tasks.exceptions import InvalidState
+from tasks.models import OrderKind, Proposal, ProposalStatus, Task, TaskMode, TaskStatus
 
-from ..models import OrderKind, Proposal, ProposalStatus, Task, TaskMode, TaskStatus
+from ..locks import lock_proposal, lock_task
 from .common import (
     deadline_passed,
     invalid,
-    lock_proposal,
-    lock_task,
     log_creation,
     now,
     refuse_state,
@@ -46,7 +46,7 @@ def proposal_submit(
     quote_fen: int,
     plan: str,
     creator: CreatorProfile | None = None,
-    agency: Agency | None = None,
+    agency=None,  # an agencies.Agency whose staff `actor` is (T30)
 ) -> Proposal:
     """T30: a qualified creator (for itself) or agency (for one of its signed creators) quotes
     for a brand task. Expelled agencies, and creators signed to one, are not qualified."""
@@ -61,7 +61,7 @@ def proposal_submit(
     if agency is not None:
         if not actor.memberships.filter(organization_id=agency.organization_id).exists():
             raise WrongSide(_("Only the agency's staff can propose for it."))
-        if agency.status == AgencyStatus.EXPELLED:
+        if agency.is_expelled:
             raise WrongSide(_("An expelled agency cannot submit proposals (T30, G3)."))
         if creator is None or creator.agency_id != agency.pk:
             raise invalid("creator", _("Choose a creator signed to your agency."))
@@ -73,7 +73,7 @@ def proposal_submit(
         raise WrongSide(_("This creator is not qualified for brand tasks now (T30)."))
     task = lock_task(task)
     if task.mode != TaskMode.BRAND:
-        raise NotAllowed(_("Only brand tasks take proposals."), code="invalid_state")
+        raise InvalidState(_("Only brand tasks take proposals."))
     at = now()
     if task.status != TaskStatus.OPEN:
         raise refuse_state(task, _("propose for"))

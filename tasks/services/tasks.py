@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.exceptions import InvalidInput, NotAllowed, WrongSide
-from marketplace.models import (
-    AgencyStatus,
-    CreatorProfile,
-    MerchantShop,
-    Platform,
-    User,
-)
-from marketplace.notifications import notify
-from marketplace.services.sanctions import require_not_banned
-
-from ..models import (
+from core.exceptions import Banned, InvalidInput, NotAllowed, WrongSide
+from core.uploads import detect, markup_problem
+from parties.models import ContentType, CreatorProfile, MerchantShop, Platform, User
+from parties.notifications import notify
+from parties.services.sanctions import require_not_banned
+from tasks.exceptions import InvalidState
+from tasks.models import (
     ACTIVE_APPLICATION_STATUSES,
+    LOGO_MAX_BYTES,
+    LOGO_TYPES,
     MAX_SPONSORED_PRODUCTS,
     ApplicationStatus,
     Channel,
-    ContentType,
     OrderKind,
     OrderStatus,
     PaymentMode,
@@ -34,11 +33,11 @@ from ..models import (
     TaskMode,
     TaskStatus,
 )
+
+from ..locks import lock_order, lock_task
 from .common import (
     acts_for_shop,
     invalid,
-    lock_order,
-    lock_task,
     log_creation,
     now,
     refuse_state,
@@ -141,8 +140,55 @@ def _check_deadlines(
         raise InvalidInput(_("Please correct the deadlines."), fields=errors)
 
 
+def logo_type(upload) -> str | None:
+    """A sponsor logo's image type by its content (core.uploads.detect, never by its name)."""
+    detected = detect(upload)
+    return detected if detected in LOGO_TYPES else None
+
+
+def sponsor_logo_problem(upload) -> str | None:
+    """Z5: why an uploaded sponsor logo is refused (its size, its type by content, markup
+    behind an image header), or None. The form shows it at once; task_create checks again."""
+    if upload.size > LOGO_MAX_BYTES:
+        return _("The logo is larger than 2 MB.")
+    if logo_type(upload) is None:
+        return _("The logo must be a PNG, JPG, GIF or WebP image.")
+    return markup_problem(upload, skip=4)
+
+
 @transaction.atomic
 def task_create(
+    *,
+    sponsor_logo=None,
+    absolute_url: Callable[[str], str] | None = None,
+    **fields,
+) -> Task:
+    """T3: post a task (see `_task_create` for the modes and their fields).
+
+    A live sponsorship's brand logo comes either as `sponsorship["logo_url"]` (the API) or as an
+    uploaded file, `sponsor_logo` (the page). The upload is judged by its content (Z5) and stored
+    under a fresh name only once the post is accepted, inside this transaction: a refused post
+    stores nothing, and a failed save undoes the task. `absolute_url` turns the stored file's
+    path into the address kept on the task (the page passes request.build_absolute_uri).
+    """
+    logo_name = None
+    if sponsor_logo is not None:
+        problem = sponsor_logo_problem(sponsor_logo)
+        if problem is not None:
+            raise invalid("sponsorship.logo_url", problem)
+        logo_name = f"sponsor_logos/{uuid.uuid4().hex}.{logo_type(sponsor_logo)}"
+        url = default_storage.url(logo_name)
+        fields["sponsorship"] = {
+            **(fields.get("sponsorship") or {}),
+            "logo_url": absolute_url(url) if absolute_url else url,
+        }
+    task = _task_create(**fields)
+    if logo_name is not None:
+        default_storage.save(logo_name, sponsor_logo)  # a fresh uuid name: saved under it as is
+    return task
+
+
+def _task_create(
     *,
     actor: User,
     mode: str,
@@ -287,9 +333,8 @@ def task_cancel(*, task: Task, actor: User) -> Task:
             OrderStatus.PENDING_PAYMENT,
             OrderStatus.AWAITING_ACCEPTANCE,
         ):
-            raise NotAllowed(
+            raise InvalidState(
                 _("The creator has already accepted; the task cannot be cancelled."),
-                code="invalid_state",
             )
         if order is not None:
             order_cancel(order=order, actor=actor)
@@ -424,9 +469,8 @@ def plaza_task_close_unpaid(*, task: Task, at: datetime | None = None) -> Task |
 def creator_may_take_work(creator: CreatorProfile) -> bool:
     """T30: the qualified side of a brand task: a creator whose agency is not expelled, and
     who is not banned (S1/S2; require_not_banned says until when)."""
-    from core.exceptions import Banned
 
-    if creator.agency_id is not None and creator.agency.status == AgencyStatus.EXPELLED:
+    if creator.agency_id is not None and creator.agency.is_expelled:
         return False
     try:
         agency = [creator.agency.organization_id] if creator.agency_id else []

@@ -8,14 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from marketplace.models import (
-    AgencyContract,
-    Category,
-    ContractStatus,
-    CreatorProfile,
-    LiveSession,
-    User,
-)
+from agencies.models import AgencyContract, ContractStatus, LiveSession
+from parties.models import Category, CreatorProfile, User
 from tests import factories
 
 _session_ids = itertools.count(1)

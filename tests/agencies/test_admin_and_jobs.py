@@ -10,8 +10,8 @@ import time_machine
 from django.contrib import admin
 from django.urls import reverse
 
-from marketplace import jobs, services
-from marketplace.models import (
+from agencies import jobs, services
+from agencies.models import (
     Agency,
     AgencyAppeal,
     AgencyAssessment,
@@ -89,11 +89,11 @@ def test_every_agency_admin_page_renders_with_data(ops, mcn):
     assert expulsion.pk and FocusHour.objects.exists()
     for name in AGENCY_MODELS:
         model = next(m for m in admin.site._registry if m._meta.model_name == name)
-        changelist = reverse(f"admin:marketplace_{name}_changelist")
+        changelist = reverse(f"admin:agencies_{name}_changelist")
         assert ops.get(changelist).status_code == 200, changelist
         row = model.objects.first()
         assert row is not None, name
-        change = reverse(f"admin:marketplace_{name}_change", args=[row.pk])
+        change = reverse(f"admin:agencies_{name}_change", args=[row.pk])
         assert ops.get(change).status_code == 200, change
 
 
@@ -104,8 +104,8 @@ def test_ops_grant_the_appeal_on_its_decision_page(ops, mcn):
     appeal = services.agency_appeal_submit(
         agency=mcn, actor=mcn.owner, reason="十月直播数据缺失，请复核。"
     )
-    queue = ops.get(reverse("admin:marketplace_agencyappeal_changelist"), {"pending": "yes"})
-    url = reverse("admin:marketplace_agencyappeal_decide", args=[appeal.pk])
+    queue = ops.get(reverse("admin:agencies_agencyappeal_changelist"), {"pending": "yes"})
+    url = reverse("admin:agencies_agencyappeal_decide", args=[appeal.pk])
     assert url in queue.content.decode()
     page = ops.post(url, {"decision": "grant", "note": ""})
     assert page.status_code == 200  # the form again, with the error
@@ -129,7 +129,7 @@ def test_ops_grant_the_appeal_on_its_decision_page(ops, mcn):
 def test_readmission_action_respects_the_180_days(ops, mcn):
     """G3: the admin's re-admit action refuses before day 180 (with the date) and works on it."""
     expulsion = expelled(mcn)
-    changelist = reverse("admin:marketplace_agency_changelist")
+    changelist = reverse("admin:agencies_agency_changelist")
     body = {"action": "readmit", "_selected_action": [mcn.pk]}
     with time_machine.travel(expulsion.readmissible_at - timedelta(days=1), tick=False):
         ops.force_login(ops.user)  # a session from 179 days ago has expired
@@ -155,14 +155,14 @@ def test_ops_select_a_theme_proposal_and_resolve_a_complaint(ops, mcn):
             plan="十二月年货节专场直播，五位主播联动，每晚两小时。",
         )
     ops.post(
-        reverse("admin:marketplace_themeproposal_changelist"),
+        reverse("admin:agencies_themeproposal_changelist"),
         {"action": "select", "_selected_action": [proposal.pk]},
     )
     proposal.refresh_from_db()
     assert (proposal.status, proposal.decided_by) == ("selected", ops.user)
     complaint = AgencyComplaint.objects.create(agency=mcn, summary="虚假宣传投诉")
     ops.post(
-        reverse("admin:marketplace_agencycomplaint_changelist"),
+        reverse("admin:agencies_agencycomplaint_changelist"),
         {"action": "resolve", "_selected_action": [complaint.pk]},
     )
     complaint.refresh_from_db()

@@ -9,9 +9,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from core.exceptions import InvalidInput, NotAllowed
-from marketplace import services
-from marketplace.models import (
+from agencies import services
+from agencies.models import (
     Agency,
     AgencyAppeal,
     AgencyAssessment,
@@ -19,7 +18,8 @@ from marketplace.models import (
     AgencyStatus,
     AppealStatus,
 )
-from marketplace.services.assessment import agency_points_now
+from agencies.services.assessment import agency_points_now
+from core.exceptions import InvalidInput, NotAllowed
 from tests import factories
 from tests.agencies.conftest import add_sessions, bj, sign_creators
 from tests.conftest import row_counts

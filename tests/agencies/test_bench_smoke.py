@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from agencies.models import AgencyAssessment, LiveSession
+from agencies.services.assessment import agencies_score
 from bench import agencies as bench
-from marketplace.models import AgencyAssessment, LiveSession
-from marketplace.services.assessment import agencies_score
 
 OCT = date(2026, 10, 1)
 

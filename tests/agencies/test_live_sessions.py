@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from marketplace.models import LiveSession
+from agencies.models import LiveSession
 from tests import factories
 from tests.conftest import client_for, row_counts
 
@@ -167,7 +167,7 @@ def test_admin_csv_import_reports_each_refused_row_and_imports_the_rest(admin_cl
     """G1: the admin's CSV import: refused rows listed with their line and reason, good rows
     imported, and importing the same file again imports nothing twice."""
     creator = factories.CreatorFactory()
-    url = "/admin/marketplace/livesession/import/"
+    url = "/admin/agencies/livesession/import/"
     assert admin_client.get(url).status_code == 200
     upload = SimpleUploadedFile("s.csv", CSV.format(c=creator.pk).encode("utf-8-sig"))
     page = admin_client.post(url, {"file": upload}).content.decode()
@@ -181,14 +181,14 @@ def test_admin_csv_import_reports_each_refused_row_and_imports_the_rest(admin_cl
     upload = SimpleUploadedFile("s.csv", CSV.format(c=creator.pk).encode())
     admin_client.post(url, {"file": upload})
     assert LiveSession.objects.count() == 3
-    changelist = admin_client.get("/admin/marketplace/livesession/")
+    changelist = admin_client.get("/admin/agencies/livesession/")
     assert changelist.status_code == 200 and "import/" in changelist.content.decode()
 
 
 def test_admin_csv_import_refuses_a_file_without_the_header(admin_client):
     """G1: a CSV without the expected columns is refused as a whole, with the columns named."""
     upload = SimpleUploadedFile("s.csv", b"a,b\n1,2\n")
-    page = admin_client.post("/admin/marketplace/livesession/import/", {"file": upload})
+    page = admin_client.post("/admin/agencies/livesession/import/", {"file": upload})
     assert "session_id" in page.content.decode()
     assert LiveSession.objects.count() == 0
 

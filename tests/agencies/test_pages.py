@@ -17,13 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace import services
-from marketplace.models import (
+from agencies import services
+from agencies.models import (
     AgencyAppeal,
     AgencyAssessment,
     AgencyStatus,
     AppealStatus,
-    Category,
     FocusHour,
     FocusHourStatus,
     FocusOffer,
@@ -33,7 +32,8 @@ from marketplace.models import (
     ThemeProposalStatus,
     VerticalEligibility,
 )
-from marketplace.services.assessment import agency_expel
+from agencies.services.assessment import agency_expel
+from parties.models import Category
 from tests import factories
 from tests.agencies.conftest import add_sessions, bj, category, sign_creators
 from tests.conftest import row_counts

@@ -7,9 +7,8 @@ from datetime import date
 import pytest
 import time_machine
 
-from core.exceptions import InvalidInput, NotAllowed, WrongSide
-from marketplace import services
-from marketplace.models import (
+from agencies import services as agency_services
+from agencies.models import (
     Agency,
     AgencyComplaint,
     FocusHour,
@@ -18,6 +17,7 @@ from marketplace.models import (
     ThemeProposal,
     VerticalEligibility,
 )
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from tasks.models import Dispute
 from tests import factories
 from tests.agencies.conftest import add_sessions, bj, category, sign_creators
@@ -55,7 +55,7 @@ def vertical_agency(
 
 def score():
     with time_machine.travel(NOV_1, tick=False):
-        return services.agencies_score(month=OCT)
+        return agency_services.agencies_score(month=OCT)
 
 
 def eligibility(agency, code="beauty") -> VerticalEligibility:
@@ -119,7 +119,7 @@ def test_main_category_is_weighted_by_gmv(mcn):
 
 def build_line():
     with time_machine.travel(EVE, tick=False):
-        return services.focus_lines_build(day=DAY)
+        return agency_services.focus_lines_build(day=DAY)
 
 
 def hours():
@@ -178,11 +178,13 @@ def test_assigning_five_creators_takes_the_hour_four_is_refused():
     creators = list(winner.creators.order_by("id"))
     with time_machine.travel(bj(2026, 11, 19, 1, 0), tick=False):
         with pytest.raises(InvalidInput):
-            services.focus_hour_assign(hour=ten, actor=winner.owner, creators=creators[:4])
+            agency_services.focus_hour_assign(hour=ten, actor=winner.owner, creators=creators[:4])
         assert FocusSlot.objects.count() == 0
         with pytest.raises(WrongSide):
-            services.focus_hour_assign(hour=ten, actor=new_agency().owner, creators=creators[:5])
-        services.focus_hour_assign(hour=ten, actor=winner.owner, creators=creators[:5])
+            agency_services.focus_hour_assign(
+                hour=ten, actor=new_agency().owner, creators=creators[:5]
+            )
+        agency_services.focus_hour_assign(hour=ten, actor=winner.owner, creators=creators[:5])
     ten.refresh_from_db()
     assert ten.status == "assigned"
     assert list(ten.slots.order_by("position").values_list("creator_id", flat=True)) == [
@@ -200,7 +202,7 @@ def test_a_creator_of_another_vertical_cannot_take_a_slot():
     build_line()
     beauty = [c for c in winner.creators.order_by("id") if c.pk != foodie.pk]
     with time_machine.travel(bj(2026, 11, 19, 1, 0), tick=False), pytest.raises(InvalidInput):
-        services.focus_hour_assign(
+        agency_services.focus_hour_assign(
             hour=hours()[0], actor=winner.owner, creators=[*beauty[:4], foodie]
         )
     assert FocusSlot.objects.count() == 0
@@ -214,12 +216,12 @@ def test_a_declined_hour_passes_to_the_next_in_line():
     score()
     build_line()
     with time_machine.travel(bj(2026, 11, 19, 2, 0), tick=False):
-        services.focus_hour_decline(hour=hours()[0], actor=first.owner)
+        agency_services.focus_hour_decline(hour=hours()[0], actor=first.owner)
     ten, eleven = hours()
     assert (ten.agency, ten.status, eleven.agency) == (third, "offered", second)
     assert FocusOffer.objects.get(agency=first, day=DAY).status == "declined"
     with time_machine.travel(bj(2026, 11, 19, 3, 0), tick=False):
-        services.focus_hour_decline(hour=ten, actor=third.owner)
+        agency_services.focus_hour_decline(hour=ten, actor=third.owner)
     ten.refresh_from_db()
     assert (ten.agency, ten.status) == (None, "unfilled")
 
@@ -231,7 +233,7 @@ def test_an_agency_with_fewer_than_five_creators_now_is_passed_over():
     other = vertical_agency(gmv_fen=10_000)
     score()
     for creator in list(shrunk.creators.all()[:2]):
-        services.contract_end(
+        agency_services.contract_end(
             contract=shrunk.contracts.get(creator=creator, status="active"), actor=shrunk.owner
         )
     build_line()
@@ -250,20 +252,22 @@ def test_unanswered_offers_expire_and_pass_on_once():
     ten = hours()[0]
     assert ten.respond_by == bj(2026, 11, 19, 4, 10)  # four hours to answer
     with time_machine.travel(bj(2026, 11, 19, 4, 9), tick=False):
-        assert services.focus_offers_expire() == 0
+        assert agency_services.focus_offers_expire() == 0
     with time_machine.travel(bj(2026, 11, 19, 4, 10), tick=False):
-        assert services.focus_offers_expire() == 2  # both hours were offered at 00:10
-        assert services.focus_offers_expire() == 0
+        assert agency_services.focus_offers_expire() == 2  # both hours were offered at 00:10
+        assert agency_services.focus_offers_expire() == 0
     assert FocusOffer.objects.get(agency=first, day=DAY).status == "expired"
     ten.refresh_from_db()
     assert ten.agency == third
     assert ten.respond_by == bj(2026, 11, 19, 8, 10)
     # The expired agency no longer holds the hour; the new holder is late at 08:10.
     with time_machine.travel(bj(2026, 11, 19, 4, 30), tick=False), pytest.raises(WrongSide):
-        services.focus_hour_decline(hour=ten, actor=first.owner)
+        agency_services.focus_hour_decline(hour=ten, actor=first.owner)
     late_at = time_machine.travel(bj(2026, 11, 19, 8, 10), tick=False)
     with late_at, pytest.raises(NotAllowed) as late:
-        services.focus_hour_assign(hour=ten, actor=third.owner, creators=list(third.creators.all()))
+        agency_services.focus_hour_assign(
+            hour=ten, actor=third.owner, creators=list(third.creators.all())
+        )
     assert late.value.code == "focus_offer_expired"
     assert FocusSlot.objects.count() == 0
 
@@ -273,7 +277,7 @@ def test_unanswered_offers_expire_and_pass_on_once():
 
 def propose(agency, at, **kwargs):
     with time_machine.travel(at, tick=False):
-        return services.theme_proposal_submit(
+        return agency_services.theme_proposal_submit(
             agency=agency,
             actor=agency.owner,
             category=category(),
@@ -311,21 +315,21 @@ def test_a_selected_proposal_earns_one_focus_slot(mcn):
     ops = factories.UserFactory(is_staff=True)
     with time_machine.travel(bj(2026, 11, 19, 10, 0), tick=False):
         with pytest.raises(NotAllowed):  # not selected yet
-            services.theme_slot_assign(
+            agency_services.theme_slot_assign(
                 proposal=proposal, actor=mcn.owner, day=date(2026, 12, 5), creator=creator
             )
-        services.theme_proposal_decide(proposal=proposal, actor=ops, select=True)
+        agency_services.theme_proposal_decide(proposal=proposal, actor=ops, select=True)
         with pytest.raises(InvalidInput):  # a November day
-            services.theme_slot_assign(
+            agency_services.theme_slot_assign(
                 proposal=proposal, actor=mcn.owner, day=date(2026, 11, 30), creator=creator
             )
-        slot = services.theme_slot_assign(
+        slot = agency_services.theme_slot_assign(
             proposal=proposal, actor=mcn.owner, day=date(2026, 12, 5), creator=creator
         )
         assert slot.hour.starts_at == bj(2026, 12, 5, 10, 0)
-        assert slot.position > services.focus.slots_per_hour()
+        assert slot.position > agency_services.focus.slots_per_hour()
         with pytest.raises(NotAllowed) as refused:
-            services.theme_slot_assign(
+            agency_services.theme_slot_assign(
                 proposal=proposal, actor=mcn.owner, day=date(2026, 12, 6), creator=creator
             )
     assert refused.value.code == "theme_slot_used"
@@ -336,11 +340,11 @@ def test_only_ops_select_and_only_once(mcn):
     """G7: an agency cannot select its own proposal; a decided proposal stays decided."""
     proposal = propose(mcn, bj(2026, 11, 12, 10, 0))
     with pytest.raises(WrongSide):
-        services.theme_proposal_decide(proposal=proposal, actor=mcn.owner, select=True)
+        agency_services.theme_proposal_decide(proposal=proposal, actor=mcn.owner, select=True)
     ops = factories.UserFactory(is_staff=True)
-    services.theme_proposal_decide(proposal=proposal, actor=ops, select=False)
+    agency_services.theme_proposal_decide(proposal=proposal, actor=ops, select=False)
     with pytest.raises(NotAllowed):
-        services.theme_proposal_decide(proposal=proposal, actor=ops, select=True)
+        agency_services.theme_proposal_decide(proposal=proposal, actor=ops, select=True)
     proposal.refresh_from_db()
     assert proposal.status == "not_selected"
 
@@ -351,7 +355,7 @@ def test_the_first_of_the_month_ranks_the_latest_assessed_month():
     winner = vertical_agency()
     score()
     with time_machine.travel(bj(2026, 11, 30, 0, 10), tick=False):
-        assert services.focus_lines_build(day=date(2026, 12, 1)) == 1  # one agency, one hour
+        assert agency_services.focus_lines_build(day=date(2026, 12, 1)) == 1  # one agency, one hour
     ten = FocusHour.objects.get(day=date(2026, 12, 1), starts_at=bj(2026, 12, 1, 10, 0))
     assert (ten.agency, ten.basis_month) == (winner, OCT)
 
@@ -359,7 +363,7 @@ def test_the_first_of_the_month_ranks_the_latest_assessed_month():
 def test_no_line_without_any_assessed_month(mcn):
     """G6: before the first assessment there is nothing to rank: no hour is written."""
     with time_machine.travel(EVE, tick=False):
-        assert services.focus_lines_build(day=DAY) == 0
+        assert agency_services.focus_lines_build(day=DAY) == 0
     assert FocusHour.objects.count() == 0
 
 
@@ -370,9 +374,9 @@ def test_an_offer_passed_on_after_0930_leaves_the_hour_unfilled():
     vertical_agency(gmv_fen=10_000)
     score()
     with time_machine.travel(bj(2026, 11, 20, 7, 0), tick=False):
-        services.focus_lines_build(day=DAY)  # built late: answers are due by 09:30
+        agency_services.focus_lines_build(day=DAY)  # built late: answers are due by 09:30
     ten = hours()[0]
     assert (ten.agency, ten.respond_by) == (first, bj(2026, 11, 20, 9, 30))
     with time_machine.travel(bj(2026, 11, 20, 9, 30), tick=False):
-        assert services.focus_offers_expire() == 2
+        assert agency_services.focus_offers_expire() == 2
     assert [h.status for h in hours()] == ["unfilled", "unfilled"]

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 import time_machine
 
-from marketplace import services
-from marketplace.models import (
+from agencies import services
+from agencies.models import (
     Agency,
     AgencyAssessment,
     AgencyExpulsion,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from escrow import services
@@ -34,7 +34,8 @@ from escrow.models import (
     TransactionKind,
 )
 from escrow.selectors import ledger_breaches
-from marketplace.models import User
+from parties.models import User
+from tasks.locks import lock_order
 from tests import factories
 from tests.conftest import fund_wallet
 
@@ -100,6 +101,13 @@ def paying_shop():
 def balance(account: Account) -> int:
     account.refresh_from_db(fields=["balance_fen"])
     return account.balance_fen
+
+
+def as_caller(action, order, **kwargs):
+    """The caller's side of the escrow contract: hold the order's lock (tasks.locks) first,
+    as every order service does, then move its money in the same transaction."""
+    with transaction.atomic():
+        return action(order=lock_order(order), **kwargs)
 
 
 def assert_entries_chain(account: Account) -> None:
@@ -168,7 +176,8 @@ def test_200_holds_on_a_wallet_funded_for_50_move_exactly_50(shop):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_release_and_refund_racing_on_100_orders_move_each_escrow_once(shop):
-    """E5/E4: for each of 100 funded orders, 8 threads race: 4 release, 4 refund. For every
+    """E5/E4: for each of 100 funded orders, 8 threads race: 4 release, 4 refund, each holding
+    the order's lock as the order services do (the escrow contract). For every
     order exactly one call wins, the 7 others are refused with EscrowMismatch, the escrow ends
     at zero, and the order has exactly one RELEASE or one REFUND transaction; the money that
     left the escrows is exactly what reached the creator, the platform and the wallet.
@@ -188,7 +197,7 @@ def test_release_and_refund_racing_on_100_orders_move_each_escrow_once(shop):
 
     actions = [services.escrow_release, services.escrow_refund] * 4
     calls = [
-        lambda order=order, action=action: action(order=order)
+        lambda order=order, action=action: as_caller(action, order)
         for order in orders
         for action in actions
     ]

@@ -19,7 +19,7 @@ from escrow import services as escrow
 from escrow.exceptions import InsufficientFunds
 from escrow.models import Account, AccountKind, Entry, JournalTransaction, TransactionKind
 from escrow.selectors import ledger_breaches
-from marketplace.models import Membership, Role
+from parties.models import Membership, Role
 from tasks import services
 from tasks.models import (
     TERMINAL_ORDER_STATUSES,

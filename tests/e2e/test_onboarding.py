@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.models import AgencyContract, ContractStatus, MerchantShop, User
+from agencies.models import AgencyContract, ContractStatus
+from parties.models import MerchantShop, User
 from tests import factories
 from tests.e2e.pages import log_in
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from marketplace.models import ProviderStatus, User
+from parties.models import ProviderStatus, User
 from providers.models import ApplicationStatus, Delegation, ProviderApplication
 from tasks.models import Task, TaskMode
 from tests import factories

@@ -38,7 +38,7 @@ from core.exceptions import InvalidInput
 from escrow import selectors
 from escrow import services as escrow_services
 from escrow.models import AccountKind, Entry, FeePolicy, JournalTransaction, TransactionKind
-from marketplace.models import Membership, Role
+from parties.models import Membership, Role
 from tasks import services
 from tests import factories
 from tests.conftest import client_for, fund_wallet, row_counts

@@ -7,6 +7,9 @@ forfeits, earnings are releases − withdrawals + returned withdrawals, …), ne
 balances from the database. Every call predicts its outcome first: a call the model says must
 be refused has to raise exactly that error and leave the ledger as it was; a call the model
 says must succeed has to move exactly the predicted amounts.
+
+Every escrow call is made as the order services make it: holding the order's lock
+(tasks.locks.lock_order), which reads the order afresh — the escrow contract.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from escrow.models import (
     WithdrawalStatus,
 )
 from escrow.selectors import ledger_breaches
+from tasks.locks import lock_order
 from tasks.models import TERMINAL_ORDER_STATUSES, Order, OrderKind
 from tests import factories
 
@@ -267,7 +271,7 @@ class LedgerMachine(RuleBasedStateMachine):
         total = sum(self.totals[order.pk])
 
         def hold():
-            return services.escrow_hold(order=order, amount_fen=total)
+            return services.escrow_hold(order=lock_order(order), amount_fen=total)
 
         if order.pk in self.closed_orders:
             self.refused("hold", NotAllowed, hold)
@@ -284,9 +288,11 @@ class LedgerMachine(RuleBasedStateMachine):
     def do_release(self, order: Order) -> None:
         price, fee = self.totals[order.pk]
         if self.escrow_of(order) != price + fee:
-            self.refused("release", EscrowMismatch, lambda: services.escrow_release(order=order))
+            self.refused(
+                "release", EscrowMismatch, lambda: services.escrow_release(order=lock_order(order))
+            )
             return
-        services.escrow_release(order=order)
+        services.escrow_release(order=lock_order(order))
         self.post(
             "release",
             ((ESCROW, order.pk), -(price + fee)),
@@ -448,7 +454,7 @@ class LedgerMachine(RuleBasedStateMachine):
         order = open_orders[pick % len(open_orders)] if open_orders else self.default_order(pick)
         held = self.escrow_of(order)
         if held:
-            services.escrow_refund(order=order)
+            services.escrow_refund(order=lock_order(order))
             self.post("refund", ((ESCROW, order.pk), -held), ((WALLET, order.shop_id), held))
         Order.objects.filter(pk=order.pk).update(status=status)
         self.closed_orders.add(order.pk)
@@ -558,7 +564,7 @@ class LedgerMachine(RuleBasedStateMachine):
         amount = self.amount_for(recipe, reference=reference, random_fen=random_fen)
 
         def call():
-            return services.escrow_hold(order=order, amount_fen=amount)
+            return services.escrow_hold(order=lock_order(order), amount_fen=amount)
 
         if not 0 < amount <= MAX_FEN:
             self.refused("hold", InvalidInput, call)
@@ -593,7 +599,9 @@ class LedgerMachine(RuleBasedStateMachine):
         fee_fen = max(held - creator_fen, 0) * fee_percent // 100
 
         def call():
-            return services.escrow_release(order=order, creator_fen=creator_fen, fee_fen=fee_fen)
+            return services.escrow_release(
+                order=lock_order(order), creator_fen=creator_fen, fee_fen=fee_fen
+            )
 
         if creator_fen + fee_fen == 0:
             self.refused("split release", InvalidInput, call)
@@ -647,7 +655,7 @@ class LedgerMachine(RuleBasedStateMachine):
         moved = held if amount is None else amount
 
         def call():
-            return service(order=order, amount_fen=amount)
+            return service(order=lock_order(order), amount_fen=amount)
 
         if moved <= 0:
             self.refused(outcome, EscrowMismatch, call)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from rest_framework.authtoken.models import Token
 
+from agencies import services as agency_services
 from core.exceptions import InvalidInput, NotAllowed
-from marketplace import services
-from marketplace.models import CreatorProfile, Membership, Organization, Side, User
+from parties import services as party_services
+from parties.models import CreatorProfile, Membership, Organization, Side, User
 from tests import factories
 from tests.conftest import client_for
 
@@ -208,7 +209,7 @@ def test_choosing_an_unknown_side_is_400(side):
 def test_user_choose_side_service_refuses_a_second_choice(creator):
     """A1: the service refuses a second choice with `side_already_chosen`, nothing written."""
     with pytest.raises(NotAllowed) as refused:
-        services.user_choose_side(user=creator, side=Side.MERCHANT)
+        party_services.user_choose_side(user=creator, side=Side.MERCHANT)
 
     assert refused.value.code == "side_already_chosen"
     creator.refresh_from_db()
@@ -219,10 +220,10 @@ def test_user_choose_side_service_sees_a_stale_instance_already_chose():
     """A1: the service re-reads the row under lock, so a stale in-memory user cannot switch."""
     user = factories.UserFactory(side="")
     stale = User.objects.get(pk=user.pk)
-    services.user_choose_side(user=user, side=Side.CREATOR)
+    party_services.user_choose_side(user=user, side=Side.CREATOR)
 
     with pytest.raises(NotAllowed):
-        services.user_choose_side(user=stale, side=Side.MERCHANT)
+        party_services.user_choose_side(user=stale, side=Side.MERCHANT)
 
     user.refresh_from_db()
     assert user.side == Side.CREATOR
@@ -231,7 +232,7 @@ def test_user_choose_side_service_sees_a_stale_instance_already_chose():
 def test_user_register_service_refuses_unknown_side():
     """A1: the service itself refuses a side other than merchant or creator."""
     with pytest.raises(InvalidInput) as refused:
-        services.user_register(username="ops", password=PASSWORD, side="ops")
+        party_services.user_register(username="ops", password=PASSWORD, side="ops")
 
     assert "side" in refused.value.fields
     assert User.objects.count() == 0
@@ -257,7 +258,7 @@ def test_change_side_requires_authentication(api_client):
 
 def test_me_lists_memberships_with_role(merchant, shop, agency):
     """A2: /me/ shows the user's tenants with their kind and the user's role."""
-    services.membership_add(organization=agency.organization, user=merchant, role="staff")
+    party_services.membership_add(organization=agency.organization, user=merchant, role="staff")
 
     memberships = client_for(merchant).get("/api/v1/me/").json()["memberships"]
 
@@ -280,8 +281,8 @@ def test_me_lists_memberships_with_role(merchant, shop, agency):
 def test_membership_add_is_idempotent_and_keeps_the_first_role(agency):
     """A2: a user has one membership per tenant; adding again keeps the existing role."""
     user = factories.UserFactory()
-    services.membership_add(organization=agency.organization, user=user, role="admin")
-    again = services.membership_add(organization=agency.organization, user=user, role="staff")
+    party_services.membership_add(organization=agency.organization, user=user, role="admin")
+    again = party_services.membership_add(organization=agency.organization, user=user, role="staff")
 
     assert again.role == "admin"
     assert Membership.objects.filter(user=user).count() == 1
@@ -291,7 +292,7 @@ def test_agency_create_makes_a_tenant_with_its_owner():
     """A2: an agency is an organization of kind agency, with its creator as owner."""
     owner = factories.UserFactory()
 
-    agency = services.agency_create(name="星光机构", owner=owner)
+    agency = agency_services.agency_create(name="星光机构", owner=owner)
 
     assert agency.organization.kind == "agency"
     assert Membership.objects.get(user=owner, organization=agency.organization).role == "owner"

@@ -6,7 +6,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from marketplace.models import AgencyContract, ContractStatus
+from agencies.models import AgencyContract, ContractStatus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def test_every_model_of_the_project_is_in_the_admin():
 
     ours = [
         model
-        for app in ("marketplace", "tasks", "escrow", "providers")
+        for app in ("marketplace", "agencies", "tasks", "escrow", "providers")
         for model in apps.get_app_config(app).get_models()
     ]
     missing = [model.__name__ for model in ours if model not in admin.site._registry]
@@ -38,8 +38,12 @@ def test_ops_find_a_shop_a_creator_and_an_agency_by_name(ops):
     creator = factories.CreatorFactory(display_name="小鹿美妆")
     agency = factories.AgencyFactory(organization__name="星河机构")
     index = ops.get(reverse("admin:index")).content.decode()
-    for model, name in [("merchantshop", "山茶花"), ("creatorprofile", "小鹿"), ("agency", "星河")]:
-        url = reverse(f"admin:marketplace_{model}_changelist")
+    for model, name in [
+        ("marketplace_merchantshop", "山茶花"),
+        ("marketplace_creatorprofile", "小鹿"),
+        ("agencies_agency", "星河"),
+    ]:
+        url = reverse(f"admin:{model}_changelist")
         assert url in index  # click one: the index links the list
         page = ops.get(url, {"q": name})  # click two: search by name
         assert page.status_code == 200
@@ -58,7 +62,7 @@ def test_ops_find_a_shop_a_creator_and_an_agency_by_name(ops):
     )
     assert (
         agency.organization.name
-        in ops.get(reverse("admin:marketplace_agency_changelist"), {"q": "星河"}).content.decode()
+        in ops.get(reverse("admin:agencies_agency_changelist"), {"q": "星河"}).content.decode()
     )
 
 
@@ -85,7 +89,7 @@ def test_ops_end_a_contract_through_the_service(ops, agency):
         agency=agency, creator=creator, status=ContractStatus.ACTIVE
     )
     ops.post(
-        reverse("admin:marketplace_agencycontract_changelist"),
+        reverse("admin:agencies_agencycontract_changelist"),
         {"action": "end_contracts", "_selected_action": [contract.pk]},
     )
     contract.refresh_from_db()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from agencies import services as agency_services
+from agencies.models import AgencyContract, AgencyStatus, ContractStatus
 from core.exceptions import NotAllowed, WrongSide
-from marketplace import services
-from marketplace.models import AgencyContract, AgencyStatus, ContractStatus, CreatorProfile
+from parties import services as party_services
+from parties.models import CreatorProfile
 from tests import factories
 from tests.conftest import client_for, row_counts
 
@@ -32,10 +34,10 @@ def profile_of(user) -> CreatorProfile:
 
 def signed(agency, creator_user) -> AgencyContract:
     """`creator_user` signed to `agency` through the services (invite, accept)."""
-    contract = services.agency_invite(
+    contract = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=profile_of(creator_user)
     )
-    return services.contract_accept(contract=contract, actor=creator_user)
+    return agency_services.contract_accept(contract=contract, actor=creator_user)
 
 
 def contract_state(contract: AgencyContract) -> tuple:
@@ -113,7 +115,7 @@ def test_agency_ends_the_contract(agency, creator):
 
 def test_creator_declines_an_invitation(agency, creator):
     """C3: the creator declines: the invitation is closed as declined, nothing is signed."""
-    contract = services.agency_invite(
+    contract = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=profile_of(creator)
     )
 
@@ -129,7 +131,7 @@ def test_creator_declines_an_invitation(agency, creator):
 
 def test_agency_withdraws_an_invitation(agency, creator):
     """C3: the agency withdraws an unanswered invitation; the creator can no longer accept."""
-    contract = services.agency_invite(
+    contract = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=profile_of(creator)
     )
 
@@ -148,7 +150,7 @@ def test_agency_withdraws_an_invitation(agency, creator):
 def test_accepting_a_closed_invitation_is_409(agency, creator, closing):
     """C3: accepting an invitation that was declined or withdrawn is 409 `invitation_closed`;
     nothing changes."""
-    contract = services.agency_invite(
+    contract = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=profile_of(creator)
     )
     closer = creator if closing == "decline" else agency.owner
@@ -178,7 +180,7 @@ def test_accept_while_signed_elsewhere_is_refused(agency, other_agency, creator)
     """C3: a creator signed to one agency cannot accept another's invitation (409
     `already_signed_elsewhere`); the invitation stays open and the creator stays signed."""
     signed(agency, creator)
-    invitation = services.agency_invite(
+    invitation = agency_services.agency_invite(
         agency=other_agency, actor=other_agency.owner, creator=profile_of(creator)
     )
     before = contract_state(invitation)
@@ -196,7 +198,7 @@ def test_after_ending_the_creator_may_sign_elsewhere(agency, other_agency, creat
     """C3: once the first contract ends, the other agency's open invitation can be accepted;
     both contracts remain as history."""
     first = signed(agency, creator)
-    invitation = services.agency_invite(
+    invitation = agency_services.agency_invite(
         agency=other_agency, actor=other_agency.owner, creator=profile_of(creator)
     )
     assert act(creator, first.pk, "end").status_code == 200
@@ -214,7 +216,7 @@ def test_after_ending_the_creator_may_sign_elsewhere(agency, other_agency, creat
 def test_re_signing_the_same_agency_keeps_both_contracts(agency, creator):
     """C3: sign, end, be invited again and sign again: two rows, one ended and one active."""
     first = signed(agency, creator)
-    services.contract_end(contract=first, actor=creator)
+    agency_services.contract_end(contract=first, actor=creator)
 
     second = signed(agency, creator)
 
@@ -241,7 +243,7 @@ def test_staff_member_cannot_invite(agency, agency_staff, creator):
 def test_staff_member_cannot_withdraw_or_end(agency, agency_staff, creator, outsider_creator):
     """C3/A4: staff can neither withdraw an invitation nor end a contract; nothing changes."""
     contract = signed(agency, creator)
-    invitation = services.agency_invite(
+    invitation = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=profile_of(outsider_creator)
     )
     before = contract_state(contract), contract_state(invitation)
@@ -256,14 +258,14 @@ def test_staff_member_cannot_withdraw_or_end(agency, agency_staff, creator, outs
 def test_agency_admin_can_invite(agency, creator):
     """C3/A2: an admin member of the agency may invite, like the owner."""
     admin = factories.UserFactory()
-    services.membership_add(organization=agency.organization, user=admin, role="admin")
+    party_services.membership_add(organization=agency.organization, user=admin, role="admin")
 
     assert invite(admin, agency, profile_of(creator)).status_code == 201
 
 
 def test_agency_cannot_accept_or_decline_for_the_creator(agency, creator):
     """C3: only the invited creator answers an invitation; the agency gets 403."""
-    contract = services.agency_invite(
+    contract = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=profile_of(creator)
     )
     before = contract_state(contract)
@@ -277,7 +279,7 @@ def test_agency_cannot_accept_or_decline_for_the_creator(agency, creator):
 
 def test_creator_cannot_withdraw_the_agencys_invitation(agency, creator):
     """C3: withdrawing is the agency's; the creator gets 403 and the invitation stays open."""
-    contract = services.agency_invite(
+    contract = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=profile_of(creator)
     )
 
@@ -289,7 +291,7 @@ def test_creator_cannot_withdraw_the_agencys_invitation(agency, creator):
 
 def test_second_open_invitation_is_409(agency, creator):
     """C3: one open invitation per agency and creator: a second is 409 `already_invited`."""
-    services.agency_invite(agency=agency, actor=agency.owner, creator=profile_of(creator))
+    agency_services.agency_invite(agency=agency, actor=agency.owner, creator=profile_of(creator))
     before = row_counts(AgencyContract)
 
     response = invite(agency.owner, agency, profile_of(creator))
@@ -313,10 +315,10 @@ def test_inviting_a_creator_already_signed_to_the_agency_is_409(agency, creator)
 
 def test_reinvite_after_decline_is_allowed(agency, creator):
     """C3: a declined invitation is history; the agency may invite again."""
-    contract = services.agency_invite(
+    contract = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=profile_of(creator)
     )
-    services.contract_decline(contract=contract, actor=creator)
+    agency_services.contract_decline(contract=contract, actor=creator)
 
     assert invite(agency.owner, agency, profile_of(creator)).status_code == 201
     assert AgencyContract.objects.filter(agency=agency).count() == 2
@@ -347,7 +349,7 @@ def test_invitation_without_a_creator_is_400(agency):
 def test_ending_a_contract_that_is_not_in_force_is_409(agency, creator):
     """C3: only a signed contract can be ended: ending an invitation or an ended contract is
     409 `contract_not_active`; nothing changes."""
-    invitation = services.agency_invite(
+    invitation = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=profile_of(creator)
     )
     response = act(creator, invitation.pk, "end")
@@ -355,9 +357,9 @@ def test_ending_a_contract_that_is_not_in_force_is_409(agency, creator):
     assert response.json()["error"]["code"] == "contract_not_active"
     assert contract_state(invitation)[0] == ContractStatus.INVITED
 
-    services.contract_decline(contract=invitation, actor=creator)
+    agency_services.contract_decline(contract=invitation, actor=creator)
     contract = signed(agency, creator)
-    services.contract_end(contract=contract, actor=creator, reason="第一次")
+    agency_services.contract_end(contract=contract, actor=creator, reason="第一次")
     before = contract_state(contract)
 
     assert act(agency.owner, contract.pk, "end", reason="第二次").status_code == 409
@@ -368,7 +370,7 @@ def test_ending_a_contract_that_is_not_in_force_is_409(agency, creator):
 def test_expelled_agency_cannot_invite_nor_be_accepted(agency, creator, outsider_creator):
     """C3/G3: an expelled agency cannot operate: inviting is 409 `agency_inactive`, and an
     invitation it sent before cannot be accepted."""
-    invitation = services.agency_invite(
+    invitation = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=profile_of(creator)
     )
     agency.status = AgencyStatus.EXPELLED
@@ -394,15 +396,15 @@ def test_services_invite_accept_end(agency, creator):
     """C3: the services carry the whole flow: invited → active (agency set) → ended
     (agency cleared), one row throughout."""
     profile = profile_of(creator)
-    contract = services.agency_invite(agency=agency, actor=agency.owner, creator=profile)
+    contract = agency_services.agency_invite(agency=agency, actor=agency.owner, creator=profile)
     assert contract.status == ContractStatus.INVITED
     assert contract.invited_by == agency.owner
 
-    contract = services.contract_accept(contract=contract, actor=creator)
+    contract = agency_services.contract_accept(contract=contract, actor=creator)
     assert contract.status == ContractStatus.ACTIVE
     assert profile_of(creator).agency == agency
 
-    contract = services.contract_end(contract=contract, actor=agency.owner, reason="解约")
+    contract = agency_services.contract_end(contract=contract, actor=agency.owner, reason="解约")
     assert contract.status == ContractStatus.ENDED
     assert contract.end_reason == "解约"
     assert profile_of(creator).agency is None
@@ -412,12 +414,12 @@ def test_services_invite_accept_end(agency, creator):
 def test_service_accept_refuses_while_signed_elsewhere(agency, other_agency, creator):
     """C3: contract_accept raises `already_signed_elsewhere`; no second active contract."""
     signed(agency, creator)
-    invitation = services.agency_invite(
+    invitation = agency_services.agency_invite(
         agency=other_agency, actor=other_agency.owner, creator=profile_of(creator)
     )
 
     with pytest.raises(NotAllowed) as refused:
-        services.contract_accept(contract=invitation, actor=creator)
+        agency_services.contract_accept(contract=invitation, actor=creator)
 
     assert refused.value.code == "already_signed_elsewhere"
     assert contract_state(invitation)[0] == ContractStatus.INVITED
@@ -428,17 +430,19 @@ def test_service_refuses_staff_and_strangers(agency, agency_staff, creator, outs
     """C3: the services check roles themselves: staff cannot invite, another creator cannot
     accept, decline or end someone else's contract."""
     with pytest.raises(WrongSide):
-        services.agency_invite(agency=agency, actor=agency_staff, creator=profile_of(creator))
-    invitation = services.agency_invite(
+        agency_services.agency_invite(
+            agency=agency, actor=agency_staff, creator=profile_of(creator)
+        )
+    invitation = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=profile_of(creator)
     )
     with pytest.raises(WrongSide):
-        services.contract_accept(contract=invitation, actor=outsider_creator)
+        agency_services.contract_accept(contract=invitation, actor=outsider_creator)
     with pytest.raises(WrongSide):
-        services.contract_decline(contract=invitation, actor=outsider_creator)
-    contract = services.contract_accept(contract=invitation, actor=creator)
+        agency_services.contract_decline(contract=invitation, actor=outsider_creator)
+    contract = agency_services.contract_accept(contract=invitation, actor=creator)
     with pytest.raises(WrongSide):
-        services.contract_end(contract=contract, actor=outsider_creator)
+        agency_services.contract_end(contract=contract, actor=outsider_creator)
 
     assert contract_state(contract)[0] == ContractStatus.ACTIVE
     assert AgencyContract.objects.count() == 1
@@ -448,11 +452,11 @@ def test_ops_end_a_contract_for_both_sides(agency, creator):
     """C3: ops (staff flag) end a contract in the admin; a non-staff user cannot use by_ops."""
     contract = signed(agency, creator)
     with pytest.raises(WrongSide):
-        services.contract_end(contract=contract, actor=creator, by_ops=True)
+        agency_services.contract_end(contract=contract, actor=creator, by_ops=True)
     assert contract_state(contract)[0] == ContractStatus.ACTIVE
 
     ops = factories.UserFactory(is_staff=True)
-    services.contract_end(contract=contract, actor=ops, reason="违规", by_ops=True)
+    agency_services.contract_end(contract=contract, actor=ops, reason="违规", by_ops=True)
 
     contract.refresh_from_db()
     assert contract.status == ContractStatus.ENDED
@@ -467,7 +471,9 @@ def test_agency_staff_read_the_signed_creators(agency, agency_staff, creator, ou
     """A4: staff of the agency see (read only) the creators signed to it, not those merely
     invited."""
     signed(agency, creator)
-    services.agency_invite(agency=agency, actor=agency.owner, creator=profile_of(outsider_creator))
+    agency_services.agency_invite(
+        agency=agency, actor=agency.owner, creator=profile_of(outsider_creator)
+    )
 
     response = client_for(agency_staff).get(f"/api/v1/agencies/{agency.pk}/")
 
@@ -482,8 +488,12 @@ def test_agency_staff_read_the_signed_creators(agency, agency_staff, creator, ou
 
 def test_creator_sees_only_own_contracts(agency, creator, outsider_creator):
     """A4: a creator's contract list holds its own contracts, never another creator's."""
-    mine = services.agency_invite(agency=agency, actor=agency.owner, creator=profile_of(creator))
-    services.agency_invite(agency=agency, actor=agency.owner, creator=profile_of(outsider_creator))
+    mine = agency_services.agency_invite(
+        agency=agency, actor=agency.owner, creator=profile_of(creator)
+    )
+    agency_services.agency_invite(
+        agency=agency, actor=agency.owner, creator=profile_of(outsider_creator)
+    )
 
     listed = client_for(creator).get("/api/v1/contracts/").json()["results"]
 

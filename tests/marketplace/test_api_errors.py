@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from core.api_errors import error_body, exception_handler
 from core.exceptions import AdmissionRefused, InvalidInput, NotAllowed, WrongSide
-from marketplace.models import MerchantShop, PaymentAccount
+from parties.models import MerchantShop, PaymentAccount
 from tests import factories
 from tests.conftest import client_for, row_counts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.bulk import update_by_pk, update_uniform
-from marketplace.models import Organization
+from parties.models import Organization
 from tests import factories
 
 pytestmark = pytest.mark.django_db

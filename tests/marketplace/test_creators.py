@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.exceptions import InvalidInput, WrongSide
-from marketplace import selectors, services
-from marketplace.models import Category, CreatorProfile, CreatorRate
-from tasks.models import Channel, ContentType
+from parties import selectors, services
+from parties.models import Category, ContentType, CreatorProfile, CreatorRate
+from tasks.models import Channel
 from tests import factories
 from tests.conftest import client_for
 

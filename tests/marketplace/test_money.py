@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from core.money import format_cny, format_yuan, parse_yuan
-from marketplace.models import CreatorRate
+from parties.models import CreatorRate
 from tests.conftest import client_for
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from escrow.models import Account, AccountKind, FeePolicy
 from marketplace import admin_dashboard
 from marketplace.dashboard import ops_dashboard
-from marketplace.models import Sanction, SanctionKind, Violation, ViolationKind
+from parties.models import Sanction, SanctionKind, Violation, ViolationKind
 from tasks import services
 from tasks.models import Dispute, Order, OrderStatus
 from tests import factories

@@ -15,18 +15,16 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
-from escrow.models import Withdrawal
-from marketplace import services
-from marketplace.models import (
+from agencies import services as agency_services
+from agencies.models import (
     AgencyAppeal,
     AgencyComplaint,
     AgencyContract,
     ContractStatus,
-    Sanction,
-    ServiceProvider,
     ThemeProposal,
-    Violation,
 )
+from escrow.models import Withdrawal
+from parties.models import Sanction, ServiceProvider, Violation
 from providers import services as provider_services
 from providers.models import ProviderApplication
 from tasks import services as task_services
@@ -49,12 +47,12 @@ ACTIONS = {
     ("tasks.task", "close_enrollment"): "tasks.close_task",
     ("tasks.task", "close_tasks"): "tasks.close_task",
     ("tasks.order", "apply_due_deadlines"): "tasks.apply_order_deadline",
-    ("marketplace.agency", "readmit"): "marketplace.readmit_agency",
-    ("marketplace.agencyexpulsion", "readmit"): "marketplace.readmit_agency",
-    ("marketplace.agencycontract", "end_contracts"): "marketplace.end_agencycontract",
-    ("marketplace.agencycomplaint", "resolve"): "marketplace.resolve_agencycomplaint",
-    ("marketplace.themeproposal", "select"): "marketplace.decide_themeproposal",
-    ("marketplace.themeproposal", "pass_over"): "marketplace.decide_themeproposal",
+    ("agencies.agency", "readmit"): "agencies.readmit_agency",
+    ("agencies.agencyexpulsion", "readmit"): "agencies.readmit_agency",
+    ("agencies.agencycontract", "end_contracts"): "agencies.end_agencycontract",
+    ("agencies.agencycomplaint", "resolve"): "agencies.resolve_agencycomplaint",
+    ("agencies.themeproposal", "select"): "agencies.decide_themeproposal",
+    ("agencies.themeproposal", "pass_over"): "agencies.decide_themeproposal",
     ("marketplace.sanction", "lift"): "marketplace.lift_sanction",
 }
 # custom admin pages (URL name) → the permission they need
@@ -63,16 +61,16 @@ PAGES = {
     "admin:tasks_dispute_decide": "tasks.decide_dispute",
     "admin:providers_providerapplication_decide": "providers.decide_providerapplication",
     "admin:marketplace_serviceprovider_standing": "marketplace.change_provider_standing",
-    "admin:marketplace_agencyappeal_decide": "marketplace.decide_agencyappeal",
+    "admin:agencies_agencyappeal_decide": "agencies.decide_agencyappeal",
     "admin:marketplace_violation_record": "marketplace.record_violation",
     # setting another account's password is Django's own page, behind change_user
     "admin:auth_user_password_change": "marketplace.change_user",
     # the data-feed imports add rows, so they need the model's add permission
-    "admin:marketplace_livesession_import": "marketplace.add_livesession",
+    "admin:agencies_livesession_import": "agencies.add_livesession",
     "admin:tasks_contentmetric_import": "tasks.add_contentmetric",
 }
 # the walk covers the project's apps; django-axes' lockout admin only deletes expired attempts
-PROJECT_APPS = {"marketplace", "escrow", "tasks", "providers"}
+PROJECT_APPS = {"marketplace", "agencies", "escrow", "tasks", "providers"}
 # Django's own pages of every ModelAdmin, guarded by its add/change/view/delete permissions
 STANDARD_PAGES = {"changelist", "add", "history", "delete", "change"}
 GROUPS = {
@@ -185,7 +183,7 @@ def _plaza_task(shop, merchant):
 
 def _proposal(agency):
     with time_machine.travel(bj(2026, 11, 12), tick=False):
-        return services.theme_proposal_submit(
+        return agency_services.theme_proposal_submit(
             agency=agency,
             actor=agency.owner,
             category=category(),
@@ -196,7 +194,7 @@ def _proposal(agency):
 
 def _sanction(creator):
     ops = factories.UserFactory(is_staff=True)
-    violation = services.violation_record(
+    violation = task_services.violation_record(
         actor=ops, kind="complaints", reason="投诉过多", user=creator, restriction_days=7
     )
     return violation.sanction
@@ -233,22 +231,22 @@ CASES = {
     ),
     "end_contracts": (
         lambda f: factories.ContractFactory(status=ContractStatus.ACTIVE, signed_at=timezone.now()),
-        "marketplace_agencycontract",
+        "agencies_agencycontract",
         lambda o: AgencyContract.objects.get(pk=o.pk).status,
     ),
     "resolve": (
         lambda f: AgencyComplaint.objects.create(agency=f["mcn"], summary="虚假宣传投诉"),
-        "marketplace_agencycomplaint",
+        "agencies_agencycomplaint",
         lambda o: AgencyComplaint.objects.get(pk=o.pk).resolved_at,
     ),
     "select": (
         lambda f: _proposal(f["mcn"]),
-        "marketplace_themeproposal",
+        "agencies_themeproposal",
         lambda o: ThemeProposal.objects.get(pk=o.pk).status,
     ),
     "pass_over": (
         lambda f: _proposal(f["mcn"]),
-        "marketplace_themeproposal",
+        "agencies_themeproposal",
         lambda o: ThemeProposal.objects.get(pk=o.pk).status,
     ),
     "lift": (
@@ -300,23 +298,21 @@ def test_an_action_is_refused_without_its_power_and_done_with_it(
     assert read(target) != before, name
 
 
-@pytest.mark.parametrize("changelist", ["marketplace_agency", "marketplace_agencyexpulsion"])
+@pytest.mark.parametrize("changelist", ["agencies_agency", "agencies_agencyexpulsion"])
 def test_readmission_is_refused_without_its_power_and_done_with_it(client, changelist):
     """Z3/G3: re-admitting an expelled agency (180 days after) needs marketplace.readmit_agency,
     from the agency list and from the expulsion list alike."""
     agency = factories.AgencyFactory()
     type(agency).objects.filter(pk=agency.pk).update(created_at=bj(2025, 1, 1))
     expulsion = expelled(agency)
-    target = agency if changelist == "marketplace_agency" else expulsion
+    target = agency if changelist == "agencies_agency" else expulsion
     later = expulsion.readmissible_at + timedelta(days=1)
 
     _post_action(client, staff(), changelist, "readmit", target.pk, later)
     agency.refresh_from_db()
     assert agency.status == "expelled"
 
-    _post_action(
-        client, staff("marketplace.readmit_agency"), changelist, "readmit", target.pk, later
-    )
+    _post_action(client, staff("agencies.readmit_agency"), changelist, "readmit", target.pk, later)
     agency.refresh_from_db()
     assert agency.status == "active"
 
@@ -346,7 +342,7 @@ def _appeal(f):
     agency = f["mcn"]
     type(agency).objects.filter(pk=agency.pk).update(created_at=bj(2025, 1, 1))
     expelled(agency)
-    return services.agency_appeal_submit(
+    return agency_services.agency_appeal_submit(
         agency=agency, actor=agency.owner, reason="十月直播数据缺失，请复核。"
     )
 
@@ -368,7 +364,7 @@ PAGE_CASES = {
         {"action": "suspend", "reason": "资质过期"},
         lambda o: ServiceProvider.objects.get(pk=o.pk).status,
     ),
-    "admin:marketplace_agencyappeal_decide": (
+    "admin:agencies_agencyappeal_decide": (
         _appeal,
         {"decision": "reject", "note": "数据无误"},
         lambda o: AgencyAppeal.objects.get(pk=o.pk).status,
@@ -389,7 +385,7 @@ PAGE_CASES = {
         lambda o: type(o).objects.get(pk=o.pk).password,
     ),
     "admin:ops_dashboard": (None, None, None),
-    "admin:marketplace_livesession_import": (None, None, None),
+    "admin:agencies_livesession_import": (None, None, None),
     "admin:tasks_contentmetric_import": (None, None, None),
 }
 
@@ -432,7 +428,7 @@ LINKED_PAGES = {
     "tasks_dispute": "admin:tasks_dispute_decide",
     "providers_providerapplication": "admin:providers_providerapplication_decide",
     "marketplace_serviceprovider": "admin:marketplace_serviceprovider_standing",
-    "marketplace_agencyappeal": "admin:marketplace_agencyappeal_decide",
+    "agencies_agencyappeal": "admin:agencies_agencyappeal_decide",
 }
 
 

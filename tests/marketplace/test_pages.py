@@ -7,16 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from marketplace.models import (
-    AgencyContract,
-    ContractStatus,
-    Membership,
-    MerchantShop,
-    Organization,
-    PaymentAccount,
-    Side,
-    User,
-)
+from agencies.models import AgencyContract, ContractStatus
+from parties.models import Membership, MerchantShop, Organization, PaymentAccount, Side, User
 from tasks.models import Channel
 from tests import factories
 

@@ -10,9 +10,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from agencies import services as agency_services
 from core.exceptions import Banned, InvalidInput, WrongSide
-from marketplace import services
-from marketplace.models import Sanction, Violation
+from parties.models import Sanction, Violation
+from parties.services import sanctions as sanctions
+from tasks import services as task_services
 from tasks.models import Application, Order, Proposal, Task
 from tests import factories
 from tests.conftest import client_for, row_counts
@@ -28,7 +30,7 @@ def ops(db):
 
 def off_platform(ops, *, user=None, organization=None, task=None, at=None):
     with time_machine.travel(at or timezone.now(), tick=False):
-        return services.violation_record(
+        return task_services.violation_record(
             actor=ops,
             kind="off_platform",
             reason="私下加微信接单",
@@ -112,7 +114,7 @@ def test_a_banned_creator_cannot_apply_accept_or_propose(ops, creator, merchant,
     order_id = private.json()["order"]["id"]
     assert client_for(merchant).post(f"/api/v1/orders/{order_id}/pay/").status_code == 200
     brand = brand_task(funded_shop)
-    services.violation_record(
+    task_services.violation_record(
         actor=ops, kind="complaints", reason="多次被商家投诉", user=creator, restriction_days=30
     )
     before = row_counts(Application, Proposal)
@@ -134,7 +136,7 @@ def test_a_banned_creator_cannot_apply_accept_or_propose(ops, creator, merchant,
 def test_a_banned_shop_cannot_post_or_apply(ops, merchant, shop, funded_shop):
     """S2: a merchant shop restricted for a high refund rate cannot post tasks or apply to
     recruitment tasks; other shops of other merchants are unaffected."""
-    services.violation_record(
+    task_services.violation_record(
         actor=ops,
         kind="refund_rate",
         reason="近 30 天退款率 45%",
@@ -153,7 +155,7 @@ def test_a_banned_agency_cannot_propose(ops, merchant, funded_shop, agency):
     """S2: an agency restricted for complaints cannot propose on brand tasks."""
     creator = factories.CreatorFactory(agency=agency)
     brand = brand_task(funded_shop)
-    services.violation_record(
+    task_services.violation_record(
         actor=ops, kind="complaints", reason="投诉多", organization=agency.organization
     )
     answer = client_for(agency.owner).post(
@@ -170,13 +172,13 @@ def test_a_banned_agency_cannot_propose(ops, merchant, funded_shop, agency):
 
 def test_ops_lift_a_ban_early(ops, creator):
     """S1/S2: ops lift a restriction; the creator acts again at once."""
-    violation = services.violation_record(
+    violation = task_services.violation_record(
         actor=ops, kind="complaints", reason="投诉", user=creator, restriction_days=30
     )
     with pytest.raises(Banned):
-        services.require_not_banned(user=creator)
-    services.sanction_lift(sanction=violation.sanction, actor=ops)
-    services.require_not_banned(user=creator)
+        sanctions.require_not_banned(user=creator)
+    sanctions.sanction_lift(sanction=violation.sanction, actor=ops)
+    sanctions.require_not_banned(user=creator)
 
 
 def test_recording_needs_ops_one_party_a_reason_and_the_first_post(ops, creator):
@@ -184,11 +186,11 @@ def test_recording_needs_ops_one_party_a_reason_and_the_first_post(ops, creator)
     party's own post; refused recordings write nothing."""
     before = row_counts(Violation, Sanction)
     with pytest.raises(WrongSide):
-        services.violation_record(actor=creator, kind="complaints", reason="x", user=creator)
+        task_services.violation_record(actor=creator, kind="complaints", reason="x", user=creator)
     with pytest.raises(InvalidInput):
-        services.violation_record(actor=ops, kind="complaints", reason="", user=creator)
+        task_services.violation_record(actor=ops, kind="complaints", reason="", user=creator)
     with pytest.raises(InvalidInput):
-        services.violation_record(
+        task_services.violation_record(
             actor=ops,
             kind="complaints",
             reason="x",
@@ -196,14 +198,14 @@ def test_recording_needs_ops_one_party_a_reason_and_the_first_post(ops, creator)
             organization=factories.ShopFactory().organization,
         )
     with pytest.raises(InvalidInput):
-        services.violation_record(actor=ops, kind="off_platform", reason="x", user=creator)
+        task_services.violation_record(actor=ops, kind="off_platform", reason="x", user=creator)
     other_task = recruitment_task(factories.CreatorFactory().user)
     with pytest.raises(InvalidInput):
-        services.violation_record(
+        task_services.violation_record(
             actor=ops, kind="off_platform", reason="x", user=creator, task=other_task
         )
     with pytest.raises(InvalidInput):
-        services.violation_record(
+        task_services.violation_record(
             actor=ops, kind="complaints", reason="x", user=creator, restriction_days=400
         )
     assert row_counts(Violation, Sanction) == before
@@ -211,7 +213,7 @@ def test_recording_needs_ops_one_party_a_reason_and_the_first_post(ops, creator)
 
 def test_the_party_sees_its_sanctions_and_reasons(ops, creator, client):
     """S2: the sanctioned party sees its sanctions with the reasons; others do not."""
-    services.violation_record(
+    task_services.violation_record(
         actor=ops, kind="complaints", reason="直播中虚假宣传", user=creator, restriction_days=3
     )
     client.force_login(creator)
@@ -241,14 +243,14 @@ def test_admin_records_a_violation(ops, creator, client):
 
 def test_a_banned_agency_cannot_propose_a_theme(ops, agency):
     """S2, G7: an agency restricted for complaints cannot submit a theme proposal."""
-    from marketplace.models import Category
+    from parties.models import Category
 
     with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 12, 10)), tick=False):
-        services.violation_record(
+        task_services.violation_record(
             actor=ops, kind="complaints", reason="投诉多", organization=agency.organization
         )
         with pytest.raises(Banned):
-            services.theme_proposal_submit(
+            agency_services.theme_proposal_submit(
                 agency=agency,
                 actor=agency.owner,
                 category=Category.objects.first(),
@@ -263,7 +265,7 @@ def test_a_restricted_agencys_creators_are_not_qualified_for_brand_tasks(ops, ag
 
     creator = factories.CreatorFactory(agency=agency)
     assert creator_may_take_work(creator)
-    services.violation_record(
+    task_services.violation_record(
         actor=ops,
         kind="refund_rate",
         reason="退款率高",

@@ -63,7 +63,7 @@ def test_production_problems_name_each_default():
     defaults = {
         "debug": False,
         "secret_key": "dev-only-insecure-key-change-me",
-        "gateway": "escrow.gateway.SandboxGateway",
+        "gateway": "escrow.sandbox.SandboxGateway",
         "gateway_secret": "sandbox-gateway-secret",
         "demo": False,
     }

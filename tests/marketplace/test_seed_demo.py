@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from marketplace.models import AgencyAssessment, LiveSession, ServiceProvider
+from agencies.models import AgencyAssessment, LiveSession
+from parties.models import ServiceProvider
 from providers.models import Delegation, ProviderApplication
 from tasks.models import ContentMetric, Order, Task
 

@@ -5,15 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.exceptions import AdmissionRefused, InvalidInput, NotAllowed, WrongSide
-from marketplace import services
-from marketplace.models import (
-    Membership,
-    MerchantShop,
-    Organization,
-    PaymentAccount,
-    Platform,
-    Role,
-)
+from parties import services
+from parties.models import Membership, MerchantShop, Organization, PaymentAccount, Platform, Role
 from tests import factories
 from tests.conftest import client_for, row_counts
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace import services
-from marketplace.models import AgencyContract, ContractStatus, CreatorProfile, PaymentAccount
+from agencies import services as agency_services
+from agencies.models import AgencyContract, ContractStatus
+from parties import services as party_services
+from parties.models import CreatorProfile, PaymentAccount
 from tests import factories
 from tests.conftest import client_for, row_counts
 
@@ -103,7 +105,7 @@ def test_shop_list_shows_only_own_shops(shop, merchant, outsider):
 def test_shop_staff_may_read_their_shop(shop):
     """A2/A3: any member of the shop's tenant (even staff) reads it."""
     staff = factories.MerchantUserFactory()
-    services.membership_add(organization=shop.organization, user=staff, role="staff")
+    party_services.membership_add(organization=shop.organization, user=staff, role="staff")
 
     response = client_for(staff).get(f"/api/v1/shops/{shop.pk}/")
 
@@ -117,10 +119,10 @@ def test_shop_staff_may_read_their_shop(shop):
 def test_another_tenants_agency_is_404(agency, other_agency, outsider, creator):
     """A3: GET /agencies/{id}/ is 404 for another agency's owner, a merchant and a creator
     (even one signed to it), without the agency's name or its creators."""
-    contract = services.agency_invite(
+    contract = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=CreatorProfile.objects.get(user=creator)
     )
-    services.contract_accept(contract=contract, actor=creator)
+    agency_services.contract_accept(contract=contract, actor=creator)
     url = f"/api/v1/agencies/{agency.pk}/"
     display_name = CreatorProfile.objects.get(user=creator).display_name
 
@@ -147,7 +149,7 @@ def test_another_tenants_invitation_is_404_for_every_action(
 ):
     """A3/C3: POST /contracts/{id}/{action}/ on an invitation the user has no part in is 404
     (another creator, another agency, a merchant); the invitation is unchanged."""
-    contract = services.agency_invite(
+    contract = agency_services.agency_invite(
         agency=agency,
         actor=agency.owner,
         creator=CreatorProfile.objects.get(user=creator),
@@ -170,10 +172,10 @@ def test_another_tenants_signed_contract_is_404(
 ):
     """A3/C3: a signed contract cannot be ended (or acted on) by another agency or creator:
     404, and the creator stays signed."""
-    contract = services.agency_invite(
+    contract = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=CreatorProfile.objects.get(user=creator)
     )
-    services.contract_accept(contract=contract, actor=creator)
+    agency_services.contract_accept(contract=contract, actor=creator)
 
     for user in (other_agency.owner, outsider_creator):
         response = client_for(user).post(f"/api/v1/contracts/{contract.pk}/{action}/")
@@ -186,10 +188,10 @@ def test_another_tenants_signed_contract_is_404(
 
 def test_contract_lists_are_scoped(agency, other_agency, creator, outsider_creator):
     """A3: GET /contracts/ shows a creator its own contracts and an agency its own, only."""
-    ours = services.agency_invite(
+    ours = agency_services.agency_invite(
         agency=agency, actor=agency.owner, creator=CreatorProfile.objects.get(user=creator)
     )
-    theirs = services.agency_invite(
+    theirs = agency_services.agency_invite(
         agency=other_agency,
         actor=other_agency.owner,
         creator=CreatorProfile.objects.get(user=outsider_creator),

@@ -7,7 +7,7 @@ import time
 import pytest
 from django.conf import settings
 
-from marketplace import services
+from parties import services
 from tests.conftest import celery_worker
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from marketplace.models import ProviderStatus
+from parties.models import ProviderStatus
 from providers import services
 from providers.models import ApplicationStatus, Delegation, ProviderDecision
 from tests import factories

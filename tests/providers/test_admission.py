@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from core.exceptions import InvalidInput, NotAllowed, WrongSide
-from marketplace.models import ProviderStatus, ServiceProvider
+from parties.models import ProviderStatus, ServiceProvider
 from providers import services
 from providers.models import ApplicationStatus, ProviderDecision, ProviderDocument
 from tests import factories

@@ -171,7 +171,7 @@ def test_registering_a_provider_account_takes_no_side(db):
         format="json",
     )
     assert answer.status_code == 201, answer.content
-    from marketplace.models import User
+    from parties.models import User
 
     user = User.objects.get(username="yunfan-ops")
     assert (user.side, user.side_chosen_at) == ("", None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from core.exceptions import NotAllowed, WrongSide
-from marketplace.models import Membership, Role
+from parties.models import Membership, Role
 from providers import services
 from providers.models import Delegation
 from tasks.models import Application, Order, Task

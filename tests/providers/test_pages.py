@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from marketplace.models import Membership, ProviderStatus, Role, ServiceProvider, User
+from parties.models import Membership, ProviderStatus, Role, ServiceProvider, User
 from providers import services as provider_services
 from providers.models import (
     ApplicationStatus,

@@ -14,7 +14,7 @@ from django_fsm_log.models import StateLog
 
 from escrow.models import Entry, JournalTransaction, TransactionKind
 from escrow.selectors import ledger_breaches
-from marketplace.models import Notification
+from parties.models import Notification
 from tasks import services
 from tasks.deadlines import run_sweep
 from tasks.models import Order, OrderStatus
@@ -108,7 +108,7 @@ def test_a_batch_sends_one_email_job_after_commit(
     funded_shop, merchant, creator, django_capture_on_commit_callbacks, monkeypatch
 ):
     """D5/D1: the batch's e-mail copies go out as one job, only after its commit."""
-    from marketplace import jobs
+    from parties import jobs
 
     orders = [_in_production(funded_shop, merchant, creator, price_fen=10_000) for _ in range(3)]
     sent = []

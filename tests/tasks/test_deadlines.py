@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from escrow.models import JournalTransaction
-from marketplace.models import Notification
+from parties.models import Notification
 from tasks import services
 from tasks.deadlines import KIND_CODES, due_summary, run_sweep
 from tasks.models import (
@@ -338,7 +338,7 @@ def test_celery_is_configured_for_money(settings):
     root = Path(__file__).resolve().parents[2]
     offenders = [
         str(path)
-        for app in ("marketplace", "tasks", "escrow", "providers")
+        for app in ("marketplace", "agencies", "tasks", "escrow", "providers")
         for path in (root / app).rglob("*.py")
         if "eta=" in path.read_text() or "countdown=" in path.read_text()
     ]

@@ -21,7 +21,7 @@ from django_fsm_log.models import StateLog
 
 from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from escrow.models import Account, AccountKind, FeePolicy, JournalTransaction, TransactionKind
-from marketplace.models import Notification
+from parties.models import Notification
 from tasks import services
 from tasks.models import (
     Delivery,

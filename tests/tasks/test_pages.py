@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from marketplace.models import Notification
+from parties.models import Notification
 from tasks import services
 from tasks.models import Application, Order, OrderStatus, Task, TaskStatus
 from tests import factories

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from marketplace.models import Membership, MerchantShop, OrganizationKind, ProviderStatus
+from parties.models import Membership, MerchantShop, OrganizationKind, ProviderStatus
 from providers import services as provider_services
 from providers.models import Delegation
 from tasks import services
@@ -127,7 +127,7 @@ def world(funded_shop, merchant, creator, outsider, outsider_creator, agency):
 @pytest.fixture
 def provider_staff(funded_shop, merchant, db):
     """Staff of an admitted service provider that `funded_shop` delegated its tasks to (P6)."""
-    from marketplace.models import Role
+    from parties.models import Role
     from tests.providers.conftest import admitted_provider
 
     provider = admitted_provider(

@@ -10,8 +10,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from agencies.models import AgencyStatus, ContractStatus
 from escrow.models import FeePolicy, JournalTransaction
-from marketplace.models import AgencyStatus, ContractStatus, Notification
+from parties.models import Notification
 from tasks import services
 from tasks.models import (
     Announcement,

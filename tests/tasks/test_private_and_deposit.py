@@ -10,8 +10,8 @@ import pytest
 import time_machine
 
 from escrow.models import Account, AccountKind, FeePolicy, JournalTransaction
-from marketplace.models import Notification
-from marketplace.services import payment_account_unbind
+from parties.models import Notification
+from parties.services import payment_account_unbind
 from tasks.models import Order, OrderStatus, Task
 from tests import factories
 from tests.conftest import client_for, fund_wallet, row_counts

@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
+from parties.models import ContentType
 from tasks.models import (
     Application,
     ApplicationStatus,
     Channel,
-    ContentType,
     PaymentMode,
     Task,
     TaskMode,

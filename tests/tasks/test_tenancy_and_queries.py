@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django_fsm_log.models import StateLog
 
 from escrow.models import Account, JournalTransaction
-from marketplace.models import Notification
-from marketplace.notifications import notify
+from parties.models import Notification
+from parties.notifications import notify
 from tasks import services
 from tasks.models import (
     Announcement,

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from escrow.selectors import ledger_breaches
-from marketplace.models import Notification
+from parties.models import Notification
 from tasks import services
 from tasks.models import Order, OrderStatus
 from tests.conftest import celery_worker, fund_wallet

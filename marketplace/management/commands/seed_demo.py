@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from agencies import services as agency_services
+from agencies.models import Agency, AgencyAssessment, ContractStatus, LiveSession
+from core.months import month_bounds, month_first_day, previous_month
 from escrow.services import wallet_top_up
-from marketplace import services
-from marketplace.models import (
-    Agency,
+from parties import services
+from parties.models import (
     Category,
-    ContractStatus,
     CreatorProfile,
     MerchantShop,
     Platform,
@@ -23,9 +25,11 @@ from marketplace.models import (
     Side,
     User,
 )
-from marketplace.selectors import shop_bound_account
+from parties.selectors import shop_bound_account
+from providers import services as provider_services
 from tasks import services as task_services
-from tasks.models import Announcement, Channel, Task
+from tasks.models import Announcement, Channel, Order, Task
+from tasks.services import content_metrics_ingest
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_WALLET_FEN = 5_000_000  # ¥50,000.00 for the demo orders
@@ -217,7 +221,7 @@ class Command(BaseCommand):
         agency_owner, _ = self._user("agency_owner")
         agency = Agency.objects.filter(organization__name="星河MCN机构").first()
         if agency is None:
-            agency = services.agency_create(name="星河MCN机构", owner=agency_owner)
+            agency = agency_services.agency_create(name="星河MCN机构", owner=agency_owner)
         agency_staff, _ = self._user("agency_staff")
         services.membership_add(
             organization=agency.organization, user=agency_staff, role=Role.STAFF
@@ -230,10 +234,10 @@ class Command(BaseCommand):
                     status=ContractStatus.INVITED, agency=agency
                 ).exists()
             ):
-                contract = services.agency_invite(
+                contract = agency_services.agency_invite(
                     agency=agency, actor=agency_owner, creator=profile
                 )
-                services.contract_accept(contract=contract, actor=profile.user)
+                agency_services.contract_accept(contract=contract, actor=profile.user)
 
         self._providers(tmall, tmall_owner)
         if not Task.objects.exists():
@@ -242,8 +246,6 @@ class Command(BaseCommand):
 
     def _metrics(self) -> None:
         """F1: the platform's daily figures for the delivered demo orders (idempotent)."""
-        from tasks.models import Order
-        from tasks.services import content_metrics_ingest
 
         today = timezone.localdate()
         rows = []
@@ -272,7 +274,6 @@ class Command(BaseCommand):
     def _providers(self, tmall: MerchantShop, tmall_owner: User) -> None:
         """P1–P6: 云帆 admitted (after ops reviewed its documents) and managing the Tmall shop's
         tasks; 星火 with an application waiting in the ops review queue."""
-        from providers import services as provider_services
 
         if ServiceProvider.objects.filter(organization__name="云帆内容服务商").exists():
             return
@@ -292,9 +293,6 @@ class Command(BaseCommand):
 
     def _provider_application(self, username: str, company: str):
         """A complete application with small real documents (checked by their bytes)."""
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        from providers import services as provider_services
 
         owner, _ = self._user(username)
         application = provider_services.provider_application_start(
@@ -335,8 +333,6 @@ class Command(BaseCommand):
     def _agency_data(self) -> None:
         """G1–G7 for the demo agency: last month's and this month's live sessions from the
         feed, last month's assessment, tomorrow's focus line and a theme proposal."""
-        from marketplace.models import AgencyAssessment, LiveSession
-        from marketplace.services.assessment import month_bounds, month_first_day, previous_month
 
         agency = Agency.objects.get(organization__name="星河MCN机构")
         if LiveSession.objects.filter(creator__agency=agency).exists():
@@ -380,10 +376,10 @@ class Command(BaseCommand):
                 }
             )
         for batch in range(0, len(rows), 1000):
-            services.live_sessions_ingest(rows=rows[batch : batch + 1000], source="api")
+            agency_services.live_sessions_ingest(rows=rows[batch : batch + 1000], source="api")
         if not AgencyAssessment.objects.filter(month=last_month).exists():
-            services.agencies_score(month=last_month, now=now)
-        services.focus_lines_build(day=timezone.localdate(now) + timedelta(days=1), now=now)
+            agency_services.agencies_score(month=last_month, now=now)
+        agency_services.focus_lines_build(day=timezone.localdate(now) + timedelta(days=1), now=now)
 
     def _tasks(self, tmall: MerchantShop) -> None:
         """One of each mode and of the main order states, once (idempotent like the rest)."""

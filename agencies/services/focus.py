@@ -19,15 +19,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.exceptions import InvalidInput, NotAllowed, WrongSide
-from tasks.models import Dispute
-
-from ..models import (
+from agencies.models import (
     Agency,
     AgencyComplaint,
     AgencyStatus,
-    Category,
-    CreatorProfile,
     FocusHour,
     FocusHourStatus,
     FocusOffer,
@@ -36,13 +31,16 @@ from ..models import (
     FocusSlot,
     ThemeProposal,
     ThemeProposalStatus,
-    User,
     VerticalEligibility,
 )
-from ..notifications import notify
-from ..selectors import agency_managers, agency_vertical_creators, manages_organization
-from .assessment import month_first_day, next_month
-from .sanctions import require_not_banned
+from agencies.selectors import agency_managers, agency_vertical_creators
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
+from core.months import month_first_day, next_month
+from parties.models import Category, CreatorProfile, User
+from parties.notifications import notify
+from parties.selectors import manages_organization
+from parties.services.sanctions import require_not_banned
+from tasks.models import Dispute
 
 FOCUS_HOURS = (10, 11)  # G6: 10:00–12:00, one hour per winner.
 MIN_FOCUS_CREATORS = 5  # G6

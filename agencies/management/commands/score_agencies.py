@@ -11,9 +11,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from agencies.services.assessment import agencies_score
 from core.exceptions import DomainError
-from marketplace.services import agencies_score
-from marketplace.services.assessment import month_first_day, parse_month, previous_month
+from core.months import month_first_day, parse_month, previous_month
 
 
 class Command(BaseCommand):

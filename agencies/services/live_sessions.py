@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.models import LiveSession, LiveSessionSource
 from core.feeds import (
     IngestReport,
     RowResult,
@@ -24,8 +25,7 @@ from core.feeds import (
     money,
     parse_time,
 )
-
-from ..models import Category, CreatorProfile, LiveSession, LiveSessionSource
+from parties.models import Category, CreatorProfile
 
 COUNTED_SESSION = timedelta(minutes=30)  # G1: 30 minutes or more counts as one session.
 CSV_COLUMNS = ("session_id", "creator_id", "category", "started_at", "ended_at", "gmv", "refund")

@@ -10,20 +10,16 @@ notifications).
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.exceptions import InvalidInput, NotAllowed, WrongSide
-from tasks.models import Order, OrderStatus
-
-from ..models import (
+from agencies.models import (
     Agency,
     AgencyAppeal,
     AgencyAssessment,
@@ -33,59 +29,25 @@ from ..models import (
     AppealStatus,
     ExpulsionEnd,
     LiveSession,
-    User,
     VerticalEligibility,
 )
-from ..notifications import notify
-from ..selectors import agency_managers, manages_organization
-
-MIN_SIGNED_CREATORS = 5  # G2
-MIN_ACTIVITY_PERCENT = 70  # G2
-DEDUCTION_POINTS = 40  # G2
-EXPULSION_POINTS = 120  # G3
-READMISSION_BAR = timedelta(days=180)  # G3
-VERTICAL_MIN_CREATORS = 5  # G5
-VERTICAL_MIN_SESSIONS = 20  # G5
-VERTICAL_MIN_SHARE_PERCENT = 10  # G5
-
-
-# --- months (Beijing calendar) -------------------------------------------------------------
-
-
-def month_first_day(value: date | datetime) -> date:
-    if isinstance(value, datetime):
-        value = timezone.localdate(value)
-    return value.replace(day=1)
-
-
-def next_month(month: date) -> date:
-    days = calendar.monthrange(month.year, month.month)[1]
-    return month.replace(day=1) + timedelta(days=days)
-
-
-def previous_month(month: date) -> date:
-    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The first instant of the month and of the next one, in Beijing time."""
-    start = timezone.make_aware(datetime.combine(month.replace(day=1), time.min))
-    end = timezone.make_aware(datetime.combine(next_month(month), time.min))
-    return start, end
-
-
-def parse_month(text: str) -> date:
-    try:
-        return datetime.strptime(text.strip(), "%Y-%m").date()
-    except (ValueError, AttributeError):
-        raise InvalidInput(
-            _("Give the month as YYYY-MM, e.g. 2026-10."), code="invalid_month"
-        ) from None
-
-
-def beijing_year(moment: datetime) -> int:
-    return timezone.localtime(moment).year
-
+from agencies.policy import (
+    DEDUCTION_POINTS,
+    EXPULSION_POINTS,
+    MIN_ACTIVITY_PERCENT,
+    MIN_SIGNED_CREATORS,
+    READMISSION_BAR,
+    VERTICAL_MIN_CREATORS,
+    VERTICAL_MIN_SESSIONS,
+    VERTICAL_MIN_SHARE_PERCENT,
+)
+from agencies.selectors import agency_managers
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
+from core.months import beijing_year, month_bounds, month_first_day
+from parties.models import User
+from parties.notifications import notify
+from parties.selectors import manages_organization
+from tasks.models import Order, OrderStatus
 
 # --- the monthly assessment (G2) ----------------------------------------------------------
 
@@ -310,7 +272,6 @@ def _run_eligibility_sql(*, month: date, now: datetime) -> None:
 
 def _refresh_points(*, year: int, agency_ids=None) -> None:
     """Copy each agency's points of `year` (sum of its non-voided assessments) to the row."""
-    from django.db.models import OuterRef, Subquery
 
     points = (
         AgencyAssessment.objects.filter(agency=OuterRef("pk"), points_year=year, is_voided=False)

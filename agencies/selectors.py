@@ -26,70 +26,28 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from tasks.models import Channel, Order, OrderStatus
-
-from .models import (
+from agencies.models import (
     Agency,
     AgencyAssessment,
     AgencyContract,
     AgencyExpulsion,
     ContractStatus,
-    CreatorProfile,
-    CreatorRate,
     FocusHour,
     FocusOffer,
     FocusSlot,
     LiveSession,
-    MerchantShop,
-    Organization,
-    PaymentAccount,
-    Role,
     ThemeProposal,
-    User,
     VerticalEligibility,
 )
-
-
-def _organization_ids(user: User, *, roles: tuple[str, ...] | None = None) -> QuerySet:
-    memberships = user.memberships.all()
-    if roles:
-        memberships = memberships.filter(role__in=roles)
-    return memberships.values("organization_id")
-
-
-def shop_list(*, user: User) -> QuerySet[MerchantShop]:
-    if not user.is_authenticated:
-        return MerchantShop.objects.none()
-    return (
-        MerchantShop.objects.filter(organization_id__in=_organization_ids(user))
-        .select_related("organization")
-        .prefetch_related(
-            Prefetch(
-                "payment_accounts",
-                queryset=PaymentAccount.objects.filter(unbound_at__isnull=True),
-                to_attr="bound_accounts",
-            )
-        )
-        .order_by("id")
-    )
-
-
-def shop_get(*, user: User, shop_id: int) -> MerchantShop:
-    try:
-        return shop_list(user=user).get(pk=shop_id)
-    except (MerchantShop.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such shop.") from None
-
-
-def shop_bound_account(shop: MerchantShop) -> PaymentAccount | None:
-    """The shop's bound payment account, or None. Uses the prefetch of shop_list if present."""
-    if hasattr(shop, "bound_accounts"):
-        return shop.bound_accounts[0] if shop.bound_accounts else None
-    return shop.payment_accounts.filter(unbound_at__isnull=True).first()
-
-
-def shop_payment_history(*, shop: MerchantShop) -> QuerySet[PaymentAccount]:
-    return shop.payment_accounts.select_related("bound_by", "unbound_by").order_by("-id")
+from agencies.policy import MIN_ACTIVITY_PERCENT, MIN_SIGNED_CREATORS
+from core.months import month_bounds
+from parties.models import (
+    CreatorProfile,
+    Role,
+    User,
+)
+from parties.selectors import _organization_ids, creator_queryset, manages_organization
+from tasks.models import Order, OrderStatus
 
 
 def agency_list(*, user: User) -> QuerySet[Agency]:
@@ -105,13 +63,6 @@ def agency_get(*, user: User, agency_id: int) -> Agency:
         return agency_list(user=user).get(pk=agency_id)
     except (Agency.DoesNotExist, ValueError, TypeError):
         raise Http404("No such agency.") from None
-
-
-def manages_organization(*, user: User, organization_id: int) -> bool:
-    """Owners and admins act for a tenant (bind accounts, sign contracts); staff read."""
-    return user.memberships.filter(
-        organization_id=organization_id, role__in=(Role.OWNER, Role.ADMIN)
-    ).exists()
 
 
 def agency_can_manage(*, user: User, agency: Agency) -> bool:
@@ -157,110 +108,6 @@ def contract_get(*, user: User, contract_id: int) -> AgencyContract:
         raise Http404("No such contract.") from None
 
 
-def creator_queryset() -> QuerySet[CreatorProfile]:
-    """Creators with everything a card shows, in a constant number of queries."""
-    return CreatorProfile.objects.select_related("user", "agency__organization").prefetch_related(
-        "channels",
-        "categories",
-        Prefetch("rates", queryset=CreatorRate.objects.order_by("content_type")),
-    )
-
-
-def creator_search(
-    *,
-    q: str = "",
-    channel: str = "",
-    category: str = "",
-    content_type: str = "",
-    min_followers: int | None = None,
-    max_followers: int | None = None,
-    min_price_fen: int | None = None,
-    max_price_fen: int | None = None,
-    min_rating=None,
-    agency_id: int | None = None,
-    ordering: str = "-followers",
-) -> QuerySet[CreatorProfile]:
-    """C2: search creators by channel, category, content type, followers, price, rating, agency.
-
-    A price range applies to the rate of the chosen content type, or to any rate when no type
-    is chosen; a content type alone keeps creators that offer it.
-    """
-    qs = creator_queryset().filter(user__is_active=True)
-    if q:
-        qs = qs.filter(Q(display_name__icontains=q) | Q(bio__icontains=q))
-    if channel:
-        qs = qs.filter(channels__code=channel)
-    if category:
-        qs = qs.filter(Q(categories__code=category) | Q(categories__name=category))
-    if min_followers is not None:
-        qs = qs.filter(followers__gte=min_followers)
-    if max_followers is not None:
-        qs = qs.filter(followers__lte=max_followers)
-    if min_rating is not None:
-        qs = qs.filter(rating__gte=min_rating)
-    if agency_id is not None:
-        qs = qs.filter(agency_id=agency_id)
-    if content_type or min_price_fen is not None or max_price_fen is not None:
-        rates = CreatorRate.objects.filter(creator=OuterRef("pk"))
-        if content_type:
-            rates = rates.filter(content_type=content_type)
-        if min_price_fen is not None:
-            rates = rates.filter(price_fen__gte=min_price_fen)
-        if max_price_fen is not None:
-            rates = rates.filter(price_fen__lte=max_price_fen)
-        qs = qs.filter(Exists(rates))
-    orderings = {
-        "-followers": ("-followers", "id"),
-        "followers": ("followers", "id"),
-        "-rating": ("-rating", "-followers", "id"),
-        "newest": ("-created_at", "-id"),
-    }
-    # M2M filters can repeat a row; distinct keeps each creator once.
-    return qs.distinct().order_by(*orderings.get(ordering, orderings["-followers"]))
-
-
-def creator_search_from_query(values: dict) -> QuerySet[CreatorProfile]:
-    """C2 from cleaned query parameters (the search form's or the API's): prices are in fen."""
-    return creator_search(
-        q=values.get("q") or "",
-        channel=values.get("channel") or "",
-        category=values.get("category") or "",
-        content_type=values.get("content_type") or "",
-        min_followers=values.get("min_followers"),
-        max_followers=values.get("max_followers"),
-        min_price_fen=values.get("min_price"),
-        max_price_fen=values.get("max_price"),
-        min_rating=values.get("min_rating"),
-        agency_id=values.get("agency"),
-        ordering=values.get("ordering") or "-followers",
-    )
-
-
-def creator_get(*, creator_id: int) -> CreatorProfile:
-    """Creator profiles are the marketplace's public listing: every signed-in user may read one."""
-    try:
-        return creator_queryset().get(pk=creator_id, user__is_active=True)
-    except (CreatorProfile.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such creator.") from None
-
-
-def creator_for_user(*, user: User) -> CreatorProfile | None:
-    if not user.is_authenticated or not user.is_creator:
-        return None
-    return creator_queryset().filter(user=user).first()
-
-
-def channel_list() -> QuerySet[Channel]:
-    return Channel.objects.filter(is_active=True).order_by("sort_order", "id")
-
-
-def organizations_for_user(*, user: User) -> QuerySet[Organization]:
-    return Organization.objects.filter(memberships__user=user).order_by("id")
-
-
-# --- MCN agencies: people, live data, assessments, focus slots (A4, G1–G7) ----------------
-
-
 def agency_managers(agency: Agency) -> QuerySet[User]:
     """The owners and admins who act for an agency (and are told of its score)."""
     return User.objects.filter(
@@ -272,10 +119,6 @@ def agency_managers(agency: Agency) -> QuerySet[User]:
 def creator_main_categories(*, creator_ids, month) -> dict[int, int]:
     """G5: each creator's main category in `month`: the most GMV among its sessions, ties to
     the lower category id. One grouped query; the pick per creator is over a few rows."""
-    from django.db.models import Sum
-
-    from .models import LiveSession
-    from .services.assessment import month_bounds
 
     start, end = month_bounds(month)
     best: dict[int, tuple[int, int]] = {}
@@ -303,10 +146,6 @@ def agency_vertical_creators(*, agency: Agency, category_id: int, month) -> list
     return [c for c in creators if main.get(c.pk) == category_id]
 
 
-# --- the agency pages: this month's activity, assessments, focus slots, themes (A4, G1–G7) --
-# Each takes an agency the caller already fetched with agency_get (A3: members only).
-
-
 def _completed_orders_between(start, end) -> QuerySet[Order]:
     return Order.objects.filter(
         status=OrderStatus.COMPLETED, closed_at__gte=start, closed_at__lt=end
@@ -323,7 +162,6 @@ def agency_creator_activity(*, agency: Agency, month: date) -> QuerySet[CreatorP
     (live_session_creator_idx); orders are a correlated subquery so they do not multiply the
     session rows.
     """
-    from .services.assessment import month_bounds
 
     start, end = month_bounds(month)
     orders = (
@@ -399,7 +237,6 @@ class AgencyActivity:
 
 def agency_activity(*, agency: Agency, month: date) -> AgencyActivity:
     """G2 for `month` so far, computed the way the monthly assessment will (one query)."""
-    from .services.assessment import MIN_ACTIVITY_PERCENT, MIN_SIGNED_CREATORS, month_bounds
 
     start, end = month_bounds(month)
     contracts = AgencyContract.objects.filter(agency=agency, creator=OuterRef("pk"))

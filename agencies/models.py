@@ -5,193 +5,11 @@ Tenancy (A2): an Organization is a tenant. Shops, agencies and providers each ha
 organization; users reach them only through a Membership.
 """
 
-from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tasks.models import Channel, ContentType
-
-
-class Side(models.TextChoices):
-    """A1: the side an account takes, once."""
-
-    MERCHANT = "merchant", _("Merchant")
-    CREATOR = "creator", _("Creator")
-
-
-class User(AbstractUser):
-    side = models.CharField(
-        _("side"),
-        max_length=10,
-        choices=Side.choices,
-        blank=True,
-        help_text=_("Chosen once at onboarding (A1); empty for ops, agency or provider staff."),
-    )
-    side_chosen_at = models.DateTimeField(_("side chosen at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
-
-    @property
-    def is_merchant(self) -> bool:
-        return self.side == Side.MERCHANT
-
-    @property
-    def is_creator(self) -> bool:
-        return self.side == Side.CREATOR
-
-
-class OrganizationKind(models.TextChoices):
-    SHOP = "shop", _("Merchant shop")
-    AGENCY = "agency", _("MCN agency")
-    PROVIDER = "provider", _("Service provider")
-
-
-class Organization(models.Model):
-    """A2: a tenant."""
-
-    kind = models.CharField(_("kind"), max_length=10, choices=OrganizationKind.choices)
-    name = models.CharField(_("name"), max_length=100)
-    is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-        indexes = [models.Index(fields=["kind", "name"])]
-        verbose_name = _("organization")
-        verbose_name_plural = _("organizations")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.get_kind_display()})"
-
-
-class Role(models.TextChoices):
-    OWNER = "owner", _("Owner")
-    ADMIN = "admin", _("Admin")
-    STAFF = "staff", _("Staff")
-
-
-class Membership(models.Model):
-    """A2: a user's place in a tenant."""
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")
-        ]
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.organization} ({self.role})"
-
-
-class Platform(models.TextChoices):
-    TMALL = "tmall", _("Tmall")
-    TAOBAO = "taobao", _("Taobao")
-
-
-# seller_credit_level counts Taobao's credit badges in order: hearts 1–5, diamonds 6–10,
-# crowns 11–15, gold crowns 16–20. Three diamonds is level 8.
-THREE_DIAMONDS = 8
-CREDIT_LEVEL_MIN = 1
-CREDIT_LEVEL_MAX = 20
-
-
-class MerchantShop(models.Model):
-    """A merchant's store, admitted by M1. Only admitted shops are stored."""
-
-    organization = models.OneToOneField(Organization, on_delete=models.PROTECT, related_name="shop")
-    platform = models.CharField(_("platform"), max_length=10, choices=Platform.choices)
-    seller_credit_level = models.PositiveSmallIntegerField(_("seller credit level"))
-    meets_marketing_rules = models.BooleanField(_("meets basic marketing rules"))
-    is_brand = models.BooleanField(_("brand"), default=False)
-    industry = models.CharField(_("industry"), max_length=40, blank=True)
-    admitted_at = models.DateTimeField(_("admitted at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("merchant shop")
-        verbose_name_plural = _("merchant shops")
-
-    def __str__(self) -> str:
-        return self.organization.name
-
-    @property
-    def name(self) -> str:
-        return self.organization.name
-
-
-class PaymentAccountType(models.TextChoices):
-    COMPANY = "company", _("Company Alipay account")
-    PERSONAL = "personal", _("Personal Alipay account")
-
-
-class PaymentAccount(models.Model):
-    """M2: the operating payment account (运营号) a shop pays from. Unbinding keeps the row."""
-
-    shop = models.ForeignKey(
-        MerchantShop, on_delete=models.PROTECT, related_name="payment_accounts"
-    )
-    account_id = models.CharField(_("Alipay account"), max_length=100)
-    holder_name = models.CharField(_("account holder"), max_length=100)
-    account_type = models.CharField(
-        _("account type"),
-        max_length=10,
-        choices=PaymentAccountType.choices,
-        default=PaymentAccountType.COMPANY,
-    )
-    bound_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    bound_at = models.DateTimeField(_("bound at"), auto_now_add=True)
-    unbound_at = models.DateTimeField(_("unbound at"), null=True, blank=True)
-    unbound_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-
-    class Meta:
-        ordering = ["-bound_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["shop"],
-                condition=Q(unbound_at__isnull=True),
-                name="one_bound_payment_account_per_shop",
-            )
-        ]
-        verbose_name = _("payment account")
-        verbose_name_plural = _("payment accounts")
-
-    def __str__(self) -> str:
-        return f"{self.account_id} ({self.holder_name})"
-
-    @property
-    def is_bound(self) -> bool:
-        return self.unbound_at is None
-
-
-class Category(models.Model):
-    """A content vertical (美妆, 服饰 …) creators work in."""
-
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=40, unique=True)
-    name_en = models.CharField(_("English name"), max_length=40, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("category")
-        verbose_name_plural = _("categories")
-
-    def __str__(self) -> str:
-        return self.name
+from parties.models import Category, CreatorProfile, Organization, User
 
 
 class AgencyStatus(models.TextChoices):
@@ -215,6 +33,7 @@ class Agency(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        db_table = "marketplace_agency"  # moved from the parties app, table kept
         ordering = ["id"]
         verbose_name = _("MCN agency")
         verbose_name_plural = _("MCN agencies")
@@ -226,62 +45,11 @@ class Agency(models.Model):
     def name(self) -> str:
         return self.organization.name
 
-
-class CreatorProfile(models.Model):
-    """C1: what merchants see of a creator."""
-
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="creator_profile")
-    display_name = models.CharField(_("display name"), max_length=60)
-    bio = models.TextField(_("introduction"), blank=True, max_length=2000)
-    channels = models.ManyToManyField(Channel, blank=True, related_name="creators")
-    categories = models.ManyToManyField(Category, blank=True, related_name="creators")
-    followers = models.PositiveIntegerField(_("followers"), default=0)
-    # The average of the merchants' 1–5 star ratings; not money, so a decimal is fine.
-    rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, default=0)
-    rating_count = models.PositiveIntegerField(_("ratings"), default=0)
-    agency = models.ForeignKey(
-        Agency,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="creators",
-        help_text=_("The agency this creator is signed to now (C3 keeps the history)."),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        ordering = ["-followers", "id"]
-        indexes = [
-            models.Index(fields=["-followers", "id"], name="creator_followers_idx"),
-            models.Index(fields=["-rating", "id"], name="creator_rating_idx"),
-        ]
-        verbose_name = _("creator")
-        verbose_name_plural = _("creators")
-
-    def __str__(self) -> str:
-        return self.display_name
-
-
-class CreatorRate(models.Model):
-    """C1: one line of a creator's rate card, a price in fen per content type."""
-
-    creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="rates")
-    content_type = models.CharField(_("content type"), max_length=20, choices=ContentType.choices)
-    price_fen = models.PositiveBigIntegerField(_("price (fen)"))
-
-    class Meta:
-        ordering = ["creator_id", "content_type"]
-        constraints = [
-            models.UniqueConstraint(fields=["creator", "content_type"], name="one_rate_per_type"),
-            models.CheckConstraint(condition=Q(price_fen__gt=0), name="rate_positive"),
-        ]
-        indexes = [models.Index(fields=["content_type", "price_fen"])]
-        verbose_name = _("rate")
-        verbose_name_plural = _("rate card")
-
-    def __str__(self) -> str:
-        return f"{self.creator}: {self.content_type} {self.price_fen}"
+    @property
+    def is_expelled(self) -> bool:
+        """G3: read by tasks (T30 proposals, brand work) through a creator's or a proposal's
+        `agency` relation; tasks sit below agencies and never import this model."""
+        return self.status == AgencyStatus.EXPELLED
 
 
 class ContractStatus(models.TextChoices):
@@ -315,6 +83,7 @@ class AgencyContract(models.Model):
 
     class Meta:
         # Z3: an ops power of its own, beyond Django's add/change/view
+        db_table = "marketplace_agencycontract"  # moved from the parties app, table kept
         permissions = [
             ("end_agencycontract", "Can end agency contracts by an ops decision"),
         ]
@@ -338,76 +107,6 @@ class AgencyContract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} ↔ {self.creator} ({self.status})"
-
-
-class ProviderStatus(models.TextChoices):
-    APPLYING = "applying", _("Applying")
-    ADMITTED = "admitted", _("Admitted")
-    SUSPENDED = "suspended", _("Suspended")
-    TERMINATED = "terminated", _("Terminated")
-
-
-class ServiceProvider(models.Model):
-    """A service provider (服务商) organization; its admission flow lives in `providers/`."""
-
-    organization = models.OneToOneField(
-        Organization, on_delete=models.PROTECT, related_name="provider"
-    )
-    status = models.CharField(
-        _("status"), max_length=12, choices=ProviderStatus.choices, default=ProviderStatus.APPLYING
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        # Z3: an ops power of its own, beyond Django's add/change/view
-        permissions = [
-            ("change_provider_standing", "Can suspend, reinstate or terminate service providers"),
-        ]
-        ordering = ["id"]
-        verbose_name = _("service provider")
-        verbose_name_plural = _("service providers")
-
-    def __str__(self) -> str:
-        return self.organization.name
-
-
-class Notification(models.Model):
-    """D5: one line of a user's in-app inbox. Written by the services, copied by e-mail.
-
-    The text is not stored: `kind` names a message of marketplace.notifications and `params`
-    fills it in, so each reader sees it in its own language.
-    """
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(_("event"), max_length=40)
-    params = models.JSONField(_("parameters"), default=dict, blank=True)
-    order = models.ForeignKey(
-        "tasks.Order", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    task = models.ForeignKey(
-        "tasks.Task", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="inbox_idx")]
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-
-    def __str__(self) -> str:
-        return f"{self.kind} → {self.user_id}"
-
-    @property
-    def message(self) -> str:
-        from .notifications import render
-
-        return render(self)
-
-
-# --- MCN agencies: live data, monthly assessment, focus slots (G1–G7) -------------------
 
 
 class LiveSessionSource(models.TextChoices):
@@ -439,6 +138,7 @@ class LiveSession(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        db_table = "marketplace_livesession"  # moved from the parties app, table kept
         ordering = ["-started_at", "-id"]
         indexes = [
             # The monthly assessment reads one month of sessions per creator.
@@ -484,6 +184,7 @@ class AgencyAssessment(models.Model):
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
+        db_table = "marketplace_agencyassessment"  # moved from the parties app, table kept
         ordering = ["-month", "agency_id"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "month"], name="one_assessment_per_month")
@@ -526,6 +227,7 @@ class AgencyExpulsion(models.Model):
 
     class Meta:
         # Z3: an ops power of its own, beyond Django's add/change/view
+        db_table = "marketplace_agencyexpulsion"  # moved from the parties app, table kept
         permissions = [
             ("readmit_agency", "Can re-admit expelled agencies"),
         ]
@@ -568,6 +270,7 @@ class AgencyAppeal(models.Model):
 
     class Meta:
         # Z3: an ops power of its own, beyond Django's add/change/view
+        db_table = "marketplace_agencyappeal"  # moved from the parties app, table kept
         permissions = [
             ("decide_agencyappeal", "Can decide agency appeals"),
         ]
@@ -590,6 +293,7 @@ class AgencyComplaint(models.Model):
 
     class Meta:
         # Z3: an ops power of its own, beyond Django's add/change/view
+        db_table = "marketplace_agencycomplaint"  # moved from the parties app, table kept
         permissions = [
             ("resolve_agencycomplaint", "Can resolve agency complaints"),
         ]
@@ -618,6 +322,7 @@ class VerticalEligibility(models.Model):
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
+        db_table = "marketplace_verticaleligibility"  # moved from the parties app, table kept
         ordering = ["-month", "category_id", "-vertical_gmv_fen"]
         constraints = [
             models.UniqueConstraint(
@@ -666,6 +371,7 @@ class FocusHour(models.Model):
     basis_month = models.DateField(_("ranked on the month"), null=True, blank=True)
 
     class Meta:
+        db_table = "marketplace_focushour"  # moved from the parties app, table kept
         ordering = ["day", "category_id", "starts_at"]
         constraints = [
             models.UniqueConstraint(
@@ -725,6 +431,7 @@ class FocusOffer(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        db_table = "marketplace_focusoffer"  # moved from the parties app, table kept
         ordering = ["day", "category_id", "rank"]
         constraints = [
             models.UniqueConstraint(
@@ -768,6 +475,7 @@ class ThemeProposal(models.Model):
 
     class Meta:
         # Z3: an ops power of its own, beyond Django's add/change/view
+        db_table = "marketplace_themeproposal"  # moved from the parties app, table kept
         permissions = [
             ("decide_themeproposal", "Can select or pass over theme proposals"),
         ]
@@ -799,6 +507,7 @@ class FocusSlot(models.Model):
     assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
 
     class Meta:
+        db_table = "marketplace_focusslot"  # moved from the parties app, table kept
         ordering = ["hour_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["hour", "position"], name="one_creator_per_position"),
@@ -809,118 +518,3 @@ class FocusSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hour} #{self.position}"
-
-
-# --- sanctions (S1–S2) ----------------------------------------------------------------------
-
-
-class ViolationKind(models.TextChoices):
-    OFF_PLATFORM = "off_platform", _("Off-platform private deal (私下接单)")
-    HIGH_REFUND_RATE = "refund_rate", _("High refund rate")
-    COMPLAINTS = "complaints", _("Many complaints")
-
-
-class SanctionKind(models.TextChoices):
-    TAKEDOWN = "takedown", _("Post taken down")
-    BAN = "ban", _("Ban")
-    RESTRICTION = "restriction", _("Restriction")
-
-
-class Violation(models.Model):
-    """S1/S2: a violation ops record against a creator or merchant account (`user`), or a
-    merchant shop or an agency (`organization`). S1's ladder counts a party's off-platform
-    deals: the step is fixed when the violation is recorded."""
-
-    kind = models.CharField(_("violation"), max_length=20, choices=ViolationKind.choices)
-    user = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="violations"
-    )
-    organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="violations"
-    )
-    task = models.ForeignKey(
-        "tasks.Task",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("The post concerned; an S1 first violation takes it down."),
-    )
-    step = models.PositiveSmallIntegerField(_("S1 step"), null=True, blank=True)
-    reason = models.TextField(_("reason"), max_length=2000)
-    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-
-    class Meta:
-        # Z3: an ops power of its own, beyond Django's add/change/view
-        permissions = [
-            ("record_violation", "Can record violations and the sanctions they bring"),
-        ]
-        ordering = ["-recorded_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(user__isnull=False) & Q(organization__isnull=True))
-                | (Q(user__isnull=True) & Q(organization__isnull=False)),
-                name="violation_has_one_party",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["user", "kind"], name="violation_user_idx"),
-            models.Index(fields=["organization", "kind"], name="violation_org_idx"),
-        ]
-        verbose_name = _("violation")
-        verbose_name_plural = _("violations")
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.party_name}"
-
-    @property
-    def party_name(self) -> str:
-        return str(self.user or self.organization)
-
-
-class Sanction(models.Model):
-    """S1/S2: what a violation costs its party. A ban or restriction bars applying, accepting,
-    posting and proposing from `starts_at` until `ends_at` (never, when empty); it ends by
-    itself: every check compares `ends_at` with the time of the action."""
-
-    violation = models.OneToOneField(Violation, on_delete=models.PROTECT, related_name="sanction")
-    user = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="sanctions"
-    )
-    organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="sanctions"
-    )
-    kind = models.CharField(_("sanction"), max_length=12, choices=SanctionKind.choices)
-    starts_at = models.DateTimeField(_("from"))
-    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
-    is_permanent = models.BooleanField(_("permanent"), default=False)
-    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
-    lifted_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        # Z3: an ops power of its own, beyond Django's add/change/view
-        permissions = [
-            ("lift_sanction", "Can lift sanctions early"),
-        ]
-        ordering = ["-starts_at", "-id"]
-        indexes = [
-            models.Index(fields=["user", "ends_at"], name="sanction_user_idx"),
-            models.Index(fields=["organization", "ends_at"], name="sanction_org_idx"),
-        ]
-        verbose_name = _("sanction")
-        verbose_name_plural = _("sanctions")
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.user or self.organization}"
-
-    @property
-    def bars_actions(self) -> bool:
-        return self.kind in (SanctionKind.BAN, SanctionKind.RESTRICTION)
-
-    def in_force_at(self, moment) -> bool:
-        if not self.bars_actions or self.lifted_at is not None or moment < self.starts_at:
-            return False
-        return self.is_permanent or (self.ends_at is not None and moment < self.ends_at)

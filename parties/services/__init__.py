@@ -15,17 +15,12 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from core.exceptions import AdmissionRefused, InvalidInput, NotAllowed, WrongSide
-from tasks.models import Channel, ContentType
-
-from ..models import (
+from parties.models import (
     CREDIT_LEVEL_MAX,
     CREDIT_LEVEL_MIN,
     THREE_DIAMONDS,
-    Agency,
-    AgencyContract,
-    AgencyStatus,
     Category,
-    ContractStatus,
+    ContentType,
     CreatorProfile,
     CreatorRate,
     Membership,
@@ -38,23 +33,18 @@ from ..models import (
     Role,
     Side,
     User,
+    channel_model,
 )
-from ..selectors import manages_organization
+from parties.notifications import email_on_commit
+from parties.selectors import manages_organization, shop_bound_account
 
 PROVIDER_ACCOUNT = "provider"  # registration choice of service provider staff (no side, P1)
+
+
 MAX_RATE_FEN = 100_000_000_00  # ¥100,000,000.00: anything above is a typo, not a price.
+
+
 MAX_FOLLOWERS = 2_147_483_647  # CreatorProfile.followers is a 32-bit column on PostgreSQL.
-
-
-def _send_email_on_commit(*, to: str, subject: str, body: str) -> None:
-    if not to:
-        return
-    from ..jobs import send_email
-
-    transaction.on_commit(lambda: send_email.delay(to=to, subject=subject, body=body))
-
-
-# --- accounts (A1) ----------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -93,7 +83,7 @@ def user_register(*, username: str, password: str, side: str, email: str = "") -
         ) from None
     if side == Side.CREATOR:
         CreatorProfile.objects.create(user=user, display_name=username)
-    _send_email_on_commit(
+    email_on_commit(
         to=email,
         subject=_("Welcome to the creator task marketplace"),
         body=_("Your account %(username)s is ready.") % {"username": username},
@@ -150,9 +140,6 @@ def user_choose_side(*, user: User, side: str) -> User:
         )
     user.side, user.side_chosen_at = locked.side, locked.side_chosen_at
     return locked
-
-
-# --- merchants (M1, M2, M3) -------------------------------------------------------------
 
 
 def shop_admission_refusal(
@@ -262,14 +249,14 @@ def payment_account_bind(
 def payment_account_unbind(*, shop: MerchantShop, actor: User) -> PaymentAccount:
     """M2/M3: unbind the shop's payment account, refused while any of its orders is in trade
     (not in a terminal state). The check runs under the shop lock."""
-    from tasks.models import TERMINAL_ORDER_STATUSES, Order
-
     _require_shop_manager(shop=shop, actor=actor)
     MerchantShop.objects.select_for_update().get(pk=shop.pk)
     account = shop.payment_accounts.filter(unbound_at__isnull=True).first()
     if account is None:
         raise NotAllowed(_("No payment account is bound."), code="not_bound")
-    in_trade = Order.objects.filter(shop=shop).exclude(status__in=TERMINAL_ORDER_STATUSES).count()
+    # The orders live in tasks, above the parties: read through the shop's relation to them.
+    orders = shop.orders
+    in_trade = orders.exclude(status__in=orders.model.TERMINAL_STATUSES).count()
     if in_trade:
         raise NotAllowed(
             _(
@@ -287,12 +274,8 @@ def payment_account_unbind(*, shop: MerchantShop, actor: User) -> PaymentAccount
 
 def shop_can_pay(*, shop: MerchantShop) -> bool:
     """M2: a Tmall store pays only with a bound operating account (uses shop_list's prefetch)."""
-    from ..selectors import shop_bound_account
 
     return shop.platform != Platform.TMALL or shop_bound_account(shop) is not None
-
-
-# --- creators (C1) ----------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -315,7 +298,7 @@ def creator_profile_update(
     if not display_name:
         errors["display_name"] = [_("Enter a display name.")]
     channel_codes = sorted(set(channel_codes))
-    channels = list(Channel.objects.filter(code__in=channel_codes, is_active=True))
+    channels = list(channel_model().objects.filter(code__in=channel_codes, is_active=True))
     unknown = sorted(set(channel_codes) - {c.code for c in channels})
     if unknown:
         errors["channels"] = [_("Unknown channel: %(codes)s.") % {"codes": ", ".join(unknown)}]
@@ -362,190 +345,9 @@ def creator_profile_update(
     return profile
 
 
-# --- agencies (C3) ----------------------------------------------------------------------
-
-
-def _require_agency_manager(*, agency: Agency, actor: User) -> None:
-    if not manages_organization(user=actor, organization_id=agency.organization_id):
-        raise WrongSide(_("Only the agency's owner or an admin can sign or end contracts."))
-
-
-def _require_active_agency(agency: Agency) -> None:
-    if agency.status != AgencyStatus.ACTIVE or not agency.organization.is_active:
-        raise NotAllowed(_("This agency cannot operate now."), code="agency_inactive")
-
-
-@transaction.atomic
-def agency_invite(
-    *, agency: Agency, actor: User, creator: CreatorProfile, message: str = ""
-) -> AgencyContract:
-    """C3: an agency invites a creator to sign."""
-    _require_agency_manager(agency=agency, actor=actor)
-    _require_active_agency(agency)
-    creator = CreatorProfile.objects.select_for_update().get(pk=creator.pk)
-    if creator.agency_id == agency.pk:
-        raise NotAllowed(_("This creator is already signed to your agency."), code="already_signed")
-    if AgencyContract.objects.filter(
-        agency=agency, creator=creator, status=ContractStatus.INVITED
-    ).exists():
-        raise NotAllowed(
-            _("An invitation to this creator is already open."), code="already_invited"
-        )
-    contract = AgencyContract.objects.create(
-        agency=agency, creator=creator, invited_by=actor, message=(message or "").strip()[:200]
-    )
-    _send_email_on_commit(
-        to=creator.user.email,
-        subject=_("%(agency)s invites you to sign") % {"agency": agency.name},
-        body=_("Open your agency page to accept or decline the invitation."),
-    )
-    return contract
-
-
-def _lock_contract(contract: AgencyContract) -> tuple[AgencyContract, CreatorProfile]:
-    # Lock order: creator profile first, then the contract, everywhere contracts change.
-    creator = CreatorProfile.objects.select_for_update().get(pk=contract.creator_id)
-    contract = (
-        AgencyContract.objects.select_for_update()
-        .select_related("agency__organization")
-        .get(pk=contract.pk)
-    )
-    return contract, creator
-
-
-@transaction.atomic
-def contract_accept(*, contract: AgencyContract, actor: User) -> AgencyContract:
-    """C3: the creator accepts an invitation and is signed to the agency."""
-    contract, creator = _lock_contract(contract)
-    if creator.user_id != actor.pk:
-        raise WrongSide(_("Only the invited creator can accept."))
-    if contract.status != ContractStatus.INVITED:
-        raise NotAllowed(_("This invitation is no longer open."), code="invitation_closed")
-    _require_active_agency(contract.agency)
-    if creator.agency_id is not None:
-        raise NotAllowed(
-            _("You are signed to another agency; end that contract first."),
-            code="already_signed_elsewhere",
-        )
-    now = timezone.now()
-    contract.status = ContractStatus.ACTIVE
-    contract.signed_at = now
-    contract.save(update_fields=["status", "signed_at"])
-    creator.agency = contract.agency
-    creator.save(update_fields=["agency", "updated_at"])
-    return contract
-
-
-def _close_invitation(contract: AgencyContract, *, actor: User, status: str) -> AgencyContract:
-    """Caller holds the locks of _lock_contract and has checked who may close it."""
-    if contract.status != ContractStatus.INVITED:
-        raise NotAllowed(_("This invitation is no longer open."), code="invitation_closed")
-    contract.status = status
-    contract.closed_at, contract.closed_by = timezone.now(), actor
-    contract.save(update_fields=["status", "closed_at", "closed_by"])
-    return contract
-
-
-@transaction.atomic
-def contract_decline(*, contract: AgencyContract, actor: User) -> AgencyContract:
-    """C3: the creator declines an invitation."""
-    contract, creator = _lock_contract(contract)
-    if creator.user_id != actor.pk:
-        raise WrongSide(_("Only the invited creator can decline."))
-    return _close_invitation(contract, actor=actor, status=ContractStatus.DECLINED)
-
-
-@transaction.atomic
-def invitation_withdraw(*, contract: AgencyContract, actor: User) -> AgencyContract:
-    """C3: the agency withdraws an invitation not yet answered."""
-    contract, _creator = _lock_contract(contract)
-    _require_agency_manager(agency=contract.agency, actor=actor)
-    return _close_invitation(contract, actor=actor, status=ContractStatus.WITHDRAWN)
-
-
-@transaction.atomic
-def contract_end(
-    *, contract: AgencyContract, actor: User, reason: str = "", by_ops: bool = False
-) -> AgencyContract:
-    """C3: either side (or ops, in the admin) ends a signed contract; the row stays as history."""
-    contract, creator = _lock_contract(contract)
-    if by_ops:
-        if not actor.is_staff:
-            raise WrongSide(_("Only ops staff can end a contract for both sides."))
-    elif creator.user_id != actor.pk:
-        _require_agency_manager(agency=contract.agency, actor=actor)
-    if contract.status != ContractStatus.ACTIVE:
-        raise NotAllowed(_("This contract is not in force."), code="contract_not_active")
-    contract.status = ContractStatus.ENDED
-    contract.closed_at, contract.closed_by = timezone.now(), actor
-    contract.end_reason = (reason or "").strip()[:200]
-    contract.save(update_fields=["status", "closed_at", "closed_by", "end_reason"])
-    if creator.agency_id == contract.agency_id:
-        creator.agency = None
-        creator.save(update_fields=["agency", "updated_at"])
-    return contract
-
-
-@transaction.atomic
-def agency_create(*, name: str, owner: User) -> Agency:
-    """Create an MCN agency with its owner (ops and seed data use this)."""
-    organization = Organization.objects.create(kind=OrganizationKind.AGENCY, name=name)
-    Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
-    return Agency.objects.create(organization=organization)
-
-
 @transaction.atomic
 def membership_add(*, organization: Organization, user: User, role: str = Role.STAFF) -> Membership:
     membership, _created = Membership.objects.get_or_create(
         user=user, organization=organization, defaults={"role": role}
     )
     return membership
-
-
-# --- MCN agency scoring, focus slots and live data (G1–G7) live in their own modules -----
-from .assessment import (  # noqa: E402
-    agencies_score,
-    agency_appeal_decide,
-    agency_appeal_submit,
-    agency_points_reset,
-    agency_readmit,
-)
-from .focus import (  # noqa: E402
-    complaints_resolve,
-    focus_hour_assign,
-    focus_hour_decline,
-    focus_lines_build,
-    focus_offers_expire,
-    theme_proposal_decide,
-    theme_proposal_submit,
-    theme_slot_assign,
-)
-from .live_sessions import live_sessions_import_csv, live_sessions_ingest  # noqa: E402
-from .sanctions import (  # noqa: E402
-    require_not_banned,
-    sanction_lift,
-    sanctions_for,
-    violation_record,
-)
-
-__all__ = [
-    "agencies_score",
-    "agency_appeal_decide",
-    "agency_appeal_submit",
-    "agency_points_reset",
-    "agency_readmit",
-    "complaints_resolve",
-    "focus_hour_assign",
-    "focus_hour_decline",
-    "focus_lines_build",
-    "focus_offers_expire",
-    "live_sessions_import_csv",
-    "live_sessions_ingest",
-    "require_not_banned",
-    "sanction_lift",
-    "sanctions_for",
-    "theme_proposal_decide",
-    "theme_proposal_submit",
-    "theme_slot_assign",
-    "violation_record",
-]

@@ -77,7 +77,7 @@ class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's AutoSchema plus the error answers and the real paginator (Z6)."""
 
     def _get_paginator(self):
-        # Our list views are plain APIViews paginated by marketplace.api.paginate(), which falls
+        # Our list views are plain APIViews paginated by core.pagination.paginate(), which falls
         # back to the project default; document the paginator it really uses.
         pagination_class = getattr(
             self.view, "pagination_class", api_settings.DEFAULT_PAGINATION_CLASS

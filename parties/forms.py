@@ -1,27 +1,24 @@
-from __future__ import annotations
+"""TODO docstring"""
 
-from datetime import timedelta
-from decimal import Decimal
+from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.money import parse_yuan
-from tasks.models import ContentType
-
-from .models import (
+from core.forms import YuanField
+from parties.models import (
     CREDIT_LEVEL_MAX,
     CREDIT_LEVEL_MIN,
     Category,
+    ContentType,
     PaymentAccountType,
     Platform,
     Side,
 )
-from .selectors import channel_list
-from .services import PROVIDER_ACCOUNT
-from .services.assessment import next_month
+from parties.selectors import channel_list
+from parties.services import PROVIDER_ACCOUNT
 
 
 def credit_level_label(level: int) -> str:
@@ -35,22 +32,6 @@ def credit_level_label(level: int) -> str:
     ]
     badge = badges[(level - 1) // 5] % {"count": count}
     return _("Level %(level)d · %(badge)s") % {"level": level, "badge": badge}
-
-
-class YuanField(forms.DecimalField):
-    """A money input in yuan that hands the service integer fen."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", Decimal("0.01"))
-        kwargs.setdefault("max_digits", 15)
-        kwargs.setdefault("decimal_places", 2)
-        super().__init__(**kwargs)
-        self.widget.attrs.setdefault("step", "0.01")
-        self.widget.attrs.setdefault("placeholder", "0.00")
-
-    def clean(self, value):
-        amount = super().clean(value)
-        return None if amount is None else parse_yuan(f"{amount:.2f}")
 
 
 class RegisterForm(forms.Form):
@@ -202,85 +183,6 @@ class CreatorSearchForm(forms.Form):
             (c.code, c.name) for c in Category.objects.order_by("id")
         ]
         self.fields["content_type"].choices = every + list(ContentType.choices)
-
-
-class InviteForm(forms.Form):
-    creator = forms.IntegerField(label=_("Creator ID"), min_value=1)
-    message = forms.CharField(label=_("Message"), max_length=200, required=False)
-
-
-class EndContractForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
-
-
-# --- the agency pages (G3, G6, G7): the services check the rules, the forms only parse ------
-
-
-class AppealForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Grounds of the appeal"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("An expulsion can be appealed once; ops decide and write you their reasons."),
-    )
-
-
-class FocusAssignForm(forms.Form):
-    """G6: tick the creators who take the hour's slots. The count (5 to the slots of the hour)
-    is the service's rule, so its refusal lands next to this field."""
-
-    creators = forms.TypedMultipleChoiceField(
-        label=_("Creators of this vertical"),
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, creators: list, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.creator_by_id = {creator.pk: creator for creator in creators}
-        self.fields["creators"].choices = [
-            (creator.pk, creator.display_name) for creator in creators
-        ]
-
-    def chosen_creators(self) -> list:
-        return [self.creator_by_id[pk] for pk in self.cleaned_data["creators"]]
-
-
-class ThemeProposalForm(forms.Form):
-    category = forms.ModelChoiceField(
-        label=_("Vertical"), queryset=Category.objects.order_by("id"), empty_label=None
-    )
-    title = forms.CharField(label=_("Theme"), max_length=100)
-    plan = forms.CharField(
-        label=_("Plan"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("What the activity is, which creators take part and what they will sell."),
-    )
-
-
-class ThemeSlotForm(forms.Form):
-    """G7: the day (of the activity month) and the signed creator of a selected proposal's
-    focus slot."""
-
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    creator = forms.TypedChoiceField(label=_("Creator"), coerce=int)
-
-    def __init__(self, *args, creators: list, month=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if month is not None:
-            last_day = next_month(month) - timedelta(days=1)
-            self.fields["day"].widget.attrs.update(
-                {"min": month.isoformat(), "max": last_day.isoformat()}
-            )
-        self.creator_by_id = {creator.pk: creator for creator in creators}
-        self.fields["creator"].choices = [("", "—")] + [
-            (creator.pk, creator.display_name) for creator in creators
-        ]
-
-    def chosen_creator(self):
-        return self.creator_by_id[self.cleaned_data["creator"]]
 
 
 class LoginForm(AuthenticationForm):

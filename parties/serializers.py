@@ -1,16 +1,18 @@
+"""TODO docstring"""
+
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.fields import MoneyField
 from core.money import format_yuan, parse_yuan
-from tasks.models import Channel, ContentType
-
-from .models import (
+from parties.models import (
     CREDIT_LEVEL_MAX,
     CREDIT_LEVEL_MIN,
     Category,
+    ContentType,
     CreatorProfile,
     Membership,
     MerchantShop,
@@ -20,32 +22,8 @@ from .models import (
     Side,
     User,
 )
-
-
-@extend_schema_field({"type": "string", "example": "1280.00", "pattern": r"^\d+(\.\d{1,2})?$"})
-class MoneyField(serializers.Field):
-    """Yuan as a string with two decimals in JSON; integer fen inside (E1)."""
-
-    default_error_messages = {
-        "invalid": _(
-            'Enter an amount of yuan as a string with at most two decimals, e.g. "1280.00".'
-        ),
-    }
-
-    def to_representation(self, value: int) -> str:
-        return format_yuan(value)
-
-    def to_internal_value(self, data) -> int:
-        try:
-            return parse_yuan(data)
-        except ValueError:
-            self.fail("invalid")
-
-
-@extend_schema_field({"type": "string", "example": "-500.00", "pattern": r"^-?\d+(\.\d{1,2})?$"})
-class SignedMoneyField(MoneyField):
-    """A signed amount of yuan, answered only (ledger lines: a hold or a payout is negative)."""
-
+from parties.selectors import shop_bound_account
+from parties.services import shop_can_pay
 
 PASSWORD_MAX_LENGTH = 128
 
@@ -146,14 +124,10 @@ class ShopSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PaymentAccountSerializer(allow_null=True))
     def get_payment_account(self, shop: MerchantShop):
-        from .selectors import shop_bound_account
-
         account = shop_bound_account(shop)
         return PaymentAccountSerializer(account).data if account else None
 
     def get_can_pay(self, shop: MerchantShop) -> bool:
-        from .services import shop_can_pay
-
         return shop_can_pay(shop=shop)
 
 
@@ -169,12 +143,6 @@ class ShopAdmissionSerializer(serializers.Serializer):
     meets_marketing_rules = serializers.BooleanField()
     is_brand = serializers.BooleanField(default=False)
     industry = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-
-
-class ChannelSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Channel
-        fields = ["code", "name", "name_en", "allows_recruitment"]
 
 
 class CategorySerializer(serializers.ModelSerializer):

@@ -1,8 +1,14 @@
-"""D5: the in-app inbox and its e-mail copies.
+"""D5: the notifications, in one module every app uses — create, render, read, e-mail.
 
-Services call `notify()` inside their transaction; the rows commit with the event, and the
-e-mail copies are enqueued only after commit, so nobody is told about something that rolled
-back. Messages are rendered when read, in the reader's language.
+- create: services call `notify()` / `notify_many()` inside their transaction; the inbox rows
+  commit with the event, and the e-mail copies are enqueued only after commit, so nobody is
+  told about something that rolled back.
+- render: a row stores a message code (`kind`) and its parameters, never text; `render()` turns
+  it into a sentence when it is read, in the reader's language.
+- read: `inbox()`, `unread_count()`, `mark_read()`; opening a notice (`notice_open()`) marks it
+  read and says where it leads.
+- e-mail: the Celery jobs `send_email` and `send_notification_emails` (registered through
+  `parties.jobs`, the module the workers discover).
 """
 
 from __future__ import annotations
@@ -10,13 +16,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.money import format_cny
+
+from .models import Notification, User
 
 MESSAGES = {
     # orders (§4)
@@ -174,8 +187,6 @@ def _stored(params: dict) -> dict:
 def notify_many(notices: Iterable[Notice]) -> list:
     """notify() for several events at once: one insert for all their inbox lines and one
     e-mail job for all their copies, after commit (the sweeper's batches, D1)."""
-    from .models import Notification
-
     rows = []
     for notice in notices:
         if notice.kind not in MESSAGES:
@@ -199,7 +210,91 @@ def notify_many(notices: Iterable[Notice]) -> list:
     ids = [row.pk for row in created if row.pk is not None]
     # PostgreSQL and SQLite (3.35+) both return the new ids from a bulk insert.
     if ids:
-        from .jobs import send_notification_emails
-
         transaction.on_commit(lambda: send_notification_emails.delay(notification_ids=ids))
     return created
+
+
+# --- reading (the inbox) ------------------------------------------------------------------
+
+
+def inbox(*, user: User, unread: bool = False) -> QuerySet[Notification]:
+    """The user's notices, newest first (only the unread ones with `unread`)."""
+    notices = Notification.objects.filter(user=user)
+    if unread:
+        notices = notices.filter(read_at__isnull=True)
+    return notices.order_by("-created_at", "-id")
+
+
+def unread_count(*, user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's unread notices read: those of `ids`, or all. Another user's ids are
+    ignored. Returns how many were marked."""
+    notices = inbox(user=user, unread=True)
+    if ids is not None:
+        notices = notices.filter(pk__in=list(ids))
+    return notices.update(read_at=timezone.now())
+
+
+def notice_open(*, user: User, notification_id: int) -> Notification:
+    """Open one of the user's notices: reading it marks it read. Another user's is a 404."""
+    notice = Notification.objects.filter(user=user, pk=notification_id).first()
+    if notice is None:
+        raise Http404("No such notification.")
+    if notice.read_at is None:
+        notice.read_at = timezone.now()
+        Notification.objects.filter(pk=notice.pk, read_at__isnull=True).update(
+            read_at=notice.read_at
+        )
+    return notice
+
+
+# --- e-mail -----------------------------------------------------------------------------------
+
+
+@shared_task(
+    name="marketplace.send_email",
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_email(*, to: str, subject: str, body: str) -> None:
+    """Send one e-mail. Enqueued after commit, so the event it reports really happened."""
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+def email_on_commit(*, to: str, subject: str, body: str) -> None:
+    """Enqueue one e-mail once the current transaction commits (nothing when `to` is empty)."""
+    if not to:
+        return
+    transaction.on_commit(lambda: send_email.delay(to=to, subject=subject, body=body))
+
+
+@shared_task(
+    name="marketplace.send_notification_emails",
+    acks_late=True,
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_notification_emails(*, notification_ids: list[int]) -> int:
+    """D5: e-mail copies of inbox lines. Each line is claimed before sending, so a rerun of
+    the job (a retry, a second worker) never e-mails it twice."""
+    sent = 0
+    for notification in Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True
+    ).select_related("user"):
+        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
+        if not claimed or not notification.user.email:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            body = render(notification)
+        send_mail(body[:60], body, settings.DEFAULT_FROM_EMAIL, [notification.user.email])
+        sent += 1
+    return sent

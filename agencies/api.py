@@ -1,0 +1,206 @@
+"""REST API of the parties (DESIGN §5). Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agencies.models import AgencyContract
+from core.exceptions import InvalidInput
+from core.pagination import paginate
+from core.schema import action_views
+from parties.selectors import creator_get
+from parties.serializers import (
+    CreatorSerializer,
+)
+
+from . import selectors, services
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    agency = serializers.SerializerMethodField()
+    creator = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AgencyContract
+        fields = [
+            "id",
+            "status",
+            "agency",
+            "creator",
+            "message",
+            "invited_at",
+            "signed_at",
+            "closed_at",
+            "end_reason",
+        ]
+        read_only_fields = fields
+
+    def get_agency(self, contract) -> dict:
+        return {"id": contract.agency_id, "name": contract.agency.organization.name}
+
+    def get_creator(self, contract) -> dict:
+        return {"id": contract.creator_id, "display_name": contract.creator.display_name}
+
+
+class InviteSerializer(serializers.Serializer):
+    creator = serializers.IntegerField(help_text="A creator profile id.")
+    message = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class EndContractSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class AgencyDetailApi(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "Agency",
+            {
+                "id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "status": serializers.CharField(),
+                "creators": CreatorSerializer(many=True),
+            },
+        ),
+        tags=["agencies"],
+    )
+    def get(self, request, agency_id: int):
+        agency = selectors.agency_get(user=request.user, agency_id=agency_id)
+        creators = selectors.agency_signed_creators(agency=agency)
+        return Response(
+            {
+                "id": agency.pk,
+                "name": agency.organization.name,
+                "status": agency.status,
+                "creators": CreatorSerializer(creators, many=True).data,
+            }
+        )
+
+
+class AgencyInvitationApi(APIView):
+    @extend_schema(request=InviteSerializer, responses={201: ContractSerializer}, tags=["agencies"])
+    def post(self, request, agency_id: int):
+        agency = selectors.agency_get(user=request.user, agency_id=agency_id)
+        data = InviteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        creator = creator_get(creator_id=data.validated_data["creator"])
+        contract = services.agency_invite(
+            agency=agency,
+            actor=request.user,
+            creator=creator,
+            message=data.validated_data["message"],
+        )
+        contract = selectors.contract_get(user=request.user, contract_id=contract.pk)
+        return Response(ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
+
+
+class ContractListApi(APIView):
+    @extend_schema(responses=ContractSerializer(many=True), tags=["agencies"])
+    def get(self, request):
+        contracts = selectors.contract_list(user=request.user)
+        return paginate(self, request, contracts, ContractSerializer)
+
+
+class ContractActionApi(APIView):
+    actions = {
+        "accept": lambda contract, user, data: services.contract_accept(
+            contract=contract, actor=user
+        ),
+        "decline": lambda contract, user, data: services.contract_decline(
+            contract=contract, actor=user
+        ),
+        "withdraw": lambda contract, user, data: services.invitation_withdraw(
+            contract=contract, actor=user
+        ),
+        "end": lambda contract, user, data: services.contract_end(
+            contract=contract, actor=user, reason=data.get("reason", "")
+        ),
+    }
+
+    def post(self, request, contract_id: int, action: str):
+        contract = selectors.contract_get(user=request.user, contract_id=contract_id)
+        data = EndContractSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.actions[action](contract, request.user, data.validated_data)
+        contract = selectors.contract_get(user=request.user, contract_id=contract_id)
+        return Response(ContractSerializer(contract).data)
+
+
+# Z6: one operation per action (routed in urls.py); only `end` reads a body.
+CONTRACT_ACTION_VIEWS = action_views(
+    ContractActionApi,
+    operation_id="contracts",
+    request=None,
+    responses=ContractSerializer,
+    tags=["agencies"],
+    actions={
+        "accept": {"description": "C3: the invited creator signs the agency's contract."},
+        "decline": {"description": "C3: the invited creator declines the invitation."},
+        "withdraw": {"description": "C3: the agency withdraws an invitation not yet answered."},
+        "end": {
+            "request": EndContractSerializer,
+            "description": "C3: either side ends a signed contract, with an optional reason.",
+        },
+    },
+)
+
+
+class CanIngestLiveSessions(permissions.BasePermission):
+    """The feed's account: a user ops gave the permission “Can add live session” (and a token
+    through /api/v1/auth/token/). Nobody else may write live data."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(
+            request.user
+            and request.user.is_authenticated
+            and request.user.has_perm("agencies.add_livesession")
+        )
+
+
+LIVE_SESSION_ROW = inline_serializer(
+    "LiveSessionRow",
+    {
+        "session_id": serializers.CharField(),
+        "creator_id": serializers.IntegerField(),
+        "category": serializers.CharField(help_text="category code, e.g. beauty"),
+        "started_at": serializers.DateTimeField(),
+        "ended_at": serializers.DateTimeField(),
+        "gmv": serializers.CharField(help_text="yuan, e.g. 1280.50"),
+        "refund": serializers.CharField(required=False, help_text="yuan"),
+    },
+)
+
+
+class LiveSessionIngestApi(APIView):
+    """G1: a batch of up to 1,000 live sessions. Idempotent on `session_id`: each row is
+    answered as created, updated (corrected figures), unchanged or refused with its errors;
+    refused rows write nothing and never stop the others."""
+
+    permission_classes = [CanIngestLiveSessions]
+
+    @extend_schema(
+        request=inline_serializer("LiveSessionBatch", {"sessions": LIVE_SESSION_ROW}),
+        responses=inline_serializer(
+            "LiveSessionReport",
+            {
+                "created": serializers.IntegerField(),
+                "updated": serializers.IntegerField(),
+                "unchanged": serializers.IntegerField(),
+                "refused": serializers.IntegerField(),
+                "rows": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    def post(self, request):
+        rows = request.data.get("sessions") if isinstance(request.data, dict) else request.data
+        if not isinstance(rows, list) or not rows:
+            raise InvalidInput(
+                _('Send {"sessions": [...]} with at least one session.'),
+                fields={"sessions": [_("A non-empty list of sessions is required.")]},
+            )
+        report = services.live_sessions_ingest(rows=rows, source="api")
+        return Response(report.as_dict(), status=status.HTTP_200_OK)
