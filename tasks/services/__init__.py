@@ -12,10 +12,10 @@ from .applications import (
     application_withdraw,
     plaza_task_pay,
 )
+from .disputes import dispute_resolve, order_dispute, order_message_post
 from .metrics import content_metrics_import_csv, content_metrics_ingest
 from .orders import (
     balances_pay,
-    dispute_resolve,
     order_accept,
     order_auto_confirm,
     order_cancel,
@@ -23,11 +23,9 @@ from .orders import (
     order_create,
     order_decline,
     order_deliver,
-    order_dispute,
     order_expire,
     order_forfeit,
     order_mark_overdue,
-    order_message_post,
     order_pay,
     order_pay_balance,
     order_request_revision,

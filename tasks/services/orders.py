@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from core.bulk import update_uniform
-from core.exceptions import NotAllowed, WrongSide
+from core.exceptions import NotAllowed
 from core.uploads import check_content, display_name
 from escrow import services as escrow
 from escrow.services import fee_for, fee_rate_for
-from parties.models import CreatorProfile, Membership, MerchantShop, User
+from parties.models import CreatorProfile, MerchantShop, User
 from parties.notifications import Notice, notify, notify_many
 from parties.services.sanctions import require_not_banned
 from tasks.exceptions import RevisionsExhausted
@@ -32,12 +32,8 @@ from tasks.models import (
     ApplicationStatus,
     Delivery,
     DeliveryFile,
-    Dispute,
-    DisputeGround,
-    DisputeOutcome,
     Order,
     OrderKind,
-    OrderMessage,
     OrderStatus,
     Review,
     Revision,
@@ -297,7 +293,7 @@ def order_accept(*, order: Order, actor: User, price_fen: int | None = None) -> 
     return order
 
 
-def _refund_all(order: Order, *, actor: User | None, memo: str) -> int:
+def refund_all(order: Order, *, actor: User | None, memo: str) -> int:
     """Refund whatever the escrow holds; returns the amount (0 when nothing was paid)."""
     held = escrow.escrow_account(order)
     held.refresh_from_db(fields=["balance_fen"])
@@ -320,7 +316,7 @@ def order_decline(*, order: Order, actor: User) -> Order:
     if application is not None:
         run_transition(application, "reject", _("reject"), at=at, by=actor)
         application.save()
-    amount = _refund_all(order, actor=actor, memo=_("declined"))
+    amount = refund_all(order, actor=actor, memo=_("declined"))
     notify(
         shop_users(order.shop),
         "order_declined",
@@ -353,7 +349,7 @@ def order_expire(
     if application is not None:
         run_transition(application, "expire", _("expire"), at=at, by=actor)
         application.save()
-    amount = _refund_all(order, actor=actor, memo=_("expired"))
+    amount = refund_all(order, actor=actor, memo=_("expired"))
     notify(order_parties(order), "order_expired", order=order, title=order.title, amount_fen=amount)
     return order
 
@@ -375,7 +371,7 @@ def order_cancel(*, order: Order, actor: User) -> Order:
     ):
         run_transition(application, "withdraw", _("withdraw"), at=at, by=actor)
         application.save()
-    amount = _refund_all(order, actor=actor, memo=_("cancelled"))
+    amount = refund_all(order, actor=actor, memo=_("cancelled"))
     if was_paid:
         notify([order.creator.user], "order_cancelled", order=order, title=order.title)
     notify(
@@ -553,7 +549,7 @@ def order_deliver(
     return order
 
 
-def _check_review_window(order: Order, at, action: str) -> None:
+def check_review_window(order: Order, at, action: str) -> None:
     if order.status != OrderStatus.DELIVERED:
         raise refuse_state(order, action)
     if order.auto_confirm_at is not None and at >= order.auto_confirm_at:
@@ -574,7 +570,7 @@ def order_request_revision(*, order: Order, actor: User, note: str, new_deadline
     order = lock_order(order)
     require_merchant_of(shop=order.shop, actor=actor)
     at = now()
-    _check_review_window(order, at, _("ask for a revision of"))
+    check_review_window(order, at, _("ask for a revision of"))
     if order.revisions_used >= MAX_REVISIONS:
         raise RevisionsExhausted(
             _("This order already had its %(max)s revisions (T53).") % {"max": MAX_REVISIONS},
@@ -621,7 +617,7 @@ def _update_creator_rating(creator: CreatorProfile) -> None:
     )
 
 
-def _release(order: Order, *, actor: User | None, memo: str) -> None:
+def release_to_creator(order: Order, *, actor: User | None, memo: str) -> None:
     escrow.escrow_release(order=order, actor=actor, memo=memo)
 
 
@@ -641,7 +637,7 @@ def order_confirm(*, order: Order, actor: User, rating: int, comment: str = "") 
     at = now()
     run_transition(order, "confirm", _("confirm"), at=at, by=actor)
     order.save()
-    _release(order, actor=actor, memo=_("confirmed"))
+    release_to_creator(order, actor=actor, memo=_("confirmed"))
     Review.objects.create(order=order, rating=rating, comment=comment, created_by=actor)
     _update_creator_rating(order.creator)
     notify(
@@ -667,7 +663,7 @@ def order_auto_confirm(
         return None
     run_transition(order, "confirm", _("confirm"), at=at, by=actor, description="auto")
     order.save()
-    _release(order, actor=actor, memo=_("confirmed automatically"))
+    release_to_creator(order, actor=actor, memo=_("confirmed automatically"))
     notify(
         order_parties(order),
         "order_auto_confirmed",
@@ -692,7 +688,7 @@ def order_mark_overdue(
         return None
     run_transition(order, "mark_overdue", _("close"), at=at, by=actor)
     order.save()
-    amount = _refund_all(order, actor=actor, memo=_("not delivered in time"))
+    amount = refund_all(order, actor=actor, memo=_("not delivered in time"))
     notify(order_parties(order), "order_overdue", order=order, title=order.title, amount_fen=amount)
     return order
 
@@ -747,154 +743,11 @@ def _field_values(order: Order) -> dict:
 # --- disputes (T61) --------------------------------------------------------------------------
 
 
-@transaction.atomic
-def order_dispute(*, order: Order, actor: User, reason: str, ground: str = "") -> Dispute:
-    """T61: either side opens a dispute on an order in production or delivered. The escrow
-    stays frozen and the deadlines stop until ops decide."""
-    reason = (reason or "").strip()
-    ground = ground or DisputeGround.OTHER
-    if ground not in DisputeGround.values:
-        raise invalid("ground", _("Choose one of the listed grounds."))
-    if ground == DisputeGround.JOINT_CONTENT:
-        raise invalid(
-            "ground",
-            _(
-                "Content that also features other merchants' products (拼场) is allowed and is "
-                "not a ground for refusal (T55)."
-            ),
-        )
-    if not reason:
-        raise invalid("reason", _("Explain what went wrong."))
-    if len(reason) > MAX_TEXT:
-        raise invalid("reason", _("At most %(max)s characters.") % {"max": MAX_TEXT})
-    order = lock_order(order)
-    is_merchant = Membership.objects.filter(
-        organization_id=order.shop.organization_id, user=actor
-    ).exists()
-    if not is_merchant and order.creator.user_id != actor.pk:
-        raise WrongSide(_("Only the merchant or the creator of this order can open a dispute."))
-    at = now()
-    if order.status == OrderStatus.DELIVERED:
-        _check_review_window(order, at, _("dispute"))
-    if order.status == OrderStatus.IN_PRODUCTION and (
-        order.delivery_deadline and at >= order.delivery_deadline
-    ):
-        raise deadline_passed(
-            _("The delivery deadline has passed; the order is refunded as undelivered (T51).")
-        )
-    source = order.status
-    run_transition(order, "open_dispute", _("dispute"), at=at, by=actor, description=reason[:200])
-    order.save()
-    dispute = Dispute.objects.create(
-        order=order, opened_by=actor, ground=ground, reason=reason, opened_from=source
-    )
-    notify(order_parties(order), "order_disputed", order=order, title=order.title)
-    return dispute
-
-
-@transaction.atomic
-def dispute_resolve(
-    *,
-    dispute: Dispute,
-    actor: User,
-    outcome: str,
-    note: str,
-    creator_fen: int | None = None,
-) -> Dispute:
-    """T61, ops only: release to the creator (completed), refund the merchant (refunded), or
-    split: the creator's part (and the fee on it) released, the rest refunded (refunded)."""
-    if not actor.is_staff:
-        raise WrongSide(_("Only ops staff decide disputes."))
-    note = (note or "").strip()
-    if outcome not in DisputeOutcome.values:
-        raise invalid("outcome", _("Choose release, refund or split."))
-    if not note:
-        raise invalid("note", _("Write down why you decided so; both sides will see it."))
-    order = lock_order(dispute.order_id)
-    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
-    if not dispute.is_open or order.status != OrderStatus.DISPUTED:
-        raise NotAllowed(_("This dispute was already decided."), code="already_decided")
-    split_is_valid = (
-        isinstance(creator_fen, int)
-        and not isinstance(creator_fen, bool)
-        and 0 < creator_fen < order.price_fen
-    )
-    if outcome == DisputeOutcome.SPLIT and not split_is_valid:
-        raise invalid(
-            "creator_amount",
-            _("The creator's part must be more than ¥0.00 and less than the price."),
-        )
-    at = now()
-    run_transition(
-        order, "resolve", _("decide"), at=at, outcome=outcome, by=actor, description=note
-    )
-    order.save()
-    refunded = 0
-    if outcome == DisputeOutcome.RELEASE:
-        _release(order, actor=actor, memo=_("dispute: released"))
-        creator_part = order.price_fen
-    elif outcome == DisputeOutcome.REFUND:
-        refunded = _refund_all(order, actor=actor, memo=_("dispute: refunded"))
-        creator_part = 0
-    else:
-        fee = fee_for(price_fen=creator_fen, rate_bp=order.fee_rate_bp)
-        escrow.escrow_release(
-            order=order, actor=actor, creator_fen=creator_fen, fee_fen=fee, memo=_("dispute: split")
-        )
-        refunded = _refund_all(order, actor=actor, memo=_("dispute: split"))
-        creator_part = creator_fen
-    dispute.outcome = outcome
-    dispute.creator_fen = creator_part
-    dispute.refund_fen = refunded
-    dispute.resolution_note = note
-    dispute.resolved_by = actor
-    dispute.resolved_at = at
-    dispute.save()
-    notify(
-        order_parties(order),
-        "dispute_resolved",
-        order=order,
-        title=order.title,
-        outcome=DisputeOutcome(outcome).label,
-    )
-    return dispute
-
-
 # --- messages (T60) ------------------------------------------------------------------------
-
-
-@transaction.atomic
-def order_message_post(*, order: Order, actor: User, body: str) -> OrderMessage:
-    """T60: a message on the order's thread, from either side (or ops)."""
-    body = (body or "").strip()
-    if not body:
-        raise invalid("body", _("Write a message."))
-    if len(body) > MAX_TEXT:
-        raise invalid("body", _("At most %(max)s characters.") % {"max": MAX_TEXT})
-    is_merchant = Membership.objects.filter(
-        organization_id=order.shop.organization_id, user=actor
-    ).exists()
-    if not (is_merchant or order.creator.user_id == actor.pk or actor.is_staff):
-        raise WrongSide(_("Only the two sides of the order can write on its thread."))
-    message = OrderMessage.objects.create(order=order, author=actor, body=body)
-    recipients = (
-        ([order.creator.user] if is_merchant else shop_users(order.shop))
-        if not actor.is_staff
-        else order_parties(order)
-    )
-    notify(
-        [user for user in recipients if user.pk != actor.pk],
-        "order_message",
-        order=order,
-        title=order.title,
-        author=actor.get_username(),
-    )
-    return message
 
 
 __all__ = [
     "balances_pay",
-    "dispute_resolve",
     "order_accept",
     "order_auto_confirm",
     "order_cancel",
@@ -902,11 +755,9 @@ __all__ = [
     "order_create",
     "order_decline",
     "order_deliver",
-    "order_dispute",
     "order_expire",
     "order_forfeit",
     "order_mark_overdue",
-    "order_message_post",
     "order_pay",
     "order_pay_balance",
     "order_request_revision",
