@@ -3,8 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -28,9 +27,10 @@ from agencies.models import (
 from agencies.services.live_sessions import CSV_COLUMNS
 from core.admin_actions import for_each_row
 from core.admin_imports import CsvImportMixin
+from core.admin_pages import ObjectPage, ObjectPageMixin
 from core.exceptions import DomainError
 from core.money import format_cny
-from core.ops_powers import PowerLinksMixin, power, require_power
+from core.ops_powers import PowerLinksMixin, power
 
 from . import services
 
@@ -319,11 +319,19 @@ class AppealPendingFilter(admin.SimpleListFilter):
 
 
 @admin.register(AgencyAppeal)
-class AgencyAppealAdmin(PowerLinksMixin, admin.ModelAdmin):
+class AgencyAppealAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
     """G3: the queue of appeals; each is decided once, with a reason, on its decision page."""
 
     list_display = ["agency", "submitted_at", "status", "decide_link", "decided_by", "decided_at"]
     power_links = {"decide_link": "agencies.decide_agencyappeal"}  # Z3
+    object_page = ObjectPage(  # Z3: the 审核 desk
+        "decide",
+        "agencies.decide_agencyappeal",
+        "admin/marketplace/decide_appeal.html",
+        AppealDecisionForm,
+        _("The appeal is decided."),
+        related=("expulsion__agency__organization",),
+    )
     list_filter = [AppealPendingFilter, "status"]
     search_fields = ["expulsion__agency__organization__name"]
     list_select_related = ["expulsion__agency__organization", "decided_by"]
@@ -353,52 +361,24 @@ class AgencyAppealAdmin(PowerLinksMixin, admin.ModelAdmin):
     def decide_link(self, appeal):
         if appeal.status != AppealStatus.PENDING:
             return "—"
-        url = reverse("admin:agencies_agencyappeal_decide", args=[appeal.pk])
-        return format_html('<a class="button" href="{}">{}</a>', url, _("Decide"))
+        return self.object_page_link(appeal, _("Decide"))
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:appeal_id>/decide/",
-                self.admin_site.admin_view(self.decide_view),
-                name="agencies_agencyappeal_decide",
-            ),
-            *super().get_urls(),
-        ]
-
-    def decide_view(self, request, appeal_id: int):
-        require_power(request, "agencies.decide_agencyappeal")  # Z3: the 审核 desk
-        appeal = get_object_or_404(
-            AgencyAppeal.objects.select_related("expulsion__agency__organization"), pk=appeal_id
+    def object_page_act(self, request, appeal, data) -> None:
+        services.agency_appeal_decide(
+            appeal=appeal,
+            actor=request.user,
+            grant=data["decision"] == "grant",
+            note=data["note"],
         )
-        form = AppealDecisionForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.agency_appeal_decide(
-                    appeal=appeal,
-                    actor=request.user,
-                    grant=form.cleaned_data["decision"] == "grant",
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                self.message_user(request, _("The appeal is decided."), messages.SUCCESS)
-                return redirect("admin:agencies_agencyappeal_changelist")
+
+    def object_page_context(self, request, appeal) -> dict:
         expulsion = appeal.expulsion
-        return render(
-            request,
-            "admin/marketplace/decide_appeal.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Decide the appeal of %(agency)s") % {"agency": expulsion.agency},
-                "appeal": appeal,
-                "expulsion": expulsion,
-                "assessments": expulsion.agency.assessments.order_by("-month")[:12],
-                "form": form,
-                "opts": self.model._meta,
-            },
-        )
+        return {
+            "title": _("Decide the appeal of %(agency)s") % {"agency": expulsion.agency},
+            "appeal": appeal,
+            "expulsion": expulsion,
+            "assessments": expulsion.agency.assessments.order_by("-month")[:12],
+        }
 
 
 @admin.register(AgencyComplaint)

@@ -4,16 +4,15 @@ documents and the P4 checks, approve or reject with a reason, and every decision
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.exceptions import DomainError
+from core.admin_pages import ObjectPage, ObjectPageMixin
 from core.money import format_cny
-from core.ops_powers import PowerLinksMixin, require_power
+from core.ops_powers import PowerLinksMixin
 from parties.models import ProviderStatus, ServiceProvider
 
 from . import services
@@ -99,10 +98,18 @@ class DecideForm(forms.Form):
 
 
 @admin.register(ProviderApplication)
-class ProviderApplicationAdmin(PowerLinksMixin, admin.ModelAdmin):
+class ProviderApplicationAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
     """P4: the review queue. Open an application, read its documents and checks, decide."""
 
     power_links = {"decide_link": "providers.decide_providerapplication"}  # Z3
+    object_page = ObjectPage(  # Z3: the 审核 desk
+        "decide",
+        "providers.decide_providerapplication",
+        "admin/providers/decide_application.html",
+        DecideForm,
+        _("The application is decided."),
+        related=("provider__organization",),
+    )
 
     list_display = [
         "company_name",
@@ -184,57 +191,27 @@ class ProviderApplicationAdmin(PowerLinksMixin, admin.ModelAdmin):
     def decide_link(self, application):
         if application.status != ApplicationStatus.SUBMITTED:
             return "—"
-        url = reverse("admin:providers_providerapplication_decide", args=[application.pk])
-        return format_html('<a class="button" href="{}">{}</a>', url, _("Review and decide"))
+        return self.object_page_link(application, _("Review and decide"))
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:application_id>/decide/",
-                self.admin_site.admin_view(self.decide_view),
-                name="providers_providerapplication_decide",
-            ),
-            *super().get_urls(),
-        ]
+    def object_page_act(self, request, application, data) -> None:
+        decide = {
+            "approve": services.provider_application_approve,
+            "reject": services.provider_application_reject,
+        }[data["decision"]]
+        decide(application=application, actor=request.user, reason=data["reason"])
 
-    def decide_view(self, request, application_id: int):
-        require_power(request, "providers.decide_providerapplication")  # Z3: the 审核 desk
-        application = get_object_or_404(
-            ProviderApplication.objects.select_related("provider__organization"), pk=application_id
-        )
-        form = DecideForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
-            try:
-                if decision == "approve":
-                    services.provider_application_approve(
-                        application=application, actor=request.user, reason=reason
-                    )
-                else:
-                    services.provider_application_reject(
-                        application=application, actor=request.user, reason=reason
-                    )
-            except DomainError as exc:
-                form.add_error("reason" if "reason" in exc.fields else None, exc.message)
-            else:
-                self.message_user(request, _("The application is decided."), messages.SUCCESS)
-                return redirect("admin:providers_providerapplication_changelist")
-        return render(
-            request,
-            "admin/providers/decide_application.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Review the application of %(name)s")
-                % {"name": application.company_name},
-                "application": application,
-                "documents": [
-                    (d, document_link(d)) for d in application.documents.order_by("kind", "id")
-                ],
-                "problems": services.application_problems(application),
-                "form": form,
-                "opts": self.model._meta,
-            },
-        )
+    def object_page_refused(self, form, exc) -> None:
+        form.add_error("reason" if "reason" in exc.fields else None, exc.message)
+
+    def object_page_context(self, request, application) -> dict:
+        return {
+            "title": _("Review the application of %(name)s") % {"name": application.company_name},
+            "application": application,
+            "documents": [
+                (d, document_link(d)) for d in application.documents.order_by("kind", "id")
+            ],
+            "problems": services.application_problems(application),
+        }
 
 
 @admin.register(ProviderDocument)
@@ -336,12 +313,20 @@ class ProviderStandingForm(forms.Form):
 
 
 @admin.register(ServiceProvider)
-class ServiceProviderAdmin(PowerLinksMixin, admin.ModelAdmin):
+class ServiceProviderAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
     """P5: admitted providers that no longer meet the rules are suspended or terminated here,
     with a reason; admission itself is decided on the application (Providers → applications)."""
 
     list_display = ["name", "status", "standing_link", "created_at"]
     power_links = {"standing_link": "marketplace.change_provider_standing"}  # Z3
+    object_page = ObjectPage(  # Z3: the 风控 desk
+        "standing",
+        "marketplace.change_provider_standing",
+        "admin/marketplace/provider_standing.html",
+        ProviderStandingForm,
+        _("The provider's standing is changed."),
+        related=("organization",),
+    )
     list_filter = ["status"]
     search_fields = ["organization__name"]
     readonly_fields = ["organization", "status", "created_at", "decisions"]
@@ -358,8 +343,7 @@ class ServiceProviderAdmin(PowerLinksMixin, admin.ModelAdmin):
     def standing_link(self, provider):
         if provider.status not in (ProviderStatus.ADMITTED, ProviderStatus.SUSPENDED):
             return "—"
-        url = reverse("admin:marketplace_serviceprovider_standing", args=[provider.pk])
-        return format_html('<a class="button" href="{}">{}</a>', url, _("Suspend / terminate"))
+        return self.object_page_link(provider, _("Suspend / terminate"))
 
     @admin.display(description=_("decisions"))
     def decisions(self, provider):
@@ -381,43 +365,16 @@ class ServiceProviderAdmin(PowerLinksMixin, admin.ModelAdmin):
             ),
         )
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:provider_id>/standing/",
-                self.admin_site.admin_view(self.standing_view),
-                name="marketplace_serviceprovider_standing",
-            ),
-            *super().get_urls(),
-        ]
+    def object_page_act(self, request, provider, data) -> None:
+        change = {
+            "suspend": services.provider_suspend,
+            "reinstate": services.provider_reinstate,
+            "terminate": services.provider_terminate,
+        }[data["action"]]
+        change(provider=provider, actor=request.user, reason=data["reason"])
 
-    def standing_view(self, request, provider_id: int):
-        require_power(request, "marketplace.change_provider_standing")  # Z3: the 风控 desk
-        provider = get_object_or_404(
-            ServiceProvider.objects.select_related("organization"), pk=provider_id
-        )
-        form = ProviderStandingForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            service = {
-                "suspend": services.provider_suspend,
-                "reinstate": services.provider_reinstate,
-                "terminate": services.provider_terminate,
-            }[form.cleaned_data["action"]]
-            try:
-                service(provider=provider, actor=request.user, reason=form.cleaned_data["reason"])
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            else:
-                self.message_user(request, _("The provider's standing is changed."))
-                return redirect("admin:marketplace_serviceprovider_changelist")
-        return render(
-            request,
-            "admin/marketplace/provider_standing.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Standing of %(name)s") % {"name": provider.organization.name},
-                "provider": provider,
-                "form": form,
-                "opts": self.model._meta,
-            },
-        )
+    def object_page_context(self, request, provider) -> dict:
+        return {
+            "title": _("Standing of %(name)s") % {"name": provider.organization.name},
+            "provider": provider,
+        }

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.admin import StateLogInline
@@ -15,6 +15,7 @@ from django_fsm_log.admin import StateLogInline
 from core.admin_actions import for_each_row
 from core.admin_imports import CsvImportMixin
 from core.admin_large import CREATED_FILTER, LargeTableMixin
+from core.admin_pages import ObjectPage, ObjectPageMixin
 from core.exceptions import DomainError
 from core.money import format_cny, parse_yuan
 from core.ops_powers import PowerLinksMixin, power, require_power
@@ -379,11 +380,19 @@ class DisputeOpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(PowerLinksMixin, admin.ModelAdmin):
+class DisputeAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
     """T61: the queue, oldest first; each dispute is decided on its own page through
     tasks.services.dispute_resolve."""
 
     power_links = {"decide_link": "tasks.decide_dispute"}  # Z3
+    object_page = ObjectPage(  # Z3: deciding moves money
+        "decide",
+        "tasks.decide_dispute",
+        "admin/tasks/decide_dispute.html",
+        DecideForm,
+        _("The dispute is decided."),
+        related=("order",),
+    )
 
     list_display = [
         "id",
@@ -416,8 +425,7 @@ class DisputeAdmin(PowerLinksMixin, admin.ModelAdmin):
     def decide_link(self, dispute):
         if not dispute.is_open:
             return "—"
-        url = reverse("admin:tasks_dispute_decide", args=[dispute.pk])
-        return format_html('<a class="button" href="{}">{}</a>', url, _("Decide"))
+        return self.object_page_link(dispute, _("Decide"))
 
     @admin.display(description=_("order messages (evidence, T60)"))
     def messages(self, dispute):
@@ -431,52 +439,30 @@ class DisputeAdmin(PowerLinksMixin, admin.ModelAdmin):
         )
         return format_html("<ul>{}</ul>", rows) if rows else "—"
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:dispute_id>/decide/",
-                self.admin_site.admin_view(self.decide_view),
-                name="tasks_dispute_decide",
-            ),
-            *super().get_urls(),
-        ]
-
-    def decide_view(self, request, dispute_id: int):
-        dispute = get_object_or_404(Dispute.objects.select_related("order"), pk=dispute_id)
-        require_power(request, "tasks.decide_dispute")  # Z3: deciding moves money
-        form = DecideForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.dispute_resolve(
-                    dispute=dispute,
-                    actor=request.user,
-                    outcome=form.cleaned_data["outcome"],
-                    note=form.cleaned_data["note"],
-                    creator_fen=form.cleaned_data["creator_amount"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                for field, errors in exc.fields.items():
-                    target = "creator_amount" if field == "creator_amount" else None
-                    for error in errors:
-                        form.add_error(target, error)
-            else:
-                self.message_user(request, _("The dispute is decided."), messages.SUCCESS)
-                return redirect("admin:tasks_dispute_changelist")
-        return render(
-            request,
-            "admin/tasks/decide_dispute.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Decide dispute #%(id)s") % {"id": dispute.pk},
-                "dispute": dispute,
-                "order": dispute.order,
-                "held": format_cny(dispute.order.total_fen),
-                "price": format_cny(dispute.order.price_fen),
-                "form": form,
-                "opts": self.model._meta,
-            },
+    def object_page_act(self, request, dispute, data) -> None:
+        services.dispute_resolve(
+            dispute=dispute,
+            actor=request.user,
+            outcome=data["outcome"],
+            note=data["note"],
+            creator_fen=data["creator_amount"],
         )
+
+    def object_page_refused(self, form, exc) -> None:
+        form.add_error(None, exc.message)
+        for field, errors in exc.fields.items():
+            target = "creator_amount" if field == "creator_amount" else None
+            for error in errors:
+                form.add_error(target, error)
+
+    def object_page_context(self, request, dispute) -> dict:
+        return {
+            "title": _("Decide dispute #%(id)s") % {"id": dispute.pk},
+            "dispute": dispute,
+            "order": dispute.order,
+            "held": format_cny(dispute.order.total_fen),
+            "price": format_cny(dispute.order.price_fen),
+        }
 
 
 # --- the rest ------------------------------------------------------------------------------
