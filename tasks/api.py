@@ -107,28 +107,8 @@ class TaskListApi(APIView):
     )
     def post(self, request):
         data = _valid(TaskCreateSerializer, request)
-        shop = selectors.posting_shop(
-            user=request.user, mode=data["mode"], shop_id=data.get("shop")
-        )
-        creator = None
-        if data.get("creator") is not None:
-            creator = selectors.named_creator(data["creator"])
-        task = services.task_create(
-            actor=request.user,
-            mode=data["mode"],
-            title=data["title"],
-            brief=data["brief"],
-            content_type=data["content_type"],
-            channel=data["channel"],
-            delivery_deadline=data["delivery_deadline"],
-            price_fen=data.get("price"),
-            enrollment_deadline=data.get("enrollment_deadline"),
-            slots=data.get("slots"),
-            shop=shop,
-            creator=creator,
-            payment=data.get("payment"),
-            budget_fen=data.get("budget"),
-            sponsorship=data.get("sponsorship"),
+        task = services.task_post(
+            actor=request.user, data=data, sponsorship=data.get("sponsorship")
         )
         body = TaskSerializer(selectors.task_get(user=request.user, task_id=task.pk)).data
         if getattr(task, "order", None) is not None:

@@ -136,8 +136,6 @@ def task_new(request):
 def _create_task(request, form, data, shops):
     # The form offers a provider's staff the shops that delegated to it, the first by default.
     shop_id = data.get("shop") or (shops[0].pk if shops and not request.user.is_merchant else None)
-    shop = selectors.posting_shop(user=request.user, mode=data["mode"], shop_id=shop_id)
-    creator = selectors.named_creator(data["creator"]) if data.get("creator") else None
     sponsorship = logo = None
     if data["content_type"] == "live_sponsorship":
         logo = data.get("sponsor_logo")
@@ -145,21 +143,9 @@ def _create_task(request, form, data, shops):
             "brand_name": data.get("sponsor_brand_name") or "",
             "products": form.products(),
         }
-    return services.task_create(
+    return services.task_post(
         actor=request.user,
-        mode=data["mode"],
-        title=data["title"],
-        brief=data["brief"],
-        content_type=data["content_type"],
-        channel=data["channel"],
-        delivery_deadline=data["delivery_deadline"],
-        price_fen=data.get("price"),
-        enrollment_deadline=data.get("enrollment_deadline"),
-        slots=data.get("slots"),
-        shop=shop,
-        creator=creator,
-        payment=data.get("payment") or "full",
-        budget_fen=data.get("budget"),
+        data={**data, "shop": shop_id, "payment": data.get("payment") or "full"},
         sponsorship=sponsorship,
         sponsor_logo=logo,  # Z5: judged and stored by the service, only for an accepted post
         absolute_url=request.build_absolute_uri,

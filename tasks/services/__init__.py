@@ -41,6 +41,7 @@ from .tasks import (
     task_close_enrollment,
     task_create,
     task_end_enrollment,
+    task_post,
 )
 
 __all__ = [
@@ -80,5 +81,6 @@ __all__ = [
     "task_close_enrollment",
     "task_create",
     "task_end_enrollment",
+    "task_post",
     "violation_record",
 ]

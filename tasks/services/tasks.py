@@ -33,6 +33,7 @@ from tasks.models import (
     TaskMode,
     TaskStatus,
 )
+from tasks.selectors import named_creator, posting_shop
 
 from ..locks import lock_order, lock_task
 from .common import (
@@ -186,6 +187,40 @@ def task_create(
     if logo_name is not None:
         default_storage.save(logo_name, sponsor_logo)  # a fresh uuid name: saved under it as is
     return task
+
+
+def task_post(
+    *,
+    actor: User,
+    data: dict,
+    sponsorship: dict | None = None,
+    sponsor_logo=None,
+    absolute_url: Callable[[str], str] | None = None,
+) -> Task:
+    """T3: post a task from the checked input of the page's form or the API's serializer (the
+    same keys): the shop it is posted for (selectors.posting_shop, P6 included), the named
+    creator of a private task (T4), then task_create."""
+    shop = posting_shop(user=actor, mode=data["mode"], shop_id=data.get("shop"))
+    creator = named_creator(data["creator"]) if data.get("creator") is not None else None
+    return task_create(
+        actor=actor,
+        mode=data["mode"],
+        title=data["title"],
+        brief=data["brief"],
+        content_type=data["content_type"],
+        channel=data["channel"],
+        delivery_deadline=data["delivery_deadline"],
+        price_fen=data.get("price"),
+        enrollment_deadline=data.get("enrollment_deadline"),
+        slots=data.get("slots"),
+        shop=shop,
+        creator=creator,
+        payment=data.get("payment"),
+        budget_fen=data.get("budget"),
+        sponsorship=sponsorship,
+        sponsor_logo=sponsor_logo,
+        absolute_url=absolute_url,
+    )
 
 
 def _task_create(
