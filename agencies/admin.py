@@ -27,7 +27,7 @@ from agencies.models import (
 from agencies.services.live_sessions import CSV_COLUMNS
 from core.admin_actions import for_each_row
 from core.admin_imports import CsvImportMixin
-from core.admin_pages import ObjectPage, ObjectPageMixin
+from core.admin_pages import ObjectPage, ObjectPageMixin, ReadOnlyInline
 from core.exceptions import DomainError
 from core.money import format_cny
 from core.ops_powers import PowerLinksMixin, power
@@ -35,21 +35,14 @@ from core.ops_powers import PowerLinksMixin, power
 from . import services
 
 
-class ContractInline(admin.TabularInline):
+class ContractInline(ReadOnlyInline):
     model = AgencyContract
-    extra = 0
-    can_delete = False
     fields = ["creator", "status", "invited_at", "signed_at", "closed_at", "end_reason"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class AssessmentInline(admin.TabularInline):
+class AssessmentInline(ReadOnlyInline):
     model = AgencyAssessment
-    extra = 0
-    can_delete = False
     fields = [
         "month",
         "signed_count",
@@ -63,9 +56,6 @@ class AssessmentInline(admin.TabularInline):
     ]
     readonly_fields = fields
     ordering = ["-month"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Agency)
@@ -429,27 +419,17 @@ class VerticalEligibilityAdmin(admin.ModelAdmin):
         return format_cny(row.vertical_gmv_fen)
 
 
-class FocusOfferInline(admin.TabularInline):
+class FocusOfferInline(ReadOnlyInline):
     model = FocusOffer
     fk_name = "hour"
-    extra = 0
-    can_delete = False
     fields = ["rank", "agency", "vertical_gmv_fen", "status", "note", "decided_at"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class FocusSlotInline(admin.TabularInline):
+class FocusSlotInline(ReadOnlyInline):
     model = FocusSlot
-    extra = 0
-    can_delete = False
     fields = ["position", "creator", "agency", "theme_proposal", "assigned_by", "assigned_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FocusHour)

@@ -1,4 +1,7 @@
-"""An admin page about one row: decide an appeal, a dispute or an application, change a
+"""The admin's building blocks for one row: a read-only inline of its history, and a page about
+the row.
+
+A page about one row: decide an appeal, a dispute or an application, change a
 provider's standing. The link in the list, the URL, the permission (Z3), the form, the refusal
 shown on the form and the redirect after success are written once, here.
 
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -81,3 +84,17 @@ class ObjectPageMixin:
                 **self.object_page_context(request, obj),
             },
         )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """A row's history shown on its page (entries, contracts, offers …): never added, changed or
+    deleted from here, because only the services write it."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

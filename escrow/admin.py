@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import for_each_row
 from core.admin_large import CREATED_FILTER, LargeTableMixin
+from core.admin_pages import ReadOnlyInline
 from core.money import format_cny, parse_yuan
 from core.ops_powers import power
 
@@ -54,15 +55,10 @@ class AmountSearchMixin:
         return results | by_amount, may_have_duplicates
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(ReadOnlyInline):
     model = Entry
-    extra = 0
     fields = ["account", "amount", "balance_after"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("amount"))
     def amount(self, entry):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import for_each_row
 from core.admin_large import CREATED_FILTER, LargeTableMixin
+from core.admin_pages import ReadOnlyInline
 from core.money import format_cny
 from core.ops_powers import power
 from parties.models import (
@@ -62,15 +63,10 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "organization"]
 
 
-class PaymentAccountInline(admin.TabularInline):
+class PaymentAccountInline(ReadOnlyInline):
     model = PaymentAccount
-    extra = 0
-    can_delete = False
     fields = ["account_id", "holder_name", "account_type", "bound_at", "unbound_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MerchantShop)

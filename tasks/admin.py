@@ -15,7 +15,7 @@ from django_fsm_log.admin import StateLogInline
 from core.admin_actions import for_each_row
 from core.admin_imports import CsvImportMixin
 from core.admin_large import CREATED_FILTER, LargeTableMixin
-from core.admin_pages import ObjectPage, ObjectPageMixin
+from core.admin_pages import ObjectPage, ObjectPageMixin, ReadOnlyInline
 from core.exceptions import DomainError
 from core.money import format_cny, parse_yuan
 from core.ops_powers import PowerLinksMixin, power, require_power
@@ -43,17 +43,6 @@ from tasks.models import (
 from . import services
 from .deadlines import due_summary
 from .services.metrics import CSV_COLUMNS as METRIC_CSV_COLUMNS
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Channel)
