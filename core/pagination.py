@@ -66,3 +66,11 @@ def paginate(view: APIView, request, queryset, serializer_class):
         return Response(serializer_class(queryset, many=True).data)
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def validated(serializer_class, request) -> dict:
+    """The request body checked by `serializer_class`: its validated data, or a 400 in the error
+    shape naming each bad field (core.api_errors)."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

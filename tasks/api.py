@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import InvalidInput
-from core.pagination import PlazaCursorPagination, paginate
+from core.pagination import PlazaCursorPagination, paginate, validated
 from core.schema import action_views, errors
 from escrow.api import IDEMPOTENCY_PARAMETER
 from escrow.idempotency import IdempotentMixin
@@ -39,12 +39,6 @@ from .serializers import (
     TaskCreateSerializer,
     TaskSerializer,
 )
-
-
-def _valid(serializer_class, request):
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return data.validated_data
 
 
 def _refinement(filterset_class, request, model):
@@ -106,7 +100,7 @@ class TaskListApi(APIView):
         "order (pending payment) under `order`.",
     )
     def post(self, request):
-        data = _valid(TaskCreateSerializer, request)
+        data = validated(TaskCreateSerializer, request)
         task = services.task_post(
             actor=request.user, data=data, sponsorship=data.get("sponsorship")
         )
@@ -203,7 +197,7 @@ class TaskApplicationsApi(IdempotentMixin, APIView):
     )
     def post(self, request, task_id: int):
         task = selectors.task_get(user=request.user, task_id=task_id)
-        data = _valid(ApplicationCreateSerializer, request)
+        data = validated(ApplicationCreateSerializer, request)
         shop = None
         if task.mode == TaskMode.RECRUITMENT and request.user.is_merchant:
             shop = selectors.merchant_shop(user=request.user, shop_id=data.get("shop"))
@@ -278,7 +272,7 @@ class TaskProposalsApi(APIView):
     )
     def post(self, request, task_id: int):
         task = selectors.task_get(user=request.user, task_id=task_id)
-        data = _valid(ProposalCreateSerializer, request)
+        data = validated(ProposalCreateSerializer, request)
         agency = creator = None
         if data.get("agency"):
             agency = selectors.staff_agency(user=request.user, agency_id=data["agency"])
@@ -366,7 +360,7 @@ class OrderActionApi(IdempotentMixin, APIView):
     def post(self, request, order_id: int, action: str):
         order = selectors.order_get(user=request.user, order_id=order_id)
         entry = ORDER_ACTIONS[action]  # the one table the order page uses too
-        data = _valid(entry.serializer, request) if entry.serializer else {}
+        data = validated(entry.serializer, request) if entry.serializer else {}
         entry.run(order=order, actor=request.user, data=data)
         return _order_response(order, request)
 
@@ -416,7 +410,7 @@ class BalancesApi(IdempotentMixin, APIView):
         description="T42: several deposit orders' balances in one combined payment.",
     )
     def post(self, request):
-        data = _valid(BalancesSerializer, request)
+        data = validated(BalancesSerializer, request)
         for order_id in data["orders"]:
             selectors.order_get(user=request.user, order_id=order_id)  # 404 for a stranger's
         orders = services.balances_pay(order_ids=data["orders"], actor=request.user)
@@ -433,7 +427,7 @@ class OrderMessagesApi(APIView):
     @extend_schema(request=MessageSerializer, responses={201: MessageSerializer}, tags=["orders"])
     def post(self, request, order_id: int):
         order = selectors.order_get(user=request.user, order_id=order_id)
-        data = _valid(MessageSerializer, request)
+        data = validated(MessageSerializer, request)
         message = services.order_message_post(order=order, actor=request.user, body=data["body"])
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
