@@ -99,6 +99,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "provider_not_admitted": (409, "The provider is not admitted, so it cannot be delegated to."),
     "already_delegated": (409, "The shop already delegates to this provider (P6)."),
     "delegation_ended": (409, "The delegation has ended (P6)."),
+    # --- 视频号 incentives ---------------------------------------------------------------
+    "quota_exhausted": (409, "The program's budget for the month cannot cover it (I4)."),
+    "not_enough_coupons": (409, "The wallet holds fewer usable coupons than asked (I8)."),
+    "live_account_bound": (409, "A 视频号 account is already bound there, or by someone (I1)."),
 }
 
 # Codes DRF's own exceptions answer (through core.api_errors), not raised by our code.

@@ -64,12 +64,13 @@ INSTALLED_APPS = [
     "django_fsm_log",
     "axes",
     # The layers (DESIGN §2), bottom up: core (no models) ← parties ← escrow ← tasks ←
-    # agencies, providers ← marketplace (this project package).
+    # agencies, providers, incentives ← marketplace (this project package).
     "parties",  # app label "marketplace": users, tenants, shops, creators (AUTH_USER_MODEL)
     "escrow",
     "tasks",
     "agencies",
     "providers",
+    "incentives",
     "marketplace",
 ]
 

@@ -60,6 +60,7 @@ api_v1 = [
     ),
     path("", include("tasks.api_urls")),
     path("", include("providers.api_urls")),
+    path("", include("incentives.api_urls")),
 ]
 
 urlpatterns = [

@@ -195,6 +195,7 @@ SEEDING_MIGRATIONS = [
     "tasks.migrations.0002_seed_channels",
     "parties.migrations.0002_seed_categories",
     "escrow.migrations.0003_ledger_guards_and_seeds",
+    "incentives.migrations.0002_coupon_guards_and_programs",
 ]
 
 

@@ -15,7 +15,16 @@ from core import exceptions as core_exceptions
 from core.error_codes import DRF_CODES, ERROR_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["core", "parties", "escrow", "tasks", "agencies", "providers", "marketplace"]
+PACKAGES = [
+    "core",
+    "parties",
+    "escrow",
+    "tasks",
+    "agencies",
+    "providers",
+    "incentives",
+    "marketplace",
+]
 
 
 def _codes_in_the_code() -> dict[str, set[str]]:

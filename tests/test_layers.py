@@ -26,7 +26,16 @@ from tests import factories
 from tests.conftest import client_for
 from tests.tasks.conftest import in_days, iso, post_task
 
-PRODUCT_APPS = ["core", "parties", "escrow", "tasks", "agencies", "providers", "marketplace"]
+PRODUCT_APPS = [
+    "core",
+    "parties",
+    "escrow",
+    "tasks",
+    "agencies",
+    "providers",
+    "incentives",
+    "marketplace",
+]
 
 
 def _png() -> SimpleUploadedFile:
@@ -93,6 +102,7 @@ def test_no_app_imports_an_app_above_it():
         "tasks": 3,
         "agencies": 4,
         "providers": 4,
+        "incentives": 4,
         "marketplace": 5,
     }
     graph = grimp.build_graph(*PRODUCT_APPS, include_external_packages=False)

@@ -173,7 +173,8 @@ def test_paginated_lists_are_documented_with_their_envelope():
         elif "results" in schema.get("properties", {}):
             envelopes[path] = (schema, {p["name"] for p in operation.get("parameters", [])})
             assert "404" in operation["responses"], path
-    assert arrays == {"/api/v1/channels/", "/api/v1/categories/"}
+    # The catalogues: channels, categories, and the three programs' meters (I4).
+    assert arrays == {"/api/v1/channels/", "/api/v1/categories/", "/api/v1/incentives/programs/"}
     cursor = {"/api/v1/tasks/", "/api/v1/orders/"}
     for path, (schema, parameters) in envelopes.items():
         keys = ["next", "previous", "results"]
@@ -181,7 +182,7 @@ def test_paginated_lists_are_documented_with_their_envelope():
         assert schema["additionalProperties"] is False
         assert schema["properties"]["results"]["type"] == "array"
         assert ({"cursor", "page_size"} if path in cursor else {"page", "page_size"}) <= parameters
-    assert len(envelopes) == 15
+    assert len(envelopes) == 16  # the 15 lists before, and the live accounts (I1)
 
 
 def test_spectacular_validates_the_schema_with_no_warning(tmp_path):

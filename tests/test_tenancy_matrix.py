@@ -803,7 +803,7 @@ def url_of(key: str, t, ids: dict | None = None) -> str:
 def _tables() -> list[str]:
     tables = [
         model._meta.db_table
-        for label in ("marketplace", "agencies", "tasks", "escrow", "providers")
+        for label in ("marketplace", "agencies", "tasks", "escrow", "providers", "incentives")
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
         if model is not User
     ]

@@ -70,7 +70,7 @@ PAGES = {
     "admin:tasks_contentmetric_import": "tasks.add_contentmetric",
 }
 # the walk covers the project's apps; django-axes' lockout admin only deletes expired attempts
-PROJECT_APPS = {"marketplace", "agencies", "escrow", "tasks", "providers"}
+PROJECT_APPS = {"marketplace", "agencies", "escrow", "tasks", "providers", "incentives"}
 # Django's own pages of every ModelAdmin, guarded by its add/change/view/delete permissions
 STANDARD_PAGES = {"changelist", "add", "history", "delete", "change"}
 GROUPS = {

@@ -338,7 +338,7 @@ def test_celery_is_configured_for_money(settings):
     root = Path(__file__).resolve().parents[2]
     offenders = [
         str(path)
-        for app in ("marketplace", "agencies", "tasks", "escrow", "providers")
+        for app in ("marketplace", "agencies", "tasks", "escrow", "providers", "incentives")
         for path in (root / app).rglob("*.py")
         if "eta=" in path.read_text() or "countdown=" in path.read_text()
     ]

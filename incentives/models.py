@@ -1,0 +1,289 @@
+"""视频号 live-commerce incentives (DESIGN I1–I10): live accounts, programs and their monthly
+budgets, and the coupon book.
+
+The coupon book is a double-entry ledger like the money ledger (E2): every grant, use, return,
+expiry, void and clawback is one balanced `CouponTransaction` of `CouponEntry` lines between
+`CouponAccount`s, append-only (PostgreSQL triggers, migration 0002), with cached balances that a
+database check keeps at or above zero for every account but the explicit source and debt
+accounts. A program-month's budget is an account: opening the month moves its budget from the
+month's issue account (the only source) into its budget account; a reservation moves coupons on
+to the month's reserved account, a grant into a live account's wallet. Nothing can be granted
+or reserved that the budget account does not hold (I4), and each grant names its cause once
+(`CouponTransaction.cause` is unique), so a rerun or a second worker never grants twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgramCode(models.TextChoices):
+    COLD_START = "cold_start", _("Cold start")
+    GROWTH = "growth", _("Growth")
+    BENCHMARK = "benchmark", _("Benchmark case")
+
+
+class LiveAccount(models.Model):
+    """I1: one 视频号 account, bound by a creator or by a merchant shop (one each)."""
+
+    finder_id = models.CharField(_("finder id"), max_length=64, unique=True)
+    nickname = models.CharField(_("nickname"), max_length=60)
+    has_brand_mark = models.BooleanField(_("brand mark (品牌标)"), default=False)
+    creator = models.OneToOneField(
+        "marketplace.CreatorProfile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="live_account",
+    )
+    shop = models.OneToOneField(
+        "marketplace.MerchantShop",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="live_account",
+    )
+    bound_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    bound_at = models.DateTimeField(_("bound at"), auto_now_add=True)
+    # I10: cheating bars the account from every program, for good.
+    barred_at = models.DateTimeField(_("barred from the programs at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(creator__isnull=False) & Q(shop__isnull=True))
+                | (Q(creator__isnull=True) & Q(shop__isnull=False)),
+                name="live_account_one_owner",
+            )
+        ]
+        verbose_name = _("视频号 live account")
+        verbose_name_plural = _("视频号 live accounts")
+
+    def __str__(self) -> str:
+        return f"{self.nickname} ({self.finder_id})"
+
+
+class Program(models.Model):
+    """I4–I7: a program and its policy, edited by ops in the admin. The month's budget is copied
+    from `monthly_budget` when the month opens; a change applies from the next month."""
+
+    code = models.CharField(_("program"), max_length=12, choices=ProgramCode.choices, unique=True)
+    monthly_budget = models.PositiveIntegerField(_("monthly budget (coupons)"))
+    coupon_days = models.PositiveSmallIntegerField(_("coupons expire after (days)"), default=30)
+    is_active = models.BooleanField(_("active"), default=True)
+    # The program's own parameters (the cold-start stages, the benchmark pool …), editable as
+    # one JSON object; incentives.policy gives the defaults and checks a change.
+    policy = models.JSONField(_("policy"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("incentive program")
+        verbose_name_plural = _("incentive programs")
+        permissions = [
+            ("decide_incentiveapplication", "Can approve or reject incentive applications"),
+            ("confirm_incentive_violation", "Can confirm complaints, counterfeits and cheating"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_code_display())
+
+
+class GrowthTierKind(models.TextChoices):
+    ACTIVITY = "activity", _("Lives of 2 hours or more")
+    GMV = "gmv", _("Live GMV net of refunds")
+
+
+class GrowthTier(models.Model):
+    """I6: one task of the growth program, as an editable policy row: reach `threshold` (lives,
+    or fen of GMV net of refunds) in the month and earn `coupons`. Of the GMV tiers only the
+    highest reached pays; the activity award adds to it."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tiers")
+    kind = models.CharField(_("kind"), max_length=10, choices=GrowthTierKind.choices)
+    threshold = models.PositiveBigIntegerField(_("threshold"))
+    coupons = models.PositiveIntegerField(_("coupons"))
+
+    class Meta:
+        ordering = ["program", "kind", "threshold"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "kind", "threshold"], name="one_tier_per_threshold"
+            )
+        ]
+        verbose_name = _("growth tier")
+        verbose_name_plural = _("growth tiers")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ≥ {self.threshold}: {self.coupons}"
+
+
+class ProgramMonth(models.Model):
+    """I4: a program's budget for one Beijing calendar month, opened on first use."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="months")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    budget = models.PositiveIntegerField(_("budget (coupons)"))
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "program"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "month"], name="one_budget_per_program_month"
+            )
+        ]
+        verbose_name = _("program month")
+        verbose_name_plural = _("program months")
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.month:%Y-%m}"
+
+
+# --- the coupon book (I8) ---------------------------------------------------------------------
+
+
+class CouponAccountKind(models.TextChoices):
+    ISSUE = "issue", _("Issued budget (source)")  # per program-month; the only negative source
+    BUDGET = "budget", _("Budget remaining")  # per program-month
+    RESERVED = "reserved", _("Reserved")  # per program-month
+    WALLET = "wallet", _("Coupon wallet")  # per live account
+    DEBT = "debt", _("Coupon debt")  # per live account; negative while coupons are owed (I10)
+    HEATING = "heating", _("In a heating order")  # per live account
+    SPENT = "spent", _("Used for heating")  # one
+    EXPIRED = "expired", _("Expired")  # one
+    VOID = "void", _("Voided")  # one
+
+
+NEGATIVE_ALLOWED = (CouponAccountKind.ISSUE, CouponAccountKind.DEBT)
+
+
+class CouponAccount(models.Model):
+    kind = models.CharField(_("kind"), max_length=10, choices=CouponAccountKind.choices)
+    program_month = models.ForeignKey(
+        ProgramMonth, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts"
+    )
+    live_account = models.ForeignKey(
+        LiveAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts"
+    )
+    # A cache of the sum of the entries; `reconcile` proves it (E9 for coupons).
+    balance = models.BigIntegerField(_("balance (coupons)"), default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "program_month", "live_account"],
+                name="one_coupon_account_per_owner",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=Q(balance__gte=0) | Q(kind__in=["issue", "debt"]),
+                name="coupon_balance_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(balance__lte=0) | ~Q(kind="debt"),
+                name="coupon_debt_not_positive",
+            ),
+        ]
+        verbose_name = _("coupon account")
+        verbose_name_plural = _("coupon accounts")
+
+    def __str__(self) -> str:
+        owner = self.program_month or self.live_account or ""
+        return f"{self.get_kind_display()} {owner}".strip()
+
+
+class CouponTransactionKind(models.TextChoices):
+    FUND = "fund", _("Month opened")
+    RESERVE = "reserve", _("Reserved")
+    RELEASE = "release", _("Reservation returned")
+    GRANT = "grant", _("Granted")
+    USE = "use", _("Used for heating")
+    RETURN = "return", _("Returned from heating")
+    SPEND = "spend", _("Heating delivered")
+    EXPIRY = "expiry", _("Expired")
+    VOID = "void", _("Voided")
+    CLAWBACK = "clawback", _("Clawed back")
+    SETOFF = "setoff", _("Set off against the debt")
+
+
+class CouponTransaction(models.Model):
+    kind = models.CharField(_("kind"), max_length=10, choices=CouponTransactionKind.choices)
+    live_account = models.ForeignKey(
+        LiveAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="coupon_moves"
+    )
+    program_month = models.ForeignKey(
+        ProgramMonth, on_delete=models.PROTECT, null=True, blank=True, related_name="moves"
+    )
+    # What caused it, once: "cold_start:12:stage:2", "growth:2026-10:7:gmv" … A second
+    # transaction with the same cause is refused by the database, so nothing is granted twice.
+    cause = models.CharField(_("cause"), max_length=80, unique=True)
+    # Shown to the account: a reason code and its parameters, rendered in the reader's language.
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["live_account", "-created_at"], name="coupon_move_account_idx")
+        ]
+        verbose_name = _("coupon transaction")
+        verbose_name_plural = _("coupon transactions")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.cause}"
+
+
+class CouponLot(models.Model):
+    """The coupons of one grant in a wallet: they expire together, the oldest are used first
+    (I8). Benchmark tranche coupons serve the one live they were granted for (I7)."""
+
+    live_account = models.ForeignKey(LiveAccount, on_delete=models.PROTECT, related_name="lots")
+    program_month = models.ForeignKey(ProgramMonth, on_delete=models.PROTECT, related_name="lots")
+    grant = models.OneToOneField(CouponTransaction, on_delete=models.PROTECT, related_name="lot")
+    amount = models.PositiveIntegerField(_("granted"))
+    remaining = models.PositiveIntegerField(_("unused"))
+    expires_at = models.DateTimeField(_("expires at"))
+    for_session = models.CharField(_("only for the live"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(remaining__lte=models.F("amount")), name="lot_within_grant"
+            )
+        ]
+        indexes = [models.Index(fields=["live_account", "expires_at"], name="lot_fifo_idx")]
+        verbose_name = _("coupon lot")
+        verbose_name_plural = _("coupon lots")
+
+    def __str__(self) -> str:
+        return f"{self.remaining}/{self.amount} until {self.expires_at:%Y-%m-%d}"
+
+
+class CouponEntry(models.Model):
+    transaction = models.ForeignKey(
+        CouponTransaction, on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(CouponAccount, on_delete=models.PROTECT, related_name="entries")
+    amount = models.BigIntegerField(_("amount (coupons)"))
+    balance_after = models.BigIntegerField(_("balance after"))
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="coupon_entry_not_zero")]
+        verbose_name = _("coupon entry")
+        verbose_name_plural = _("coupon entries")
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.amount:+d}"

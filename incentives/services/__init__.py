@@ -1,0 +1,13 @@
+"""Use cases of the incentive programs, by subject: the coupon book (coupons), live accounts
+(accounts). Everything is importable from here."""
+
+from .accounts import live_account_bind
+from .coupons import coupons_grant, month_open, reservation_release, reservation_take
+
+__all__ = [
+    "coupons_grant",
+    "live_account_bind",
+    "month_open",
+    "reservation_release",
+    "reservation_take",
+]

@@ -1,0 +1,244 @@
+"""The coupon book (I4, I8): the only way coupons move.
+
+Every movement is one balanced transaction posted by `post`, which locks every account it
+touches at once, in primary-key order, re-reads their balances under the lock and refuses a
+line that would take an account below zero (the database's check would refuse it too). The
+program-month's accounts and the wallet therefore serialize every grant and reservation of a
+month: under any concurrency, what is granted and reserved never exceeds the budget.
+
+Each transaction names its cause, unique in the database: posting a cause twice (a rerun, a
+second worker, a retried request) returns the first transaction and moves nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.exceptions import InvalidInput
+from core.months import month_first_day
+
+from ..exceptions import NotEnoughCoupons, QuotaExhausted
+from ..models import (
+    CouponAccount,
+    CouponAccountKind,
+    CouponEntry,
+    CouponLot,
+    CouponTransaction,
+    CouponTransactionKind,
+    LiveAccount,
+    Program,
+    ProgramMonth,
+)
+
+Kind = CouponAccountKind
+
+
+def account(kind: str, *, program_month=None, live_account=None) -> CouponAccount:
+    found = CouponAccount.objects.filter(
+        kind=kind, program_month=program_month, live_account=live_account
+    ).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return CouponAccount.objects.create(
+                kind=kind, program_month=program_month, live_account=live_account
+            )
+    except IntegrityError:  # another transaction created it first
+        return CouponAccount.objects.get(
+            kind=kind, program_month=program_month, live_account=live_account
+        )
+
+
+def _refusal(account_row: CouponAccount, balance: int, needed: int):
+    if account_row.kind == Kind.BUDGET:
+        return QuotaExhausted(
+            _("This month's budget of the program has %(left)s coupons left; %(needed)s needed.")
+            % {"left": balance, "needed": needed}
+        )
+    if account_row.kind == Kind.RESERVED:
+        return QuotaExhausted(_("The reservation no longer holds these coupons."))
+    return NotEnoughCoupons(
+        _("The wallet holds %(left)s usable coupons; %(needed)s needed.")
+        % {"left": balance, "needed": needed}
+    )
+
+
+def post(
+    *,
+    kind: str,
+    lines: list[tuple[CouponAccount, int]],
+    cause: str,
+    live_account: LiveAccount | None = None,
+    program_month: ProgramMonth | None = None,
+    reason: str = "",
+    params: dict | None = None,
+    actor=None,
+) -> tuple[CouponTransaction, bool]:
+    """Post one balanced coupon transaction. Returns (transaction, created): a cause already
+    posted returns its transaction and `created=False`, moving nothing."""
+    done = CouponTransaction.objects.filter(cause=cause).first()
+    if done is not None:
+        return done, False
+    amounts: dict[int, int] = defaultdict(int)
+    for row, amount in lines:
+        amounts[row.pk] += amount
+    amounts = {pk: amount for pk, amount in amounts.items() if amount}
+    if len(amounts) < 2 or sum(amounts.values()) != 0:
+        raise ValueError(f"unbalanced coupon posting: {amounts}")
+    with transaction.atomic():
+        locked = {
+            row.pk: row
+            for row in CouponAccount.objects.select_for_update()
+            .filter(pk__in=amounts)
+            .order_by("pk")
+        }
+        # Under the locks: a concurrent post of the same cause has committed by now, or not.
+        done = CouponTransaction.objects.filter(cause=cause).first()
+        if done is not None:
+            return done, False
+        for pk in sorted(amounts):
+            row = locked[pk]
+            after = row.balance + amounts[pk]
+            if after < 0 and row.kind not in (Kind.ISSUE, Kind.DEBT):
+                raise _refusal(row, row.balance, -amounts[pk])
+        created = CouponTransaction.objects.create(
+            kind=kind,
+            live_account=live_account,
+            program_month=program_month,
+            cause=cause,
+            reason=reason,
+            params=params or {},
+            created_by=actor,
+        )
+        entries = []
+        for pk in sorted(amounts):
+            row = locked[pk]
+            row.balance += amounts[pk]
+            entries.append(
+                CouponEntry(
+                    transaction=created, account=row, amount=amounts[pk], balance_after=row.balance
+                )
+            )
+        CouponEntry.objects.bulk_create(entries)
+        for row in locked.values():
+            CouponAccount.objects.filter(pk=row.pk).update(balance=row.balance)
+    return created, True
+
+
+# --- budgets (I4) ---------------------------------------------------------------------------
+
+
+def month_open(program: Program, month: date | None = None) -> ProgramMonth:
+    """I4: the program's budget for the Beijing month of `month` (today by default), opened on
+    first use with the program's monthly budget. Idempotent and safe under concurrency."""
+    month = month_first_day(month or timezone.now())
+    found = ProgramMonth.objects.filter(program=program, month=month).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            opened = ProgramMonth.objects.create(
+                program=program, month=month, budget=program.monthly_budget
+            )
+            budget = account(Kind.BUDGET, program_month=opened)
+            account(Kind.RESERVED, program_month=opened)
+            if opened.budget:
+                post(
+                    kind=CouponTransactionKind.FUND,
+                    lines=[
+                        (account(Kind.ISSUE, program_month=opened), -opened.budget),
+                        (budget, opened.budget),
+                    ],
+                    cause=f"fund:{opened.pk}",
+                    program_month=opened,
+                    reason="month_opened",
+                )
+            return opened
+    except IntegrityError:
+        return ProgramMonth.objects.get(program=program, month=month)
+
+
+def _positive(amount: int) -> int:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise InvalidInput(_("A number of coupons greater than 0."))
+    return amount
+
+
+def reservation_take(*, program_month: ProgramMonth, amount: int, cause: str, actor=None):
+    """I4/I5/I7: set coupons of the month's budget aside for a later grant; refused with
+    `quota_exhausted` when the budget left is smaller."""
+    return post(
+        kind=CouponTransactionKind.RESERVE,
+        lines=[
+            (account(Kind.BUDGET, program_month=program_month), -_positive(amount)),
+            (account(Kind.RESERVED, program_month=program_month), amount),
+        ],
+        cause=cause,
+        program_month=program_month,
+        reason="reserved",
+        actor=actor,
+    )[0]
+
+
+def reservation_release(*, program_month: ProgramMonth, amount: int, cause: str, reason: str):
+    """I5: a lapsed stage's reservation goes back to that month's budget."""
+    return post(
+        kind=CouponTransactionKind.RELEASE,
+        lines=[
+            (account(Kind.RESERVED, program_month=program_month), -_positive(amount)),
+            (account(Kind.BUDGET, program_month=program_month), amount),
+        ],
+        cause=cause,
+        program_month=program_month,
+        reason=reason,
+    )[0]
+
+
+def coupons_grant(
+    *,
+    program_month: ProgramMonth,
+    live_account: LiveAccount,
+    amount: int,
+    cause: str,
+    reason: str,
+    params: dict | None = None,
+    from_reservation: bool = False,
+    for_session: str = "",
+    actor=None,
+) -> CouponTransaction:
+    """I8: coupons into the account's wallet, from the month's budget (or from what was
+    reserved for it), as one lot that expires `coupon_days` after the grant. Idempotent on
+    `cause`: granting a cause again returns the first grant."""
+    source = Kind.RESERVED if from_reservation else Kind.BUDGET
+    with transaction.atomic():
+        grant, created = post(
+            kind=CouponTransactionKind.GRANT,
+            lines=[
+                (account(source, program_month=program_month), -_positive(amount)),
+                (account(Kind.WALLET, live_account=live_account), amount),
+            ],
+            cause=cause,
+            live_account=live_account,
+            program_month=program_month,
+            reason=reason,
+            params=params,
+            actor=actor,
+        )
+        if created:
+            days = program_month.program.coupon_days
+            CouponLot.objects.create(
+                live_account=live_account,
+                program_month=program_month,
+                grant=grant,
+                amount=amount,
+                remaining=amount,
+                expires_at=grant.created_at + timedelta(days=days),
+                for_session=for_session,
+            )
+    return grant
