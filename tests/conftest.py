@@ -295,3 +295,28 @@ def other_shop(db):
     factories.PaymentAccountFactory(shop=shop, bound_by=shop.owner)
     fund_wallet(shop, 10_000_000)
     return shop
+
+
+# --- ops personas ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ops(db):
+    """A platform ops member (小二): a staff account with no superuser powers, so a service that
+    lets ops act proves it checks staff, not superuser."""
+    return factories.UserFactory(is_staff=True, username="xiaoer")
+
+
+@pytest.fixture
+def ops_superuser(db):
+    """An ops member with every permission (staff and superuser): the admin's view of ops."""
+    return factories.UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def ops_client(client, ops_superuser):
+    """Django's test client logged in as `ops_superuser` (also at `ops_client.user`), for the
+    admin and the staff pages."""
+    client.force_login(ops_superuser)
+    client.user = ops_superuser
+    return client

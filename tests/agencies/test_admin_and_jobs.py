@@ -41,14 +41,6 @@ AGENCY_MODELS = [
 ]
 
 
-@pytest.fixture
-def ops(client):
-    user = factories.UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
-    client.user = user
-    return client
-
-
 def expelled(agency):
     """Three failed months (no creators): 120 points, expelled on 1 November."""
     for month, at in (
@@ -63,7 +55,7 @@ def expelled(agency):
     return AgencyExpulsion.objects.get(agency=agency)
 
 
-def test_every_agency_admin_page_renders_with_data(ops, mcn):
+def test_every_agency_admin_page_renders_with_data(ops_client, mcn):
     """G1–G7: ops open every list and row of the agency models, with real rows in them."""
     for creator in sign_creators(mcn, 5):
         add_sessions(creator, start=bj(2026, 10, 1, 20), count=20)
@@ -90,61 +82,61 @@ def test_every_agency_admin_page_renders_with_data(ops, mcn):
     for name in AGENCY_MODELS:
         model = next(m for m in admin.site._registry if m._meta.model_name == name)
         changelist = reverse(f"admin:agencies_{name}_changelist")
-        assert ops.get(changelist).status_code == 200, changelist
+        assert ops_client.get(changelist).status_code == 200, changelist
         row = model.objects.first()
         assert row is not None, name
         change = reverse(f"admin:agencies_{name}_change", args=[row.pk])
-        assert ops.get(change).status_code == 200, change
+        assert ops_client.get(change).status_code == 200, change
 
 
-def test_ops_grant_the_appeal_on_its_decision_page(ops, mcn):
+def test_ops_grant_the_appeal_on_its_decision_page(ops_client, mcn):
     """G3: the appeal queue links a decision page; a decision needs a reason; granting lifts
     the expulsion and voids October's deduction."""
     expelled(mcn)
     appeal = services.agency_appeal_submit(
         agency=mcn, actor=mcn.owner, reason="十月直播数据缺失，请复核。"
     )
-    queue = ops.get(reverse("admin:agencies_agencyappeal_changelist"), {"pending": "yes"})
+    queue = ops_client.get(reverse("admin:agencies_agencyappeal_changelist"), {"pending": "yes"})
     url = reverse("admin:agencies_agencyappeal_decide", args=[appeal.pk])
     assert url in queue.content.decode()
-    page = ops.post(url, {"decision": "grant", "note": ""})
+    page = ops_client.post(url, {"decision": "grant", "note": ""})
     assert page.status_code == 200  # the form again, with the error
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.PENDING
-    ops.post(url, {"decision": "grant", "note": "平台数据延迟，撤销十月扣分"})
+    ops_client.post(url, {"decision": "grant", "note": "平台数据延迟，撤销十月扣分"})
     appeal.refresh_from_db()
     mcn.refresh_from_db()
     assert (appeal.status, appeal.decided_by, mcn.status, mcn.points) == (
         AppealStatus.GRANTED,
-        ops.user,
+        ops_client.user,
         AgencyStatus.ACTIVE,
         80,
     )
     assert AgencyAssessment.objects.get(agency=mcn, month=date(2026, 10, 1)).is_voided
-    ops.post(url, {"decision": "reject", "note": "再次"})  # decided once: refused
+    ops_client.post(url, {"decision": "reject", "note": "再次"})  # decided once: refused
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.GRANTED
 
 
-def test_readmission_action_respects_the_180_days(ops, mcn):
+def test_readmission_action_respects_the_180_days(ops_client, mcn):
     """G3: the admin's re-admit action refuses before day 180 (with the date) and works on it."""
     expulsion = expelled(mcn)
     changelist = reverse("admin:agencies_agency_changelist")
     body = {"action": "readmit", "_selected_action": [mcn.pk]}
     with time_machine.travel(expulsion.readmissible_at - timedelta(days=1), tick=False):
-        ops.force_login(ops.user)  # a session from 179 days ago has expired
-        page = ops.post(changelist, body, follow=True).content.decode()
+        ops_client.force_login(ops_client.user)  # a session from 179 days ago has expired
+        page = ops_client.post(changelist, body, follow=True).content.decode()
     assert "180" in page  # the refusal names the bar and the date
     mcn.refresh_from_db()
     assert mcn.status == AgencyStatus.EXPELLED
     with time_machine.travel(expulsion.readmissible_at, tick=False):
-        ops.force_login(ops.user)
-        ops.post(changelist, body)
+        ops_client.force_login(ops_client.user)
+        ops_client.post(changelist, body)
     mcn.refresh_from_db()
     assert mcn.status == AgencyStatus.ACTIVE
 
 
-def test_ops_select_a_theme_proposal_and_resolve_a_complaint(ops, mcn):
+def test_ops_select_a_theme_proposal_and_resolve_a_complaint(ops_client, mcn):
     """G7: ops select a proposal from the admin; G6: resolving a complaint is recorded."""
     with time_machine.travel(bj(2026, 11, 12), tick=False):
         proposal = services.theme_proposal_submit(
@@ -154,14 +146,14 @@ def test_ops_select_a_theme_proposal_and_resolve_a_complaint(ops, mcn):
             title="年货节",
             plan="十二月年货节专场直播，五位主播联动，每晚两小时。",
         )
-    ops.post(
+    ops_client.post(
         reverse("admin:agencies_themeproposal_changelist"),
         {"action": "select", "_selected_action": [proposal.pk]},
     )
     proposal.refresh_from_db()
-    assert (proposal.status, proposal.decided_by) == ("selected", ops.user)
+    assert (proposal.status, proposal.decided_by) == ("selected", ops_client.user)
     complaint = AgencyComplaint.objects.create(agency=mcn, summary="虚假宣传投诉")
-    ops.post(
+    ops_client.post(
         reverse("admin:agencies_agencycomplaint_changelist"),
         {"action": "resolve", "_selected_action": [complaint.pk]},
     )

@@ -9,10 +9,7 @@ ledger invariants hold (E9) and every terminal order's escrow is empty (E4).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from core.exceptions import DomainError, NotAllowed
 from escrow import services as escrow
@@ -29,6 +26,7 @@ from tasks.models import (
     Review,
 )
 from tests import factories
+from tests.builders import delivered_order, order_in
 from tests.concurrency.test_escrow_races import Outcome, race, unexpected
 from tests.conftest import fund_wallet
 
@@ -37,42 +35,6 @@ PRICE = 100_000
 
 
 # --- building orders through the services ---------------------------------------------------
-
-
-def _order(shop, merchant, creator, *, payment: str = "full") -> Order:
-    task = services.task_create(
-        actor=merchant,
-        mode="private",
-        title="并发测试订单",
-        brief="60 秒开箱视频",
-        content_type="video",
-        channel="toutiao",
-        price_fen=PRICE,
-        delivery_deadline=timezone.now() + timedelta(days=10),
-        shop=shop,
-        creator=creator.creator_profile,
-        payment=payment,
-    )
-    return task.order
-
-
-def _awaiting_acceptance(shop, merchant, creator, *, payment: str = "full") -> Order:
-    return services.order_pay(
-        order=_order(shop, merchant, creator, payment=payment), actor=merchant
-    )
-
-
-def _awaiting_balance(shop, merchant, creator) -> Order:
-    order = _awaiting_acceptance(shop, merchant, creator, payment="deposit")
-    return services.order_accept(order=order, actor=creator)
-
-
-def _delivered(shop, merchant, creator, *, payment: str = "full") -> Order:
-    order = _awaiting_acceptance(shop, merchant, creator, payment=payment)
-    order = services.order_accept(order=order, actor=creator)
-    if order.status == OrderStatus.AWAITING_BALANCE:
-        order = services.order_pay_balance(order=order, actor=merchant)
-    return services.order_deliver(order=order, actor=creator, links=["https://v.example.com/1"])
 
 
 def _second_member(shop):
@@ -129,7 +91,7 @@ def test_confirm_racing_a_dispute_one_wins(funded_shop, merchant, creator):
     order and paid the creator the price once (and the platform its fee); a dispute that won
     left the escrow full and frozen, with nothing released."""
     orders = [
-        _delivered(funded_shop, merchant, creator, payment="deposit" if i % 2 else "full")
+        delivered_order(funded_shop, merchant, creator, payment="deposit" if i % 2 else "full")
         for i in range(ORDERS)
     ]
     profile = creator.creator_profile
@@ -195,7 +157,13 @@ def test_accept_racing_a_cancel_one_wins(funded_shop, merchant, creator):
     Exactly one wins, the other is refused (invalid_state). A cancel that won refunded the
     merchant exactly what was held, once; an accept that won left the payment in escrow."""
     orders = [
-        _awaiting_acceptance(funded_shop, merchant, creator, payment="deposit" if i % 2 else "full")
+        order_in(
+            OrderStatus.AWAITING_ACCEPTANCE,
+            funded_shop,
+            merchant,
+            creator,
+            payment="deposit" if i % 2 else "full",
+        )
         for i in range(ORDERS)
     ]
     held = {order.pk: _escrow_fen(order) for order in orders}
@@ -255,7 +223,7 @@ def test_two_members_paying_combined_balances_from_a_wallet_for_one(creator):
         factories.PaymentAccountFactory(shop=shop, bound_by=shop.owner)
         owner, admin = shop.owner, _second_member(shop)
         fund_wallet(shop, 4 * (PRICE // 10))  # the four deposits
-        orders = [_awaiting_balance(shop, owner, creator) for _ in range(4)]
+        orders = [order_in(OrderStatus.AWAITING_BALANCE, shop, owner, creator) for _ in range(4)]
         balance_fen = orders[0].balance_due_fen
         spare = balance_fen // 2
         fund_wallet(shop, 2 * balance_fen + spare)  # one combination (two balances), not two
@@ -309,7 +277,7 @@ def test_two_combined_payments_sharing_an_order_only_one_pays_it(creator):
         factories.PaymentAccountFactory(shop=shop, bound_by=shop.owner)
         owner, admin = shop.owner, _second_member(shop)
         fund_wallet(shop, 10 * PRICE)
-        orders = [_awaiting_balance(shop, owner, creator) for _ in range(3)]
+        orders = [order_in(OrderStatus.AWAITING_BALANCE, shop, owner, creator) for _ in range(3)]
         shops.append((shop, owner, admin, orders))
 
     calls = []
@@ -356,7 +324,7 @@ def test_two_confirms_of_one_order_release_once(funded_shop, merchant, creator):
     order and the platform its fee once."""
     admin = _second_member(funded_shop)
     orders = [
-        _delivered(funded_shop, merchant, creator, payment="deposit" if i % 2 else "full")
+        delivered_order(funded_shop, merchant, creator, payment="deposit" if i % 2 else "full")
         for i in range(ORDERS)
     ]
     profile = creator.creator_profile

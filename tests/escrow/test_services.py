@@ -288,11 +288,6 @@ def paid_creator(shop, order):
     return creator
 
 
-@pytest.fixture
-def ops(db):
-    return factories.UserFactory(is_staff=True)
-
-
 def test_withdrawal_needs_a_bound_payout_account(shop, order):
     """E8: without a bound account a withdrawal is refused and nothing moves."""
     fund_wallet(shop, 128_000)

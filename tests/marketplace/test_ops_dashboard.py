@@ -46,11 +46,6 @@ def ten_percent_fee_on_private_orders(db):
     FeePolicy.objects.update_or_create(order_kind="private", defaults={"rate_bp": 1_000})
 
 
-@pytest.fixture
-def ops(db):
-    return factories.UserFactory(is_staff=True, is_superuser=True)
-
-
 def _staff_client(client, user):
     client.force_login(user)
     return client
@@ -92,7 +87,7 @@ def _order(shop, merchant, creator, title: str, state: str) -> Order:
 
 
 @pytest.fixture
-def world(funded_shop, merchant, creator, ops):
+def world(funded_shop, merchant, creator, ops_superuser):
     """Yesterday: A completed (released), D1 disputed (open), H disputed, G paid. Today: B
     completed (released), C paid then cancelled (refunded), H's dispute refunded, D2 disputed
     (open), E paid, F not paid yet."""
@@ -107,7 +102,7 @@ def world(funded_shop, merchant, creator, ops):
         orders["C"] = _order(funded_shop, merchant, creator, "C", OrderStatus.CANCELLED)
         services.dispute_resolve(
             dispute=Dispute.objects.get(order=orders["H"]),
-            actor=ops,
+            actor=ops_superuser,
             outcome="refund",
             note="商家举证充分",
         )
@@ -117,14 +112,16 @@ def world(funded_shop, merchant, creator, ops):
     return orders
 
 
-def _sanction(ops, *, kind=SanctionKind.BAN, user=None, organization=None, **fields) -> Sanction:
+def _sanction(
+    ops_superuser, *, kind=SanctionKind.BAN, user=None, organization=None, **fields
+) -> Sanction:
     """A Sanction as ops record it: each one follows from its own Violation (S1/S2)."""
     violation = Violation.objects.create(
         kind=ViolationKind.OFF_PLATFORM if organization is None else ViolationKind.COMPLAINTS,
         user=user,
         organization=organization,
         reason="私下接单",
-        recorded_by=ops,
+        recorded_by=ops_superuser,
     )
     return Sanction.objects.create(
         violation=violation, user=user, organization=organization, kind=kind, **fields
@@ -132,40 +129,52 @@ def _sanction(ops, *, kind=SanctionKind.BAN, user=None, organization=None, **fie
 
 
 @pytest.fixture
-def sanctions(ops, agency):
+def sanctions(ops_superuser, agency):
     """In force at NOW: a 7-day ban, a permanent ban, an agency restriction. Not in force: an
     expired ban, a lifted ban, a ban starting tomorrow, a takedown."""
     users = {name: factories.CreatorFactory().user for name in "abcdefg"}
     return {
         "ban": _sanction(
-            ops, user=users["a"], starts_at=NOW - timedelta(days=1), ends_at=NOW + timedelta(days=6)
+            ops_superuser,
+            user=users["a"],
+            starts_at=NOW - timedelta(days=1),
+            ends_at=NOW + timedelta(days=6),
         ),
         "permanent": _sanction(
-            ops, user=users["b"], starts_at=NOW - timedelta(days=2), is_permanent=True
+            ops_superuser, user=users["b"], starts_at=NOW - timedelta(days=2), is_permanent=True
         ),
         "restriction": _sanction(
-            ops,
+            ops_superuser,
             kind=SanctionKind.RESTRICTION,
             organization=agency.organization,
             starts_at=NOW - timedelta(hours=1),
             ends_at=NOW + timedelta(days=30),
         ),
         "expired": _sanction(
-            ops, user=users["c"], starts_at=NOW - timedelta(days=8), ends_at=NOW - timedelta(days=1)
+            ops_superuser,
+            user=users["c"],
+            starts_at=NOW - timedelta(days=8),
+            ends_at=NOW - timedelta(days=1),
         ),
         "lifted": _sanction(
-            ops,
+            ops_superuser,
             user=users["d"],
             starts_at=NOW - timedelta(days=1),
             ends_at=NOW + timedelta(days=6),
             lifted_at=NOW - timedelta(hours=2),
-            lifted_by=ops,
+            lifted_by=ops_superuser,
         ),
         "future": _sanction(
-            ops, user=users["e"], starts_at=NOW + timedelta(days=1), ends_at=NOW + timedelta(days=8)
+            ops_superuser,
+            user=users["e"],
+            starts_at=NOW + timedelta(days=1),
+            ends_at=NOW + timedelta(days=8),
         ),
         "takedown": _sanction(
-            ops, kind=SanctionKind.TAKEDOWN, user=users["f"], starts_at=NOW - timedelta(days=1)
+            ops_superuser,
+            kind=SanctionKind.TAKEDOWN,
+            user=users["f"],
+            starts_at=NOW - timedelta(days=1),
         ),
     }
 
@@ -224,7 +233,7 @@ def test_released_and_refunded_today_count_the_escrow_outflows_of_the_beijing_da
 
 
 def test_open_disputes_are_counted_and_the_oldest_link_to_their_decision_page(
-    world, ops, client, ledger_is_clean
+    world, ops_superuser, client, ledger_is_clean
 ):
     """T61: the open disputes (a decided one is not) are counted and listed oldest first, each
     linking to its decision page in the admin."""
@@ -233,7 +242,7 @@ def test_open_disputes_are_counted_and_the_oldest_link_to_their_decision_page(
 
     dashboard = ops_dashboard(now=NOW)
     with time_machine.travel(NOW, tick=False):
-        page = _staff_client(client, ops).get(DASHBOARD)
+        page = _staff_client(client, ops_superuser).get(DASHBOARD)
 
     assert dashboard.open_disputes == 2
     assert [dispute.pk for dispute in dashboard.oldest_disputes] == [d1.pk, d2.pk]
@@ -246,10 +255,10 @@ def test_open_disputes_are_counted_and_the_oldest_link_to_their_decision_page(
     assert reverse("admin:tasks_dispute_decide", args=[resolved.pk]) not in body
 
 
-def test_the_page_shows_every_figure_in_yuan(world, sanctions, ops, client):
+def test_the_page_shows_every_figure_in_yuan(world, sanctions, ops_superuser, client):
     """E1/E4/T61/S1: the dashboard page shows the figures, money as ¥1,280.00."""
     with time_machine.travel(NOW, tick=False):
-        page = _staff_client(client, ops).get(DASHBOARD)
+        page = _staff_client(client, ops_superuser).get(DASHBOARD)
 
     body = page.content.decode()
     dashboard = page.context["dashboard"]
@@ -260,7 +269,7 @@ def test_the_page_shows_every_figure_in_yuan(world, sanctions, ops, client):
     assert f'?status__exact={OrderStatus.DISPUTED}"' in body
 
 
-def test_bans_in_force_are_counted_and_listed_with_party_and_end(sanctions, ops, client):
+def test_bans_in_force_are_counted_and_listed_with_party_and_end(sanctions, ops_superuser, client):
     """S1/S2: bans and restrictions in force now — started, not lifted, permanent or ending
     later — are counted and listed with their party and end; an expired, lifted, future ban
     and a takedown are not."""
@@ -274,7 +283,7 @@ def test_bans_in_force_are_counted_and_listed_with_party_and_end(sanctions, ops,
     assert not any(Sanction.objects.get(pk=pk).in_force_at(NOW) for pk in outside)
 
     with time_machine.travel(NOW, tick=False):
-        body = _staff_client(client, ops).get(DASHBOARD).content.decode()
+        body = _staff_client(client, ops_superuser).get(DASHBOARD).content.decode()
     ban = sanctions["ban"]
     assert ban.user.get_username() in body
     assert sanctions["restriction"].organization.name in body
@@ -291,12 +300,12 @@ def test_a_sanctions_admin_not_registered_yet_leaves_the_rows_without_links():
 
 
 def test_the_admin_index_shows_the_key_figures_and_links_the_dashboard(
-    world, sanctions, ops, client
+    world, sanctions, ops_superuser, client
 ):
     """E4/T61/S1: the box at the top of the admin index shows the key figures and links the
     dashboard; the app list is still there."""
     with time_machine.travel(NOW, tick=False):
-        page = _staff_client(client, ops).get(reverse("admin:index"))
+        page = _staff_client(client, ops_superuser).get(reverse("admin:index"))
 
     body = page.content.decode()
     assert page.status_code == 200
@@ -322,9 +331,9 @@ def test_only_staff_open_the_dashboard(who, request, client):
     assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_staff_open_the_dashboard(ops, client):
+def test_staff_open_the_dashboard(ops_superuser, client):
     """A3: ops staff see the dashboard, zeros on an empty marketplace."""
-    response = _staff_client(client, ops).get(DASHBOARD)
+    response = _staff_client(client, ops_superuser).get(DASHBOARD)
 
     assert response.status_code == 200
     assert response.context["dashboard"].orders_total == 0
@@ -339,17 +348,17 @@ def _sizes(dashboard) -> tuple[int, int, int]:
 
 
 def test_the_dashboard_costs_the_same_queries_for_1_and_20_orders(
-    funded_shop, merchant, creator, ops, client
+    funded_shop, merchant, creator, ops_superuser, client
 ):
     """T61/E4/S1 (speed rule): the page runs as many queries with 20 disputed orders and 20
     bans as with 1 of each — aggregates in the database, no query per row."""
-    staff = _staff_client(client, ops)
+    staff = _staff_client(client, ops_superuser)
 
     def build(n):
         for _ in range(n):
             order = _order(funded_shop, merchant, creator, "争议订单", OrderStatus.DISPUTED)
             _sanction(
-                ops,
+                ops_superuser,
                 user=factories.CreatorFactory().user,
                 starts_at=order.created_at - timedelta(days=1),
                 ends_at=order.created_at + timedelta(days=7),

@@ -23,11 +23,6 @@ from tests.tasks.conftest import in_days, iso, post_task
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def ops(db):
-    return factories.UserFactory(is_staff=True, username="xiaoer")
-
-
 def off_platform(ops, *, user=None, organization=None, task=None, at=None):
     with time_machine.travel(at or timezone.now(), tick=False):
         return task_services.violation_record(

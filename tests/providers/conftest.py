@@ -90,11 +90,6 @@ def applicant(db):
     return factories.UserFactory(username="yunfan")
 
 
-@pytest.fixture
-def ops(db):
-    return factories.UserFactory(is_staff=True, username="xiaoer")
-
-
 @pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
     """Documents go to a temporary folder outside the web root."""

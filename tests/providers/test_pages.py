@@ -131,11 +131,6 @@ def applicant(db):
 
 
 @pytest.fixture
-def ops(db):
-    return factories.UserFactory(username="ops", is_staff=True)
-
-
-@pytest.fixture
 def provider(db):
     return admitted_provider()
 

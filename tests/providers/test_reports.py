@@ -34,6 +34,7 @@ from providers.reports import (
 from tasks import services
 from tasks.models import ContentMetric, Order, OrderStatus
 from tests import factories
+from tests.builders import delivered_order
 from tests.conftest import fund_wallet
 
 pytestmark = pytest.mark.django_db
@@ -69,11 +70,6 @@ def ten_percent_fee_on_private_orders(db):
     FeePolicy.objects.update_or_create(order_kind="private", defaults={"rate_bp": 1_000})
 
 
-@pytest.fixture
-def ops(db):
-    return factories.UserFactory(is_staff=True, is_superuser=True)
-
-
 # --- building orders through the services ---------------------------------------------------
 
 
@@ -105,14 +101,13 @@ def _in_production(shop, creator, **kwargs) -> Order:
     return _fresh(order)
 
 
-def _delivered(shop, creator, *, links=(LINK,), **kwargs) -> Order:
-    order = _in_production(shop, creator, **kwargs)
-    services.order_deliver(order=order, actor=creator, links=list(links))
-    return _fresh(order)
+def _delivered_for_owner(shop, creator, **kwargs) -> Order:
+    """`delivered_order` with the shop's owner as the merchant (the walks take no merchant)."""
+    return delivered_order(shop, shop.owner, creator, **kwargs)
 
 
-def _completed(shop, creator, **kwargs) -> Order:
-    order = _delivered(shop, creator, **kwargs)
+def _completed(shop, creator, *, links=(LINK,), **kwargs) -> Order:
+    order = delivered_order(shop, shop.owner, creator, links=links, **kwargs)
     services.order_confirm(order=order, actor=shop.owner, rating=5)
     return _fresh(order)
 
@@ -124,13 +119,17 @@ def _declined(shop, creator, **kwargs) -> Order:
     return _fresh(order)
 
 
-def _split(shop, creator, ops, *, creator_fen: int, **kwargs) -> Order:
-    order = _delivered(shop, creator, **kwargs)
+def _split(shop, creator, ops_superuser, *, creator_fen: int, **kwargs) -> Order:
+    order = delivered_order(shop, shop.owner, creator, links=[LINK], **kwargs)
     dispute = services.order_dispute(
         order=order, actor=shop.owner, reason="第二条视频没有露出产品", ground="quality"
     )
     services.dispute_resolve(
-        dispute=dispute, actor=ops, outcome="split", note="各担一部分", creator_fen=creator_fen
+        dispute=dispute,
+        actor=ops_superuser,
+        outcome="split",
+        note="各担一部分",
+        creator_fen=creator_fen,
     )
     return _fresh(order)
 
@@ -283,14 +282,14 @@ def test_a_one_day_period_is_allowed(funded_shop, creator):
 # --- the money, from the ledger (E4) --------------------------------------------------------
 
 
-def test_money_per_order_equals_the_ledger(funded_shop, creator, ops, ledger_is_clean):
+def test_money_per_order_equals_the_ledger(funded_shop, creator, ops_superuser, ledger_is_clean):
     """P7/E4: a completed order spent price + fee; a declined one was refunded all it paid and
     spent nothing; one in production still holds what was paid; a dispute split spent the
     creator's part plus its fee and refunded the rest; a forfeited deposit counts as spent."""
     completed = _completed(funded_shop, creator)
     declined = _declined(funded_shop, creator)
     in_production = _in_production(funded_shop, creator)
-    split = _split(funded_shop, creator, ops, creator_fen=60_000)
+    split = _split(funded_shop, creator, ops_superuser, creator_fen=60_000)
     forfeited = _forfeited(funded_shop, creator)
     unpaid = _task(funded_shop, creator).order
 
@@ -361,7 +360,7 @@ def test_metrics_and_links_are_summed_per_order_and_in_total(funded_shop, creato
     """P7/F1: each order carries the sum of its daily metric rows and the links of its latest
     delivery; the totals add up every order."""
     first = _completed(funded_shop, creator, links=[LINK, "https://v.taobao.com/v/1002"])
-    second = _delivered(funded_shop, creator)
+    second = delivered_order(funded_shop, funded_shop.owner, creator, links=[LINK])
     quiet = _in_production(funded_shop, creator)
     _metric(first, date(2026, 11, 2), views=1_000, likes=50, comments=5, shares=2, clicks=40)
     _metric(first, date(2026, 11, 3), views=500, likes=10, comments=1, shares=1, gmv_fen=12_345)
@@ -388,7 +387,9 @@ def test_metrics_and_links_are_summed_per_order_and_in_total(funded_shop, creato
 
 def test_the_latest_delivery_gives_the_links(funded_shop, creator):
     """P7/T53: after a revision the report shows the links of the new delivery."""
-    order = _delivered(funded_shop, creator, links=["https://v.taobao.com/v/old"])
+    order = delivered_order(
+        funded_shop, funded_shop.owner, creator, links=["https://v.taobao.com/v/old"]
+    )
     services.order_request_revision(order=order, actor=funded_shop.owner, note="换个开头")
     services.order_deliver(order=order, actor=creator, links=["https://v.taobao.com/v/new"])
 
@@ -406,7 +407,7 @@ def _queries_for(shop, **selection) -> int:
     return len(queries)
 
 
-def test_the_query_count_does_not_grow_with_the_orders(creator, ops, ledger_is_clean):
+def test_the_query_count_does_not_grow_with_the_orders(creator, ops_superuser, ledger_is_clean):
     """P7: one order or ten, with deliveries, metrics and ledger entries, the report reads the
     same number of queries (by period and by tasks)."""
     small, large = factories.ShopFactory(), factories.ShopFactory()
@@ -417,10 +418,10 @@ def test_the_query_count_does_not_grow_with_the_orders(creator, ops, ledger_is_c
     _metric(order, date(2026, 11, 2), views=10)
     large_orders = []
     for index in range(9):
-        walk = (_completed, _delivered, _declined, _in_production)[index % 4]
+        walk = (_completed, _delivered_for_owner, _declined, _in_production)[index % 4]
         large_orders.append(walk(large, factories.CreatorFactory().user, title=f"任务 {index}"))
         _metric(large_orders[-1], date(2026, 11, 2), views=index)
-    large_orders.append(_split(large, creator, ops, creator_fen=50_000))
+    large_orders.append(_split(large, creator, ops_superuser, creator_fen=50_000))
     assert Order.objects.filter(shop=large).count() == 10
 
     # orders, deliveries, metrics, ledger entries, and the campaign's tasks without orders
@@ -439,12 +440,12 @@ def _page_size(pdf: bytes) -> tuple[float, float]:
     return float(match.group(1)), float(match.group(2))
 
 
-def test_the_pdf_renders_a_landscape_report_in_the_cjk_font(funded_shop, creator, ops):
+def test_the_pdf_renders_a_landscape_report_in_the_cjk_font(funded_shop, creator, ops_superuser):
     """P7: the PDF is an A4 landscape document whose text uses the built-in STSong-Light CJK
     font, with every kind of order in it."""
     _metric(_completed(funded_shop, creator), date(2026, 11, 2), views=1_000, gmv_fen=128_000)
     _declined(funded_shop, creator)
-    _split(funded_shop, creator, ops, creator_fen=60_000)
+    _split(funded_shop, creator, ops_superuser, creator_fen=60_000)
     report = closing_report(shop=funded_shop)
 
     pdf = report_pdf(report)
@@ -487,13 +488,15 @@ def _workbook(report: ClosingReport):
     return load_workbook(BytesIO(report_xlsx(report)))
 
 
-def test_the_workbook_has_one_row_per_order_and_its_spend_adds_up(funded_shop, creator, ops):
+def test_the_workbook_has_one_row_per_order_and_its_spend_adds_up(
+    funded_shop, creator, ops_superuser
+):
     """P7/E1: sheets Summary, Tasks and Orders; the Orders sheet has a bold, frozen header and
     one row per order; money is a number of yuan formatted ¥#,##0.00 and the spent column adds
     up exactly to the report's total."""
     completed = _completed(funded_shop, creator, price_fen=128_033)
     _declined(funded_shop, creator)
-    _split(funded_shop, creator, ops, creator_fen=60_001)
+    _split(funded_shop, creator, ops_superuser, creator_fen=60_001)
     _in_production(funded_shop, creator)
     report = closing_report(shop=funded_shop)
 

@@ -10,18 +10,9 @@ from django.urls import reverse
 from escrow.models import JournalTransaction
 from tasks import services
 from tasks.models import Announcement, Dispute, Order, OrderStatus, Task, TaskStatus
-from tests import factories
 from tests.tasks.conftest import earnings_fen, escrow_fen, in_days, wallet_fen
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ops(client):
-    user = factories.UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 def _disputed_order(shop, merchant, creator) -> Order:
@@ -45,17 +36,19 @@ def _disputed_order(shop, merchant, creator) -> Order:
     return Order.objects.get(pk=order.pk)
 
 
-def test_dispute_queue_lists_open_disputes_with_a_decide_link(ops, funded_shop, merchant, creator):
+def test_dispute_queue_lists_open_disputes_with_a_decide_link(
+    ops_client, funded_shop, merchant, creator
+):
     """T61: ops see the disputes waiting for a decision, each with a link to decide it."""
     order = _disputed_order(funded_shop, merchant, creator)
-    page = ops.get(reverse("admin:tasks_dispute_changelist"), {"state": "open"})
+    page = ops_client.get(reverse("admin:tasks_dispute_changelist"), {"state": "open"})
     assert page.status_code == 200
     assert page.context["cl"].result_count == 1
     assert reverse("admin:tasks_dispute_decide", args=[order.dispute.pk]) in page.content.decode()
 
 
 def test_ops_split_a_dispute_through_the_admin(
-    ops, funded_shop, merchant, creator, ledger_is_clean
+    ops_client, funded_shop, merchant, creator, ledger_is_clean
 ):
     """T61: a split pays the creator its part (and the platform the fee on it) and refunds the
     rest; the order ends refunded and its escrow is empty. The page shows the order's messages
@@ -63,11 +56,11 @@ def test_ops_split_a_dispute_through_the_admin(
     order = _disputed_order(funded_shop, merchant, creator)
     dispute = order.dispute
     url = reverse("admin:tasks_dispute_decide", args=[dispute.pk])
-    page = ops.get(url)
+    page = ops_client.get(url)
     assert page.status_code == 200
     assert "第二条没有露出产品" in page.content.decode()
     wallet_before = wallet_fen(funded_shop)
-    response = ops.post(
+    response = ops_client.post(
         url, {"outcome": "split", "creator_amount": "500.00", "note": "只完成了一半"}
     )
     assert response.status_code == 302
@@ -77,15 +70,17 @@ def test_ops_split_a_dispute_through_the_admin(
     assert earnings_fen(creator.creator_profile) == 50_000
     assert wallet_fen(funded_shop) == wallet_before + 150_000
     assert escrow_fen(order.pk) == 0
-    assert dispute.outcome == "split" and dispute.resolved_by == ops.user
+    assert dispute.outcome == "split" and dispute.resolved_by == ops_client.user
 
 
-def test_a_split_without_an_amount_is_refused_on_the_page(ops, funded_shop, merchant, creator):
+def test_a_split_without_an_amount_is_refused_on_the_page(
+    ops_client, funded_shop, merchant, creator
+):
     """T61: the form explains a missing split amount and nothing moves."""
     order = _disputed_order(funded_shop, merchant, creator)
     transactions = JournalTransaction.objects.count()
     url = reverse("admin:tasks_dispute_decide", args=[order.dispute.pk])
-    page = ops.post(url, {"outcome": "split", "creator_amount": "", "note": "x"})
+    page = ops_client.post(url, {"outcome": "split", "creator_amount": "", "note": "x"})
     assert page.status_code == 200
     assert page.context["form"].errors["creator_amount"]
     assert JournalTransaction.objects.count() == transactions
@@ -93,31 +88,35 @@ def test_a_split_without_an_amount_is_refused_on_the_page(ops, funded_shop, merc
 
 
 def test_a_split_of_the_whole_price_is_refused_with_the_service_message(
-    ops, funded_shop, merchant, creator
+    ops_client, funded_shop, merchant, creator
 ):
     """T61: the creator's part must be less than the price; the service's refusal is shown."""
     order = _disputed_order(funded_shop, merchant, creator)
     url = reverse("admin:tasks_dispute_decide", args=[order.dispute.pk])
-    page = ops.post(url, {"outcome": "split", "creator_amount": "2000.00", "note": "x"})
+    page = ops_client.post(url, {"outcome": "split", "creator_amount": "2000.00", "note": "x"})
     assert page.status_code == 200
     assert page.context["form"].errors
     assert Dispute.objects.get(pk=order.dispute.pk).is_open
 
 
-def test_ops_release_a_dispute_to_the_creator(ops, funded_shop, merchant, creator, ledger_is_clean):
+def test_ops_release_a_dispute_to_the_creator(
+    ops_client, funded_shop, merchant, creator, ledger_is_clean
+):
     """T61: release completes the order and pays the creator the price."""
     order = _disputed_order(funded_shop, merchant, creator)
     url = reverse("admin:tasks_dispute_decide", args=[order.dispute.pk])
-    ops.post(url, {"outcome": "release", "note": "交付符合要求"})
+    ops_client.post(url, {"outcome": "release", "note": "交付符合要求"})
     assert Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETED
     assert earnings_fen(creator.creator_profile) == 200_000
 
 
-def test_order_page_shows_history_ledger_lines_and_messages(ops, funded_shop, merchant, creator):
+def test_order_page_shows_history_ledger_lines_and_messages(
+    ops_client, funded_shop, merchant, creator
+):
     """T70: the order's admin page shows its transition log with who and from which state,
     its ledger lines and its messages (T60)."""
     order = _disputed_order(funded_shop, merchant, creator)
-    page = ops.get(reverse("admin:tasks_order_change", args=[order.pk]))
+    page = ops_client.get(reverse("admin:tasks_order_change", args=[order.pk]))
     assert page.status_code == 200
     html = page.content.decode()
     assert "open_dispute" in html and "delivered" in html
@@ -125,7 +124,7 @@ def test_order_page_shows_history_ledger_lines_and_messages(ops, funded_shop, me
     assert "第二条没有露出产品" in html
 
 
-def test_ops_apply_a_due_deadline_from_the_order_list(ops, funded_shop, merchant, creator):
+def test_ops_apply_a_due_deadline_from_the_order_list(ops_client, funded_shop, merchant, creator):
     """D4/T5: the admin action runs the same idempotent sweep service on the chosen orders."""
     task = services.task_create(
         actor=merchant,
@@ -142,14 +141,14 @@ def test_ops_apply_a_due_deadline_from_the_order_list(ops, funded_shop, merchant
     services.order_pay(order=task.order, actor=merchant)
     url = reverse("admin:tasks_order_changelist")
     with time_machine.travel(in_days(4), tick=False):
-        ops.post(url, {"action": "apply_due_deadlines", "_selected_action": [task.order.pk]})
-        ops.post(url, {"action": "apply_due_deadlines", "_selected_action": [task.order.pk]})
+        ops_client.post(url, {"action": "apply_due_deadlines", "_selected_action": [task.order.pk]})
+        ops_client.post(url, {"action": "apply_due_deadlines", "_selected_action": [task.order.pk]})
     assert Order.objects.get(pk=task.order.pk).status == OrderStatus.EXPIRED
     assert escrow_fen(task.order.pk) == 0
     assert JournalTransaction.objects.filter(kind="refund").count() == 1
 
 
-def test_ops_stop_enrollment_of_a_plaza_task(ops, shop, merchant):
+def test_ops_stop_enrollment_of_a_plaza_task(ops_client, shop, merchant):
     """T10: ops stop enrollment through the same service; with nobody approved it closes (T13)."""
     task = services.task_create(
         actor=merchant,
@@ -164,22 +163,22 @@ def test_ops_stop_enrollment_of_a_plaza_task(ops, shop, merchant):
         delivery_deadline=in_days(9),
         shop=shop,
     )
-    ops.post(
+    ops_client.post(
         reverse("admin:tasks_task_changelist"),
         {"action": "close_enrollment", "_selected_action": [task.pk]},
     )
     assert Task.objects.get(pk=task.pk).status == TaskStatus.CLOSED
 
 
-def test_ops_publish_an_announcement(ops):
+def test_ops_publish_an_announcement(ops_client):
     """T21: ops write announcements in the admin; the author is recorded."""
-    response = ops.post(
+    response = ops_client.post(
         reverse("admin:tasks_announcement_add"),
         {"title": "双十二招商开启", "body": "报名截止 12 月 5 日", "is_published": "on"},
     )
     assert response.status_code == 302
     announcement = Announcement.objects.get()
-    assert announcement.created_by == ops.user
+    assert announcement.created_by == ops_client.user
 
 
 @pytest.mark.parametrize(
@@ -200,14 +199,14 @@ def test_ops_publish_an_announcement(ops):
         "escrow_feepolicy",
     ],
 )
-def test_every_list_page_renders(ops, funded_shop, merchant, creator, name):
+def test_every_list_page_renders(ops_client, funded_shop, merchant, creator, name):
     """A3: ops reach every task and order record in the admin."""
     _disputed_order(funded_shop, merchant, creator)
-    assert ops.get(reverse(f"admin:{name}_changelist")).status_code == 200
+    assert ops_client.get(reverse(f"admin:{name}_changelist")).status_code == 200
 
 
 def test_order_page_ledger_lines_include_its_share_of_a_combined_payment(
-    ops, funded_shop, merchant, creator
+    ops_client, funded_shop, merchant, creator
 ):
     """T42/E2: the order's ledger lines are its own transactions and the lines on its escrow
     in a combined balance payment — not the other order's line of that payment."""
@@ -221,7 +220,7 @@ def test_order_page_ledger_lines_include_its_share_of_a_combined_payment(
     combined = JournalTransaction.objects.get(order=None, kind="hold")
     own = set(JournalTransaction.objects.filter(order_id=first).values_list("pk", flat=True))
 
-    html = ops.get(reverse("admin:tasks_order_change", args=[first])).content.decode()
+    html = ops_client.get(reverse("admin:tasks_order_change", args=[first])).content.decode()
 
     shown = {int(t) for t in __import__("re").findall(r"<td>#(\d+)</td>", html)}
     assert shown == own | {combined.pk}
@@ -236,18 +235,20 @@ def test_order_page_ledger_lines_include_its_share_of_a_combined_payment(
     assert format_cny(mine) in html and format_cny(theirs) not in html
 
 
-def test_large_admin_lists_page_newest_first_with_a_creation_filter(ops, funded_shop, merchant):
+def test_large_admin_lists_page_newest_first_with_a_creation_filter(
+    ops_client, funded_shop, merchant
+):
     """Ops lists of tables that grow to millions (tasks, orders, the ledger, notifications) page
     newest first by id without counting the whole table again, and filter by creation date."""
     from tests.tasks.test_tenancy_and_queries import _plaza_task
 
     tasks = [_plaza_task(funded_shop, merchant, title=f"任务{i}") for i in range(3)]
-    page = ops.get(reverse("admin:tasks_task_changelist"))
+    page = ops_client.get(reverse("admin:tasks_task_changelist"))
     assert [t.pk for t in page.context["cl"].result_list] == sorted(
         (t.pk for t in tasks), reverse=True
     )
     assert page.context["cl"].show_full_result_count is False
-    today = ops.get(
+    today = ops_client.get(
         reverse("admin:tasks_task_changelist"), {"created_at__gte": "2000-01-01 00:00:00+08:00"}
     )
     assert today.status_code == 200 and today.context["cl"].result_count == 3
@@ -259,6 +260,8 @@ def test_large_admin_lists_page_newest_first_with_a_creation_filter(ops, funded_
         "admin:marketplace_notification_changelist",
     ):
         assert (
-            ops.get(reverse(name), {"created_at__gte": "2000-01-01 00:00:00+08:00"}).status_code
+            ops_client.get(
+                reverse(name), {"created_at__gte": "2000-01-01 00:00:00+08:00"}
+            ).status_code
             == 200
         )

@@ -25,42 +25,12 @@ from tasks.models import (
     TaskStatus,
 )
 from tests import factories
+from tests.builders import delivered_order, order_in
 from tests.tasks.conftest import earnings_fen, escrow_fen, in_days, wallet_fen
 
 pytestmark = pytest.mark.django_db
 
 PRICE = 100_000
-
-
-def _private(shop, merchant, creator, *, payment="full", days=10) -> Order:
-    task = services.task_create(
-        actor=merchant,
-        mode="private",
-        title="测评视频",
-        brief="一条 60 秒测评",
-        content_type="video",
-        channel="toutiao",
-        price_fen=PRICE,
-        delivery_deadline=in_days(days),
-        shop=shop,
-        creator=creator.creator_profile,
-        payment=payment,
-    )
-    return task.order
-
-
-def _paid(shop, merchant, creator, **kwargs) -> Order:
-    return services.order_pay(order=_private(shop, merchant, creator, **kwargs), actor=merchant)
-
-
-def _in_production(shop, merchant, creator, **kwargs) -> Order:
-    order = _paid(shop, merchant, creator, **kwargs)
-    return services.order_accept(order=order, actor=creator)
-
-
-def _delivered(shop, merchant, creator) -> Order:
-    order = _in_production(shop, merchant, creator)
-    return services.order_deliver(order=order, actor=creator, links=["https://v.example.com/1"])
 
 
 def _kinds_told(order) -> set[tuple[str, int]]:
@@ -71,7 +41,7 @@ def test_acceptance_timeout_expires_and_refunds_in_full(funded_shop, merchant, c
     """D1/T5: 72 h without an answer: the sweep expires the order, refunds the merchant in full
     and tells both sides (D5); a second sweep changes nothing (D2)."""
     before = wallet_fen(funded_shop)
-    order = _paid(funded_shop, merchant, creator)
+    order = order_in(OrderStatus.AWAITING_ACCEPTANCE, funded_shop, merchant, creator)
     with time_machine.travel(timezone.now() + timedelta(hours=71), tick=False):
         assert run_sweep().counts["acceptance"] == 0
     with time_machine.travel(timezone.now() + timedelta(hours=73), tick=False):
@@ -88,7 +58,9 @@ def test_acceptance_timeout_expires_and_refunds_in_full(funded_shop, merchant, c
 def test_deposit_acceptance_timeout_is_24_hours(funded_shop, merchant, creator):
     """D1/T40: a deposit order not answered in 24 h expires and the deposit comes back."""
     before = wallet_fen(funded_shop)
-    order = _paid(funded_shop, merchant, creator, payment="deposit")
+    order = order_in(
+        OrderStatus.AWAITING_ACCEPTANCE, funded_shop, merchant, creator, payment="deposit"
+    )
     assert wallet_fen(funded_shop) == before - 10_000
     with time_machine.travel(timezone.now() + timedelta(hours=25), tick=False):
         run_sweep()
@@ -101,7 +73,7 @@ def test_unpaid_balance_forfeits_the_deposit(funded_shop, merchant, creator):
     ends forfeited, both sides are told."""
     from escrow.models import Account
 
-    order = _in_production(funded_shop, merchant, creator, payment="deposit")
+    order = order_in(OrderStatus.AWAITING_BALANCE, funded_shop, merchant, creator)
     assert order.status == OrderStatus.AWAITING_BALANCE
     fees = Account.objects.get(kind="platform_fees").balance_fen
     with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1), tick=False):
@@ -116,7 +88,7 @@ def test_unpaid_balance_forfeits_the_deposit(funded_shop, merchant, creator):
 def test_overdue_delivery_is_refunded(funded_shop, merchant, creator):
     """D1/T51: not delivered by the deadline: overdue_undelivered and a full refund."""
     before = wallet_fen(funded_shop)
-    order = _in_production(funded_shop, merchant, creator, days=3)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator, days=3)
     with time_machine.travel(timezone.now() + timedelta(days=3, minutes=1), tick=False):
         assert run_sweep().counts["delivery"] == 1
     order = Order.objects.get(pk=order.pk)
@@ -128,7 +100,7 @@ def test_overdue_delivery_is_refunded(funded_shop, merchant, creator):
 def test_delivery_not_reviewed_in_7_days_is_confirmed(funded_shop, merchant, creator):
     """D1/T54: a delivery neither confirmed, revised nor disputed for 7 days is confirmed: the
     creator is paid the price, both sides are told, no review is invented."""
-    order = _delivered(funded_shop, merchant, creator)
+    order = delivered_order(funded_shop, merchant, creator)
     with time_machine.travel(timezone.now() + timedelta(days=6, hours=23), tick=False):
         assert run_sweep().counts["auto_confirm"] == 0
     with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1), tick=False):
@@ -142,7 +114,7 @@ def test_delivery_not_reviewed_in_7_days_is_confirmed(funded_shop, merchant, cre
 
 def test_a_disputed_order_is_left_alone(funded_shop, merchant, creator):
     """D1/T61: deadlines stop while a dispute is open; the sweep moves nothing."""
-    order = _delivered(funded_shop, merchant, creator)
+    order = delivered_order(funded_shop, merchant, creator)
     services.order_dispute(order=order, actor=merchant, reason="没有露出产品")
     with time_machine.travel(timezone.now() + timedelta(days=30), tick=False):
         assert run_sweep().total == 0
@@ -230,8 +202,8 @@ def test_recruitment_task_closes_at_its_enrollment_deadline(db):
 def test_one_failing_item_does_not_stop_the_sweep(funded_shop, merchant, creator, monkeypatch):
     """D1/D2: an item whose action fails is recorded in the sweep's errors and rolled back; the
     other items still move."""
-    first = _paid(funded_shop, merchant, creator)
-    second = _paid(funded_shop, merchant, creator)
+    first = order_in(OrderStatus.AWAITING_ACCEPTANCE, funded_shop, merchant, creator)
+    second = order_in(OrderStatus.AWAITING_ACCEPTANCE, funded_shop, merchant, creator)
     import dataclasses
 
     import tasks.deadlines as deadlines
@@ -260,7 +232,7 @@ def test_one_failing_item_does_not_stop_the_sweep(funded_shop, merchant, creator
 
 def test_run_deadlines_now_sweeps_as_of_that_time(funded_shop, merchant, creator):
     """D4: `run_deadlines --now ISO` sweeps as if it were then and prints counts per kind."""
-    order = _paid(funded_shop, merchant, creator)
+    order = order_in(OrderStatus.AWAITING_ACCEPTANCE, funded_shop, merchant, creator)
     later = (timezone.now() + timedelta(hours=80)).isoformat()
     out = StringIO()
     call_command("run_deadlines", "--now", later, stdout=out)
@@ -274,7 +246,7 @@ def test_run_deadlines_now_sweeps_as_of_that_time(funded_shop, merchant, creator
 
 def test_run_deadlines_without_now_moves_nothing_early(funded_shop, merchant, creator):
     """D4: a sweep as of the real time leaves orders that are not due alone."""
-    order = _paid(funded_shop, merchant, creator)
+    order = order_in(OrderStatus.AWAITING_ACCEPTANCE, funded_shop, merchant, creator)
     call_command("run_deadlines", stdout=StringIO())
     assert Order.objects.get(pk=order.pk).status == OrderStatus.AWAITING_ACCEPTANCE
 
@@ -297,7 +269,7 @@ def test_the_job_runs_one_sweep(funded_shop, merchant, creator):
     """D1: the Celery job the beat sends runs one sweep and records it."""
     from tasks.jobs import sweep_deadlines
 
-    _paid(funded_shop, merchant, creator)
+    order_in(OrderStatus.AWAITING_ACCEPTANCE, funded_shop, merchant, creator)
     with time_machine.travel(timezone.now() + timedelta(hours=73), tick=False):
         counts = sweep_deadlines.apply().get()
     assert counts["acceptance"] == 1
@@ -306,8 +278,10 @@ def test_the_job_runs_one_sweep(funded_shop, merchant, creator):
 
 def test_due_summary_counts_overdue_and_upcoming(funded_shop, merchant, creator):
     """D1: ops see, per kind, what is overdue now and what falls due in the next 24 hours."""
-    _paid(funded_shop, merchant, creator, days=1)  # acceptance due at the delivery deadline
-    _paid(funded_shop, merchant, creator, days=10)
+    order_in(
+        OrderStatus.AWAITING_ACCEPTANCE, funded_shop, merchant, creator, days=1
+    )  # acceptance due at the delivery deadline
+    order_in(OrderStatus.AWAITING_ACCEPTANCE, funded_shop, merchant, creator, days=10)
     rows = {row["code"]: row for row in due_summary()}
     assert rows["acceptance"]["upcoming"] == 1 and rows["acceptance"]["overdue"] == 0
     with time_machine.travel(timezone.now() + timedelta(hours=80), tick=False):
@@ -319,7 +293,7 @@ def test_ops_view_shows_due_items_and_last_sweeps(client, funded_shop, merchant,
     """D1: the admin page of sweeps shows what is due per kind and the last sweeps."""
     ops = factories.UserFactory(is_staff=True, is_superuser=True)
     client.force_login(ops)
-    _paid(funded_shop, merchant, creator, days=1)
+    order_in(OrderStatus.AWAITING_ACCEPTANCE, funded_shop, merchant, creator, days=1)
     run_sweep(trigger="command")
     page = client.get(reverse("admin:tasks_sweeprun_changelist"))
     assert page.status_code == 200

@@ -33,7 +33,7 @@ from tasks.models import (
     Review,
     Revision,
 )
-from tests import factories
+from tests.builders import fresh, order_in, private_order
 from tests.conftest import client_for, row_counts
 from tests.tasks.conftest import earnings_fen, escrow_fen, in_days, iso, wallet_fen
 
@@ -55,58 +55,14 @@ def ten_percent_fee_on_private_orders(db):
     FeePolicy.objects.update_or_create(order_kind="private", defaults={"rate_bp": FEE_RATE_BP})
 
 
-@pytest.fixture
-def ops(db):
-    return factories.UserFactory(is_staff=True, is_superuser=True)
-
-
 # --- building the world through the services ----------------------------------------------
 
 
-def _private_order(shop, merchant, creator, *, title="新品开箱视频") -> Order:
-    task = services.task_create(
-        actor=merchant,
-        mode="private",
-        title=title,
-        brief="60 秒开箱视频，突出保湿功效",
-        content_type="video",
-        channel="toutiao",
-        price_fen=PRICE_FEN,
-        delivery_deadline=in_days(DELIVERY_DAYS),
-        shop=shop,
-        creator=creator.creator_profile,
-    )
-    return task.order
-
-
-def _order_in(state: str, shop, merchant, creator, *, joint: bool = False, **kwargs) -> Order:
-    """A private order walked through the services to `state` (completed by a confirm)."""
-    order = _private_order(shop, merchant, creator, **kwargs)
-    if state == OrderStatus.PENDING_PAYMENT:
-        return order
-    services.order_pay(order=order, actor=merchant)
-    if state == OrderStatus.AWAITING_ACCEPTANCE:
-        return _fresh(order)
-    services.order_accept(order=order, actor=creator)
-    if state == OrderStatus.IN_PRODUCTION:
-        return _fresh(order)
-    services.order_deliver(order=order, actor=creator, links=[LINK], is_joint_content=joint)
-    if state == OrderStatus.DELIVERED:
-        return _fresh(order)
-    assert state == OrderStatus.COMPLETED
-    services.order_confirm(order=order, actor=merchant, rating=5)
-    return _fresh(order)
-
-
 def _disputed(shop, merchant, creator, *, source=OrderStatus.DELIVERED, by=None) -> Dispute:
-    order = _order_in(source, shop, merchant, creator)
+    order = order_in(source, shop, merchant, creator)
     return services.order_dispute(
         order=order, actor=by or merchant, reason="第二条视频没有露出产品", ground="quality"
     )
-
-
-def _fresh(order: Order) -> Order:
-    return Order.objects.get(pk=order.pk)
 
 
 # --- requests and assertions --------------------------------------------------------------
@@ -175,7 +131,7 @@ def test_the_creator_delivers_links_a_note_and_files(
     files; the order is delivered, due to be confirmed automatically 7 days later, the escrow
     still holds price + fee, and the merchant is told."""
     settings.MEDIA_ROOT = tmp_path
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     moment = timezone.now() + timedelta(days=2)
     files = [
         SimpleUploadedFile("cover.jpg", b"\xff\xd8\xff" + b"0" * 1021, "image/jpeg"),
@@ -234,7 +190,7 @@ def test_delivering_without_a_web_link_is_400_and_changes_nothing(
 ):
     """T50: a delivery needs at least one http(s) link to the published content; otherwise 400
     with a `links` field error, and nothing is stored or moved."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = _post(creator, order, "deliver", body)
@@ -251,7 +207,7 @@ def test_more_than_five_files_is_400_and_stores_nothing(
     """T50: at most 5 files per delivery; a sixth is a `files` field error and nothing is
     stored."""
     settings.MEDIA_ROOT = tmp_path
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     files = [SimpleUploadedFile(f"p{i}.jpg", b"x", "image/jpeg") for i in range(6)]
     before = _snapshot()
 
@@ -272,7 +228,7 @@ def test_delivering_at_or_after_the_deadline_is_409_without_a_sweep(
     """T50/T51/D3: at or after the delivery deadline the creator's delivery is refused with 409
     deadline_passed even though no sweep has run: the order stays in production (the sweep,
     not the refusal, makes it overdue), the escrow stays held, nothing is stored."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     before = _snapshot()
 
     with time_machine.travel(order.delivery_deadline + late_by, tick=False):
@@ -281,25 +237,25 @@ def test_delivering_at_or_after_the_deadline_is_409_without_a_sweep(
     assert response.status_code == 409
     assert _error(response)["code"] == "deadline_passed"
     assert _snapshot() == before
-    assert _fresh(order).status == OrderStatus.IN_PRODUCTION
+    assert fresh(order).status == OrderStatus.IN_PRODUCTION
     assert escrow_fen(order.pk) == TOTAL_FEN
 
 
 def test_delivering_a_minute_before_the_deadline_is_accepted(funded_shop, merchant, creator):
     """T50: the last minute before the deadline still counts."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
 
     with time_machine.travel(order.delivery_deadline - timedelta(minutes=1), tick=False):
         response = _post(creator, order, "deliver", {"links": [LINK]})
 
     assert response.status_code == 200, response.json()
-    assert _fresh(order).status == OrderStatus.DELIVERED
+    assert fresh(order).status == OrderStatus.DELIVERED
 
 
 def test_the_merchant_cannot_deliver(funded_shop, merchant, creator):
     """T50/§5: only the order's creator delivers; its merchant (a party, so it sees the order)
     is refused with 403 wrong_side and nothing changes."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = _post(merchant, order, "deliver", {"links": [LINK]})
@@ -312,7 +268,7 @@ def test_the_merchant_cannot_deliver(funded_shop, merchant, creator):
 @pytest.mark.parametrize("intruder", ["outsider", "outsider_creator"])
 def test_an_outsider_delivering_gets_404(intruder, request, funded_shop, merchant, creator):
     """T50/A3: a merchant or creator who is not party to the order gets 404; nothing changes."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = _post(request.getfixturevalue(intruder), order, "deliver", {"links": [LINK]})
@@ -327,7 +283,7 @@ def test_delivering_an_order_that_is_not_in_production_is_409(
 ):
     """T50/§4: before acceptance, or a second time while the first delivery waits for review,
     delivery is 409 invalid_state."""
-    order = _order_in(state, funded_shop, merchant, creator)
+    order = order_in(state, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = _post(creator, order, "deliver", {"links": [SECOND_LINK]})
@@ -340,7 +296,7 @@ def test_delivering_an_order_that_is_not_in_production_is_409(
 def test_joint_content_is_delivered_like_any_other(funded_shop, merchant, creator):
     """T55: content that also features other merchants' products (拼场) is accepted and marked
     so; it is not refused."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
 
     body = _ok(creator, order, "deliver", {"links": [LINK], "is_joint_content": True})
 
@@ -359,7 +315,7 @@ def test_confirming_releases_the_escrow_at_once_and_stores_the_review(
     earnings grow by the price and the platform's fees by the fee, the escrow is empty, the
     merchant's wallet is not touched again, the review is stored and the creator's rating
     updated, and the creator is told."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     wallet_before, fees_before = wallet_fen(funded_shop), _platform_fees()
 
     body = _ok(merchant, order, "confirm", {"rating": 4, "comment": "口播自然，露出充分"})
@@ -386,7 +342,7 @@ def test_confirming_releases_the_escrow_at_once_and_stores_the_review(
 def test_a_rating_outside_1_to_5_is_400_and_changes_nothing(rating, funded_shop, merchant, creator):
     """T52: the rating is a whole number of stars from 1 to 5; anything else is 400 with a
     `rating` field error, and the order stays delivered with its escrow held."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = _post(merchant, order, "confirm", {"rating": rating, "comment": "好"})
@@ -400,7 +356,7 @@ def test_a_rating_outside_1_to_5_is_400_and_changes_nothing(rating, funded_shop,
 def test_confirming_twice_the_second_is_409_and_pays_once(funded_shop, merchant, creator):
     """T52/E5: a second confirm finds the order completed: 409, no second release, no second
     review."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     _ok(merchant, order, "confirm", {"rating": 5})
     before = _snapshot()
 
@@ -415,7 +371,7 @@ def test_confirming_twice_the_second_is_409_and_pays_once(funded_shop, merchant,
 
 def test_the_creator_cannot_confirm_its_own_delivery(funded_shop, merchant, creator):
     """T52: only the merchant confirms; the creator is 403 wrong_side and is not paid."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = _post(creator, order, "confirm", {"rating": 5})
@@ -428,7 +384,7 @@ def test_the_creator_cannot_confirm_its_own_delivery(funded_shop, merchant, crea
 
 def test_confirming_an_order_still_in_production_is_409(funded_shop, merchant, creator):
     """T52/§4: nothing delivered, nothing to confirm: 409 and the escrow stays held."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = _post(merchant, order, "confirm", {"rating": 5})
@@ -446,7 +402,7 @@ def test_a_revision_with_an_earlier_deadline_returns_the_order_to_production(
     """T53/D5: the merchant may set a deadline earlier than the latest allowed one; the order is
     back in production with that deadline, the auto-confirm clock stops, the escrow stays held
     and the creator is told."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     wanted = (order.task.delivery_deadline + timedelta(days=1)).replace(microsecond=0)
 
     body = _ok(
@@ -470,7 +426,7 @@ def test_the_second_revision_is_still_bounded_by_the_tasks_deadline_plus_3_days(
     """T53: the limit is the task's delivery deadline + 3 days, not the order's current
     deadline + 3 days: after a first revision to the limit, a second revision cannot push it
     further (400 `deadline`), and by default lands on the same limit."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     limit = order.task.delivery_deadline + timedelta(days=3)
     _ok(merchant, order, "request-revision", {"note": "第一次修改"})
     _ok(creator, order, "deliver", {"links": [SECOND_LINK]})
@@ -495,7 +451,7 @@ def test_the_second_revision_is_still_bounded_by_the_tasks_deadline_plus_3_days(
 
 def test_a_third_revision_is_409_and_changes_nothing(funded_shop, merchant, creator):
     """T53: two revisions at most; the third request is 409 revisions_exhausted."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     for round_number in (1, 2):
         _ok(merchant, order, "request-revision", {"note": f"第{round_number}次修改"})
         _ok(creator, order, "deliver", {"links": [LINK]})
@@ -506,7 +462,7 @@ def test_a_third_revision_is_409_and_changes_nothing(funded_shop, merchant, crea
     assert response.status_code == 409
     assert _error(response)["code"] == "revisions_exhausted"
     assert _snapshot() == before
-    assert _fresh(order).status == OrderStatus.DELIVERED
+    assert fresh(order).status == OrderStatus.DELIVERED
 
 
 @pytest.mark.parametrize(
@@ -514,7 +470,7 @@ def test_a_third_revision_is_409_and_changes_nothing(funded_shop, merchant, crea
 )
 def test_a_revision_needs_a_note(body, funded_shop, merchant, creator):
     """T53: the merchant must say what should change: 400 with a `note` field error."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = _post(merchant, order, "request-revision", body)
@@ -526,7 +482,7 @@ def test_a_revision_needs_a_note(body, funded_shop, merchant, creator):
 
 def test_a_revision_deadline_in_the_past_is_400(funded_shop, merchant, creator):
     """T53: the new deadline must be in the future."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = _post(
@@ -544,7 +500,7 @@ def test_a_revision_once_the_task_deadline_plus_3_days_has_passed_is_409(
     """T53/D3: delivered on the last day, the delivery is still within its 7 review days three
     and a half days after the task's deadline, but no revision deadline is possible any more:
     409 deadline_passed (the merchant may still confirm or dispute)."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     with time_machine.travel(order.delivery_deadline - timedelta(hours=1), tick=False):
         _ok(creator, order, "deliver", {"links": [LINK]})
     before = _snapshot()
@@ -564,9 +520,9 @@ def test_a_revision_once_the_task_deadline_plus_3_days_has_passed_is_409(
 
 def test_each_delivery_restarts_the_7_day_review_clock(funded_shop, merchant, creator):
     """T54: a revision stops the clock; the next delivery starts a fresh 7 days from itself."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     _ok(merchant, order, "request-revision", {"note": "换个开头"})
-    assert _fresh(order).auto_confirm_at is None
+    assert fresh(order).auto_confirm_at is None
     redelivered_at = timezone.now() + timedelta(days=1)
 
     with time_machine.travel(redelivered_at, tick=False):
@@ -583,7 +539,7 @@ def test_confirming_after_the_auto_confirm_time_without_a_sweep_settles_once(
     is still accepted (it leads to the very outcome the sweep would: completed, price to the
     creator, fee to the platform), its rating is kept, and the sweep arriving afterwards finds
     nothing to do and moves no money twice."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     late = order.auto_confirm_at + timedelta(hours=1)
     fees_before = _platform_fees()
 
@@ -602,7 +558,7 @@ def test_confirming_after_the_auto_confirm_time_without_a_sweep_settles_once(
 def test_a_dispute_after_the_review_days_is_409_without_a_sweep(funded_shop, merchant, creator):
     """T54/T61/D3: the 7 review days are over: opening a dispute is 409 deadline_passed even
     though the sweep has not confirmed the order yet; the escrow stays as it was."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     before = _snapshot()
 
     with time_machine.travel(order.auto_confirm_at, tick=False):
@@ -626,7 +582,7 @@ def test_either_party_opens_a_dispute_and_the_escrow_stays_frozen(
     the auto-confirm clock is cleared (the delivery deadline is kept for the record but the
     sweeper only scans orders in production), the dispute records who, why and from which
     state, and both sides are told."""
-    order = _order_in(source, funded_shop, merchant, creator)
+    order = order_in(source, funded_shop, merchant, creator)
     user = request.getfixturevalue(opener)
     wallet_before, journal_before = wallet_fen(funded_shop), JournalTransaction.objects.count()
     deadline_before = order.delivery_deadline
@@ -690,7 +646,7 @@ def test_a_dispute_before_production_or_after_completion_is_409(
     state, funded_shop, merchant, creator
 ):
     """T61: only an order in production or delivered can be disputed."""
-    order = _order_in(state, funded_shop, merchant, creator)
+    order = order_in(state, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = _post(merchant, order, "dispute", {"reason": "不满意", "ground": "quality"})
@@ -711,7 +667,7 @@ def test_a_dispute_before_production_or_after_completion_is_409(
 )
 def test_a_dispute_needs_a_reason_and_a_listed_ground(body, field, funded_shop, merchant, creator):
     """T61: 400 with the field named; no dispute, the order as it was."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = _post(merchant, order, "dispute", body)
@@ -724,7 +680,7 @@ def test_a_dispute_needs_a_reason_and_a_listed_ground(body, field, funded_shop, 
 def test_joint_content_is_not_a_ground_for_a_dispute(funded_shop, merchant, creator):
     """T55/T61: a dispute on the ground that the content also shows other merchants' products
     (拼场) is 400 with a message saying it is allowed; the order stays in production."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = _post(
@@ -737,13 +693,15 @@ def test_joint_content_is_not_a_ground_for_a_dispute(funded_shop, merchant, crea
     assert _snapshot() == before
 
 
-def test_ops_release_a_dispute_to_the_creator(funded_shop, merchant, creator, ops):
+def test_ops_release_a_dispute_to_the_creator(funded_shop, merchant, creator, ops_superuser):
     """T61/E4/D5: release: the order is completed, the creator receives the price and the
     platform the fee, the escrow is empty, the decision is recorded and both sides are told."""
     dispute = _disputed(funded_shop, merchant, creator)
     wallet_before, fees_before = wallet_fen(funded_shop), _platform_fees()
 
-    services.dispute_resolve(dispute=dispute, actor=ops, outcome="release", note="交付符合要求")
+    services.dispute_resolve(
+        dispute=dispute, actor=ops_superuser, outcome="release", note="交付符合要求"
+    )
 
     dispute.refresh_from_db()
     order = dispute.order
@@ -753,20 +711,22 @@ def test_ops_release_a_dispute_to_the_creator(funded_shop, merchant, creator, op
     assert wallet_fen(funded_shop) == wallet_before
     assert escrow_fen(order.pk) == 0
     assert (dispute.outcome, dispute.creator_fen, dispute.refund_fen) == ("release", PRICE_FEN, 0)
-    assert (dispute.resolved_by, dispute.resolution_note) == (ops, "交付符合要求")
+    assert (dispute.resolved_by, dispute.resolution_note) == (ops_superuser, "交付符合要求")
     assert _kinds(merchant, order)[-1] == _kinds(creator, order)[-1] == "dispute_resolved"
     shown = client_for(creator).get(f"{API}/orders/{order.pk}/").json()
     assert shown["dispute"]["outcome"] == "release"
     assert shown["dispute"]["creator_amount"] == "1000.00"
 
 
-def test_ops_refund_a_dispute_to_the_merchant(funded_shop, merchant, creator, ops):
+def test_ops_refund_a_dispute_to_the_merchant(funded_shop, merchant, creator, ops_superuser):
     """T61/E4: refund: the order is refunded and the merchant's wallet gets back everything it
     paid (price + fee); the creator and the platform get nothing."""
     dispute = _disputed(funded_shop, merchant, creator, source=OrderStatus.IN_PRODUCTION)
     wallet_before, fees_before = wallet_fen(funded_shop), _platform_fees()
 
-    services.dispute_resolve(dispute=dispute, actor=ops, outcome="refund", note="未按要求拍摄")
+    services.dispute_resolve(
+        dispute=dispute, actor=ops_superuser, outcome="refund", note="未按要求拍摄"
+    )
 
     dispute.refresh_from_db()
     assert dispute.order.status == OrderStatus.REFUNDED
@@ -783,7 +743,7 @@ def test_ops_refund_a_dispute_to_the_merchant(funded_shop, merchant, creator, op
     ids=["40pct", "rounded-half-up", "one-fen", "all-but-one-fen"],
 )
 def test_ops_split_a_dispute_by_an_amount(
-    creator_part, fee_on_it, funded_shop, merchant, creator, ops
+    creator_part, fee_on_it, funded_shop, merchant, creator, ops_superuser
 ):
     """T61/E10: split: the creator receives its part, the platform the fee on that part
     (rounded half up), the merchant's wallet the rest of the escrow; the order is refunded."""
@@ -792,7 +752,11 @@ def test_ops_split_a_dispute_by_an_amount(
     refund = TOTAL_FEN - creator_part - fee_on_it
 
     services.dispute_resolve(
-        dispute=dispute, actor=ops, outcome="split", note="部分交付", creator_fen=creator_part
+        dispute=dispute,
+        actor=ops_superuser,
+        outcome="split",
+        note="部分交付",
+        creator_fen=creator_part,
     )
 
     dispute.refresh_from_db()
@@ -814,7 +778,7 @@ def test_ops_split_a_dispute_by_an_amount(
     ids=["none", "zero", "negative", "price", "over", "total", "bool", "text", "float"],
 )
 def test_a_split_outside_0_and_the_price_is_refused_and_moves_nothing(
-    creator_part, funded_shop, merchant, creator, ops
+    creator_part, funded_shop, merchant, creator, ops_superuser
 ):
     """T61/E1: the creator's part is a whole number of fen, more than 0 and less than the
     price; anything else is refused with a `creator_amount` error and nothing moves."""
@@ -823,23 +787,29 @@ def test_a_split_outside_0_and_the_price_is_refused_and_moves_nothing(
 
     with pytest.raises(InvalidInput) as refused:
         services.dispute_resolve(
-            dispute=dispute, actor=ops, outcome="split", note="对半", creator_fen=creator_part
+            dispute=dispute,
+            actor=ops_superuser,
+            outcome="split",
+            note="对半",
+            creator_fen=creator_part,
         )
 
     assert "creator_amount" in refused.value.fields
     assert _snapshot() == before
-    assert _fresh(dispute.order).status == OrderStatus.DISPUTED
+    assert fresh(dispute.order).status == OrderStatus.DISPUTED
 
 
-def test_a_dispute_is_decided_once(funded_shop, merchant, creator, ops):
+def test_a_dispute_is_decided_once(funded_shop, merchant, creator, ops_superuser):
     """T61/E5: a second decision (even a different one) is refused already_decided and moves
     nothing."""
     dispute = _disputed(funded_shop, merchant, creator)
-    services.dispute_resolve(dispute=dispute, actor=ops, outcome="refund", note="退款")
+    services.dispute_resolve(dispute=dispute, actor=ops_superuser, outcome="refund", note="退款")
     before = _snapshot()
 
     with pytest.raises(NotAllowed) as refused:
-        services.dispute_resolve(dispute=dispute, actor=ops, outcome="release", note="改判")
+        services.dispute_resolve(
+            dispute=dispute, actor=ops_superuser, outcome="release", note="改判"
+        )
 
     assert refused.value.code == "already_decided"
     assert _snapshot() == before
@@ -882,7 +852,7 @@ def _messages(user, order, **params):
 def test_both_parties_write_and_read_the_thread_oldest_first(funded_shop, merchant, creator):
     """T60/D5: the merchant and the creator both post (201) and both read the whole thread,
     oldest first; each message tells the other side, not its author."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     first = client_for(merchant).post(
         f"{API}/orders/{order.pk}/messages/", {"body": "请在周五前发布"}, format="json"
     )
@@ -907,7 +877,7 @@ def test_both_parties_write_and_read_the_thread_oldest_first(funded_shop, mercha
 def test_the_thread_is_paginated_by_page_oldest_first(funded_shop, merchant, creator):
     """T60/§5: a long thread comes in pages of 20 (page-number pagination), oldest first, and
     the next page continues where the first stopped."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     start = timezone.now()
     for number in range(25):
         with time_machine.travel(start + timedelta(minutes=number), tick=False):
@@ -927,7 +897,7 @@ def test_the_thread_is_paginated_by_page_oldest_first(funded_shop, merchant, cre
 )
 def test_an_empty_message_is_400_and_stores_nothing(body, funded_shop, merchant, creator):
     """T60: an empty message is 400 with a `body` field error; nothing is stored or sent."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     before = _snapshot()
 
     response = client_for(creator).post(f"{API}/orders/{order.pk}/messages/", body, format="json")
@@ -941,7 +911,7 @@ def test_an_outsider_can_neither_read_nor_write_the_thread(
     funded_shop, merchant, creator, outsider
 ):
     """T60/A3: 404 for reading and for writing, without the messages; nothing is stored."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     services.order_message_post(order=order, actor=merchant, body="机密：底价八折")
     before = _snapshot()
 
@@ -956,11 +926,11 @@ def test_an_outsider_can_neither_read_nor_write_the_thread(
 
 
 def test_the_thread_stays_open_during_a_dispute_and_is_the_evidence_ops_read(
-    client, funded_shop, merchant, creator, ops
+    client, funded_shop, merchant, creator, ops_superuser
 ):
     """T60/T61: messages written before and during a dispute stay on the thread for both
     parties, and the dispute's admin page lists them as evidence for ops."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     services.order_message_post(order=order, actor=merchant, body="第二条没有露出产品")
     dispute = services.order_dispute(order=order, actor=merchant, reason="未露出", ground="quality")
 
@@ -971,7 +941,7 @@ def test_the_thread_stays_open_during_a_dispute_and_is_the_evidence_ops_read(
     assert during.status_code == 201
     bodies = [m["body"] for m in _messages(merchant, order).json()["results"]]
     assert bodies == ["第二条没有露出产品", "第 12 秒有露出，请看截图"]
-    client.force_login(ops)
+    client.force_login(ops_superuser)
     page = client.get(reverse("admin:tasks_dispute_change", args=[dispute.pk]))
     assert page.status_code == 200
     text = page.content.decode()
@@ -984,8 +954,8 @@ def test_the_thread_stays_open_during_a_dispute_and_is_the_evidence_ops_read(
 def test_the_creators_order_list_shows_the_t62_columns(funded_shop, merchant, creator):
     """T62: id, title, merchant, industry, amount, created time, expected publish time (the
     delivery deadline) and status, newest first."""
-    older = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator, title="旧订单")
-    newer = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator, title="新订单")
+    older = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator, title="旧订单")
+    newer = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator, title="新订单")
 
     response = client_for(creator).get(f"{API}/orders/")
 
@@ -1007,10 +977,10 @@ def test_the_order_list_filters_by_status_created_time_and_id(funded_shop, merch
     ?id= each narrow the creator's list."""
     now = timezone.now()
     with time_machine.travel(now - timedelta(days=3), tick=False):
-        old = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+        old = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     with time_machine.travel(now - timedelta(days=1), tick=False):
-        middle = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
-    new = _order_in(OrderStatus.AWAITING_ACCEPTANCE, funded_shop, merchant, creator)
+        middle = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    new = order_in(OrderStatus.AWAITING_ACCEPTANCE, funded_shop, merchant, creator)
 
     def listed(**params) -> list[int]:
         response = client_for(creator).get(f"{API}/orders/", params)
@@ -1044,7 +1014,7 @@ def test_the_order_list_filters_by_status_created_time_and_id(funded_shop, merch
 def test_a_bad_filter_value_is_400(params, field, funded_shop, merchant, creator):
     """T62/§5: a filter value that cannot be understood is 400 naming the filter, never an
     unfiltered list."""
-    _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
 
     response = client_for(creator).get(f"{API}/orders/", params)
 
@@ -1074,7 +1044,7 @@ def test_the_history_lists_every_transition_with_who_when_and_from_which_state(
     start = timezone.now().replace(microsecond=0)
     users = {"merchant": merchant, "creator": creator}
     with time_machine.travel(start, tick=False):
-        order = _private_order(funded_shop, merchant, creator)
+        order = private_order(funded_shop, merchant, creator)
     for hour, (who, action, body) in enumerate(WALK, start=1):
         with time_machine.travel(start + timedelta(hours=hour), tick=False):
             _ok(users[who], order, action, body)
@@ -1095,17 +1065,21 @@ def test_the_history_lists_every_transition_with_who_when_and_from_which_state(
     assert client_for(merchant).get(f"{API}/orders/{order.pk}/").json()["history"] == history
 
 
-def test_a_dispute_and_its_decision_are_in_the_history(funded_shop, merchant, creator, ops):
+def test_a_dispute_and_its_decision_are_in_the_history(
+    funded_shop, merchant, creator, ops_superuser
+):
     """T70/T61: opening a dispute is logged with the party who opened it and its reason; the
     decision with the ops user, the outcome's target state and the decision note."""
     dispute = _disputed(funded_shop, merchant, creator, by=creator)
-    services.dispute_resolve(dispute=dispute, actor=ops, outcome="refund", note="未按要求拍摄")
+    services.dispute_resolve(
+        dispute=dispute, actor=ops_superuser, outcome="refund", note="未按要求拍摄"
+    )
 
     history = client_for(merchant).get(f"{API}/orders/{dispute.order_id}/").json()["history"]
 
     assert [(h["transition"], h["source"], h["target"], h["by"]) for h in history[-2:]] == [
         ("open_dispute", "delivered", "disputed", creator.get_username()),
-        ("resolve", "disputed", "refunded", ops.get_username()),
+        ("resolve", "disputed", "refunded", ops_superuser.get_username()),
     ]
     logs = StateLog.objects.for_(dispute.order).order_by("-id")[:2]
     assert [log.description for log in logs] == ["未按要求拍摄", "第二条视频没有露出产品"]
@@ -1115,7 +1089,7 @@ def test_every_step_of_the_walk_tells_the_other_side(funded_shop, merchant, crea
     """D5: each action writes an inbox line for the other party (and none for the one who
     acted): paid → creator, accepted → merchant, delivered → merchant, revision → creator,
     confirmed → creator. The inbox API renders them."""
-    order = _private_order(funded_shop, merchant, creator)
+    order = private_order(funded_shop, merchant, creator)
     users = {"merchant": merchant, "creator": creator}
     expected = {
         "pay": ("creator", "order_paid"),
@@ -1144,7 +1118,7 @@ def test_confirming_with_the_same_idempotency_key_twice_releases_once(
 ):
     """E6/T52: a retried confirm with the same key and body answers the first response again
     (marked replayed) and moves no money a second time."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     body = {"rating": 5, "comment": "准时交付"}
 
     first = _post(merchant, order, "confirm", body, HTTP_IDEMPOTENCY_KEY="confirm-1")
@@ -1162,7 +1136,7 @@ def test_confirming_with_the_same_idempotency_key_twice_releases_once(
 def test_the_same_idempotency_key_with_another_body_is_409(funded_shop, merchant, creator):
     """E6: reusing a key for a different request (another rating) is 409 idempotency_conflict;
     the first confirmation stands unchanged."""
-    order = _order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.DELIVERED, funded_shop, merchant, creator)
     _post(merchant, order, "confirm", {"rating": 5}, HTTP_IDEMPOTENCY_KEY="confirm-2")
     before = _snapshot()
 
@@ -1177,7 +1151,7 @@ def test_the_same_idempotency_key_with_another_body_is_409(funded_shop, merchant
 def test_a_refused_confirm_is_replayed_as_refused(funded_shop, merchant, creator):
     """E6: the stored answer of a key is the first one, a refusal included: the order, confirmed
     meanwhile under another key, is not confirmed a second time by the retry."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     early = _post(merchant, order, "confirm", {"rating": 5}, HTTP_IDEMPOTENCY_KEY="confirm-3")
     services.order_deliver(order=order, actor=creator, links=[LINK])
     _ok(merchant, order, "confirm", {"rating": 4})

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from tasks import selectors, services
 from tasks.models import ContentMetric, Order, Task
 from tests import factories
+from tests.builders import delivered_order, private_task
 
 pytestmark = pytest.mark.django_db
 
@@ -30,28 +31,6 @@ def browser(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def _private(shop, merchant, creator) -> Task:
-    return services.task_create(
-        actor=merchant,
-        mode="private",
-        title="私密测评视频",
-        brief="60 秒开箱视频",
-        content_type="video",
-        channel="toutiao",
-        price_fen=PRICE,
-        delivery_deadline=timezone.now() + timedelta(days=10),
-        shop=shop,
-        creator=creator.creator_profile,
-    )
-
-
-def _delivered(shop, merchant, creator) -> Order:
-    order = _private(shop, merchant, creator).order
-    services.order_pay(order=order, actor=merchant)
-    services.order_accept(order=order, actor=creator)
-    return services.order_deliver(order=order, actor=creator, links=[LINK])
 
 
 def _plaza_with_orders(shop, merchant, creators) -> tuple[Task, list[Order]]:
@@ -116,7 +95,7 @@ def test_the_order_page_shows_each_day_and_the_totals(
 ):
     """F1/A3: the order's parties see a row per reported day, oldest first, and a totals row
     computed by the database; GMV in yuan."""
-    order = _delivered(funded_shop, merchant, creator)
+    order = delivered_order(funded_shop, merchant, creator, links=[LINK])
     _two_days(order)
 
     body = browser(request.getfixturevalue(viewer)).get(f"/orders/{order.pk}/").content.decode()
@@ -151,7 +130,7 @@ def test_agency_staff_reading_the_order_see_its_metrics_too(
     profile = creator.creator_profile
     profile.agency = agency
     profile.save(update_fields=["agency"])
-    order = _delivered(funded_shop, merchant, creator)
+    order = delivered_order(funded_shop, merchant, creator, links=[LINK])
     _two_days(order)
 
     body = browser(agency_staff).get(f"/orders/{order.pk}/").content.decode()
@@ -162,8 +141,8 @@ def test_agency_staff_reading_the_order_see_its_metrics_too(
 def test_a_delivered_order_without_metrics_says_none_yet(funded_shop, merchant, creator):
     """F1: a delivered order with no reported day shows the empty state, no table; an order not
     delivered yet shows no metrics card at all."""
-    delivered = _delivered(funded_shop, merchant, creator)
-    waiting = _private(funded_shop, merchant, creator).order
+    delivered = delivered_order(funded_shop, merchant, creator, links=[LINK])
+    waiting = private_task(funded_shop, merchant, creator).order
 
     body = browser(merchant).get(f"/orders/{delivered.pk}/").content.decode()
     before = browser(merchant).get(f"/orders/{waiting.pk}/").content.decode()
@@ -180,7 +159,7 @@ def test_a_delivered_order_without_metrics_says_none_yet(funded_shop, merchant, 
 
 def test_the_order_metrics_selector_gives_zeros_without_rows(funded_shop, merchant, creator):
     """F1: no reported day: no rows and zero totals (never None)."""
-    order = _delivered(funded_shop, merchant, creator)
+    order = delivered_order(funded_shop, merchant, creator, links=[LINK])
 
     rows, totals = selectors.order_metrics(order=order)
 
@@ -269,7 +248,7 @@ def test_another_merchant_gets_404_on_the_order_and_task_pages(
 ):
     """A3: another merchant (and another creator) gets 404 on the order page and the task
     page, never the metrics."""
-    task = _private(funded_shop, merchant, creator)
+    task = private_task(funded_shop, merchant, creator)
     order = task.order
     services.order_pay(order=order, actor=merchant)
     services.order_accept(order=order, actor=creator)

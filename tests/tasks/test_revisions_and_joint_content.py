@@ -11,6 +11,7 @@ import time_machine
 
 from tasks import services
 from tasks.models import Dispute, Order, OrderStatus, Revision
+from tests.builders import delivered_order
 from tests.conftest import client_for
 from tests.tasks.conftest import escrow_fen, in_days, iso
 
@@ -18,24 +19,6 @@ pytestmark = pytest.mark.django_db
 
 PRICE = 100_000
 LINK = "https://v.taobao.com/v/1"
-
-
-def _delivered(shop, merchant, creator, *, joint: bool = False) -> Order:
-    task = services.task_create(
-        actor=merchant,
-        mode="private",
-        title="修改测试",
-        brief="60 秒开箱视频",
-        content_type="video",
-        channel="toutiao",
-        price_fen=PRICE,
-        delivery_deadline=in_days(10),
-        shop=shop,
-        creator=creator.creator_profile,
-    )
-    order = services.order_pay(order=task.order, actor=merchant)
-    services.order_accept(order=order, actor=creator)
-    return services.order_deliver(order=order, actor=creator, links=[LINK], is_joint_content=joint)
 
 
 def _post(user, order, action, body=None):
@@ -47,7 +30,7 @@ def test_a_revision_returns_the_order_to_production_with_the_latest_deadline(
 ):
     """T53: asked without a date, the new deadline is the task's delivery deadline + 3 days; the
     order is in production again and the creator is told (D5)."""
-    order = _delivered(funded_shop, merchant, creator)
+    order = delivered_order(funded_shop, merchant, creator, links=[LINK])
 
     response = _post(merchant, order, "request-revision", {"note": "口播再自然一些"})
 
@@ -63,7 +46,7 @@ def test_a_revision_returns_the_order_to_production_with_the_latest_deadline(
 
 def test_a_third_revision_is_409_and_changes_nothing(funded_shop, merchant, creator):
     """T53: at most 2 revisions; the third request is 409 revisions_exhausted."""
-    order = _delivered(funded_shop, merchant, creator)
+    order = delivered_order(funded_shop, merchant, creator, links=[LINK])
     for round_ in range(2):
         assert (
             _post(merchant, order, "request-revision", {"note": f"第{round_}次"}).status_code == 200
@@ -82,7 +65,7 @@ def test_a_third_revision_is_409_and_changes_nothing(funded_shop, merchant, crea
 def test_a_deadline_beyond_the_task_deadline_plus_3_days_is_400(funded_shop, merchant, creator):
     """T53: the merchant may name an earlier deadline, not a later one: +3 days is accepted,
     +3 days and 1 minute is a field error."""
-    order = _delivered(funded_shop, merchant, creator)
+    order = delivered_order(funded_shop, merchant, creator, links=[LINK])
     limit = order.task.delivery_deadline + timedelta(days=3)
 
     late = _post(
@@ -102,7 +85,7 @@ def test_a_deadline_beyond_the_task_deadline_plus_3_days_is_400(funded_shop, mer
 
 def test_a_revision_needs_a_note(funded_shop, merchant, creator):
     """T53: the merchant says what should change; an empty note is 400 and nothing changes."""
-    order = _delivered(funded_shop, merchant, creator)
+    order = delivered_order(funded_shop, merchant, creator, links=[LINK])
 
     response = _post(merchant, order, "request-revision", {"note": "  "})
 
@@ -113,7 +96,7 @@ def test_a_revision_needs_a_note(funded_shop, merchant, creator):
 
 def test_only_the_merchant_asks_for_a_revision(funded_shop, merchant, creator, outsider):
     """T53/A3: the creator is refused; another tenant gets 404."""
-    order = _delivered(funded_shop, merchant, creator)
+    order = delivered_order(funded_shop, merchant, creator, links=[LINK])
 
     by_creator = _post(creator, order, "request-revision", {"note": "自己改"})
     by_outsider = _post(outsider, order, "request-revision", {"note": "改"})
@@ -126,7 +109,7 @@ def test_only_the_merchant_asks_for_a_revision(funded_shop, merchant, creator, o
 
 def test_a_revision_after_the_7_review_days_is_409(funded_shop, merchant, creator):
     """T53/T54/D3: once the delivery is due to be confirmed automatically, a revision is 409."""
-    order = _delivered(funded_shop, merchant, creator)
+    order = delivered_order(funded_shop, merchant, creator, links=[LINK])
 
     with time_machine.travel(in_days(7) + timedelta(minutes=1), tick=False):
         response = _post(merchant, order, "request-revision", {"note": "晚了"})
@@ -139,7 +122,7 @@ def test_a_revision_after_the_7_review_days_is_409(funded_shop, merchant, creato
 def test_joint_content_is_delivered_and_confirmed_like_any_other(funded_shop, merchant, creator):
     """T55: a delivery that also features other merchants' products (拼场) is accepted and
     marked so; the merchant confirms it and the creator is paid."""
-    order = _delivered(funded_shop, merchant, creator, joint=True)
+    order = delivered_order(funded_shop, merchant, creator, links=[LINK], joint=True)
 
     confirmed = _post(merchant, order, "confirm", {"rating": 4})
 
@@ -151,7 +134,7 @@ def test_joint_content_is_delivered_and_confirmed_like_any_other(funded_shop, me
 def test_joint_content_is_no_ground_for_a_dispute(funded_shop, merchant, creator):
     """T55: a dispute on the ground of joint content is 400 with the T55 reason; the order stays
     delivered and its escrow held."""
-    order = _delivered(funded_shop, merchant, creator, joint=True)
+    order = delivered_order(funded_shop, merchant, creator, links=[LINK], joint=True)
 
     response = _post(
         merchant, order, "dispute", {"reason": "出现了别家的商品", "ground": "joint_content"}

@@ -26,6 +26,7 @@ from tasks.models import (
     Task,
 )
 from tests import factories
+from tests.builders import order_in, private_task
 from tests.conftest import client_for, fund_wallet
 from tests.tasks.conftest import in_days
 
@@ -35,42 +36,12 @@ PRICE = 100_000
 CHANGED_PRICE = 110_000  # T41: within ±20% of PRICE
 
 
+def _counter_price(state) -> int | None:
+    """An awaiting-balance order here is a deposit order the creator accepted at CHANGED_PRICE."""
+    return CHANGED_PRICE if state == OrderStatus.AWAITING_BALANCE else None
+
+
 # --- building the world through the services ----------------------------------------------
-
-
-def _private_task(shop, merchant, creator, *, title="机密私密任务", payment="full") -> Task:
-    return services.task_create(
-        actor=merchant,
-        mode="private",
-        title=title,
-        brief="60 秒开箱视频，突出保湿功效",
-        content_type="video",
-        channel="toutiao",
-        price_fen=PRICE,
-        delivery_deadline=in_days(10),
-        shop=shop,
-        creator=creator.creator_profile,
-        payment=payment,
-    )
-
-
-def _order_in(state: str, shop, merchant, creator, *, title="机密订单") -> Order:
-    """A private order of `shop` with `creator`, walked through the services to `state`."""
-    payment = "deposit" if state == OrderStatus.AWAITING_BALANCE else "full"
-    order = _private_task(shop, merchant, creator, title=title, payment=payment).order
-    if state == OrderStatus.PENDING_PAYMENT:
-        return order
-    order = services.order_pay(order=order, actor=merchant)
-    if state == OrderStatus.AWAITING_ACCEPTANCE:
-        return order
-    if state == OrderStatus.AWAITING_BALANCE:
-        return services.order_accept(order=order, actor=creator, price_fen=CHANGED_PRICE)
-    order = services.order_accept(order=order, actor=creator)
-    if state == OrderStatus.IN_PRODUCTION:
-        return order
-    order = services.order_deliver(order=order, actor=creator, links=["https://v.example.com/1"])
-    assert state == OrderStatus.DELIVERED
-    return order
 
 
 def _plaza_task(shop, merchant, *, title="机密广场任务", slots=5) -> Task:
@@ -189,7 +160,9 @@ def intruder(request):
 # --- A3: tasks ----------------------------------------------------------------------------
 
 TASK_BUILDERS = {
-    "private": lambda shop, merchant, creator: _private_task(shop, merchant, creator),
+    "private": lambda shop, merchant, creator: private_task(
+        shop, merchant, creator, title="机密私密任务"
+    ),
     "enrollment_closed_plaza": _closed_plaza_task,
     "paid_plaza": _paid_plaza_task,
 }
@@ -231,7 +204,7 @@ def test_a_task_nobody_shared_is_404_to_an_intruder(
 def test_a_task_and_a_missing_task_answer_alike(funded_shop, merchant, creator, outsider):
     """A3: another tenant's private task and a task id that does not exist answer the same
     bytes, so an id cannot be probed."""
-    task = _private_task(funded_shop, merchant, creator)
+    task = private_task(funded_shop, merchant, creator, title="机密私密任务")
     theirs = client_for(outsider).get(f"/api/v1/tasks/{task.pk}/")
     missing = client_for(outsider).get("/api/v1/tasks/999999/")
 
@@ -327,7 +300,14 @@ def test_acting_on_another_tenants_order_is_404(action, intruder, funded_shop, m
     the state, without the order's title; the order, the money, the inbox and the log are
     untouched."""
     state, body = ORDER_ACTIONS[action]
-    order = _order_in(state, funded_shop, merchant, creator)
+    order = order_in(
+        state,
+        funded_shop,
+        merchant,
+        creator,
+        title="机密订单",
+        accept_price_fen=_counter_price(state),
+    )
     before = _snapshot()
 
     response = _call(intruder, "post", f"/api/v1/orders/{order.pk}/{action}/", body)
@@ -352,7 +332,14 @@ def test_reading_or_writing_another_tenants_order_is_404(
     """A3/T60/T42: another tenant's order, its message thread (read or write) and its
     balance in a combined payment are 404 without the order's title or messages; nothing
     changes."""
-    order = _order_in(OrderStatus.AWAITING_BALANCE, funded_shop, merchant, creator)
+    order = order_in(
+        OrderStatus.AWAITING_BALANCE,
+        funded_shop,
+        merchant,
+        creator,
+        title="机密订单",
+        accept_price_fen=CHANGED_PRICE,
+    )
     services.order_message_post(order=order, actor=merchant, body="机密留言")
     if body == "ids":
         body = {"orders": [order.pk]}
@@ -366,7 +353,7 @@ def test_reading_or_writing_another_tenants_order_is_404(
 
 def test_an_order_and_a_missing_order_answer_alike(funded_shop, merchant, creator, outsider):
     """A3: another tenant's order and an order id that does not exist answer the same bytes."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator, title="机密订单")
     theirs = client_for(outsider).post(f"/api/v1/orders/{order.pk}/confirm/", {"rating": 5})
     missing = client_for(outsider).post("/api/v1/orders/999999/confirm/", {"rating": 5})
 
@@ -432,7 +419,7 @@ def test_agency_staff_read_their_creators_order(
     """A4: staff of the agency the creator is signed to can read the order (with its
     history); another agency's owner gets a 404."""
     _sign(creator, agency)
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator, title="机密订单")
 
     response = client_for(agency_staff).get(f"/api/v1/orders/{order.pk}/")
 
@@ -453,7 +440,14 @@ def test_agency_staff_cannot_act_on_their_creators_order(
     changes."""
     _sign(creator, agency)
     state, body = ORDER_ACTIONS[action]
-    order = _order_in(state, funded_shop, merchant, creator)
+    order = order_in(
+        state,
+        funded_shop,
+        merchant,
+        creator,
+        title="机密订单",
+        accept_price_fen=_counter_price(state),
+    )
     before = _snapshot()
 
     response = client_for(agency_staff).post(
@@ -472,7 +466,7 @@ def test_agency_staff_cannot_write_on_their_creators_order_thread(
     """A4/T60: agency staff cannot post on the order's thread (only the two sides count as
     evidence): 403, no message, no notification."""
     _sign(creator, agency)
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator, title="机密订单")
     before = _snapshot()
 
     response = client_for(agency_staff).post(
@@ -499,16 +493,14 @@ def test_the_order_list_never_shows_another_tenants_orders(
     staff, those of its signed creators) — also when filtered by another tenant's order or
     task id."""
     _sign(creator, agency)
-    ours = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator, title="甲")
-    ours_other_creator = _order_in(
+    ours = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator, title="甲")
+    ours_other_creator = order_in(
         OrderStatus.PENDING_PAYMENT, funded_shop, merchant, outsider_creator, title="乙"
     )
     other_shop = outsider.memberships.get().organization.shop
     factories.PaymentAccountFactory(shop=other_shop, bound_by=outsider)
     fund_wallet(other_shop, 10 * PRICE)
-    theirs = _order_in(
-        OrderStatus.IN_PRODUCTION, other_shop, outsider, outsider_creator, title="丙"
-    )
+    theirs = order_in(OrderStatus.IN_PRODUCTION, other_shop, outsider, outsider_creator, title="丙")
     stranger = factories.UserFactory()
 
     def listed(user, query=""):
@@ -607,7 +599,7 @@ def test_own_tasks_of_a_merchant_have_constant_queries(funded_shop, merchant):
         for _ in range(n):
             i = number()
             if i % 2:
-                _private_task(funded_shop, merchant, creator_profiles[i % 3], title=f"私密{i}")
+                private_task(funded_shop, merchant, creator_profiles[i % 3], title=f"私密{i}")
             else:
                 _plaza_task(funded_shop, merchant, title=f"广场{i}")
 
@@ -630,7 +622,15 @@ def test_order_list_has_constant_queries(viewer, funded_shop, merchant, creator)
     def build(n):
         for _ in range(n):
             i = number()
-            _order_in(states[i % len(states)], funded_shop, merchant, creator, title=f"订单{i}")
+            state = states[i % len(states)]
+            order_in(
+                state,
+                funded_shop,
+                merchant,
+                creator,
+                title=f"订单{i}",
+                accept_price_fen=_counter_price(state),
+            )
 
     user = merchant if viewer == "merchant" else creator
     _assert_constant_queries(user, "/api/v1/orders/?page_size=50", build)
@@ -693,7 +693,7 @@ def test_proposals_list_has_constant_queries(shop, merchant, agency):
 def test_order_messages_list_has_constant_queries(viewer, funded_shop, merchant, creator):
     """T60/speed rule: GET /orders/{id}/messages/ runs a constant number of queries for 1
     message or 50, from both sides."""
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator, title="机密订单")
     number = _counter()
 
     def build(n):
@@ -709,7 +709,7 @@ def test_order_messages_list_has_constant_queries(viewer, funded_shop, merchant,
 def test_notifications_list_has_constant_queries(funded_shop, merchant, creator):
     """D5/speed rule: GET /notifications/ runs a constant number of queries for 1 line or 50,
     about orders and about tasks."""
-    order = _order_in(OrderStatus.PENDING_PAYMENT, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.PENDING_PAYMENT, funded_shop, merchant, creator, title="机密订单")
     task = order.task
     Notification.objects.filter(user=merchant).delete()
     number = _counter()
