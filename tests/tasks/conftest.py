@@ -64,3 +64,19 @@ def ledger_invariants_hold_after_each_test(request):
     from escrow.selectors import ledger_breaches
 
     assert ledger_breaches() == []
+
+
+@pytest.fixture
+def plaza_fee(db):
+    """E10: a 5% plaza fee, so the payment visibly includes the fee."""
+    from escrow.models import FeePolicy
+
+    FeePolicy.objects.update_or_create(order_kind="plaza", defaults={"rate_bp": 500})
+
+
+@pytest.fixture
+def brand_shop(db):
+    """M4/M2: a Tmall brand shop with a bound payment account and ¥100,000.00."""
+    from tests.tasks.task_api import _paying_shop
+
+    return _paying_shop(is_brand=True)
