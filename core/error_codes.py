@@ -67,12 +67,12 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "enrollment_closed": (409, "The task no longer takes applications (T10)."),
     "enrollment_open": (409, "Enrollment is still open; stop it before paying (T11, T12)."),
     "slots_full": (409, "All places of the task are taken (T12)."),
-    "already_applied": (409, "The account has already applied to this task (T10, T20)."),
+    "already_applied": (409, "An application of the account is already open (T10, T20, I3)."),
     "empty": (409, "No application is approved; there is nothing to pay (T11)."),
     "already_proposed": (409, "This creator already has a proposal on the brand task (T30)."),
     "not_qualified": (403, "The creator does not qualify for brand tasks now (T30)."),
     "over_budget": (409, "Accepting the quote would exceed the brand task's budget (T30)."),
-    "already_decided": (409, "The dispute is already decided (T61)."),
+    "already_decided": (409, "The dispute or application is already decided (T61, I3)."),
     "already_restored": (409, "The original price was already restored once (T41)."),
     "price_unchanged": (409, "The creator did not change the price; nothing to restore (T41)."),
     "revisions_exhausted": (409, "The order has used its revisions (T53)."),
@@ -103,6 +103,12 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "quota_exhausted": (409, "The program's budget for the month cannot cover it (I4)."),
     "not_enough_coupons": (409, "The wallet holds fewer usable coupons than asked (I8)."),
     "live_account_bound": (409, "A 视频号 account is already bound there, or by someone (I1)."),
+    "barred": (409, "The account is barred from every program for good (I10)."),
+    "brand_mark": (409, "Accounts with a brand mark do not take part in cold start (I2)."),
+    "not_a_new_account": (409, "Cold start is for accounts new or idle for 60 days (I2)."),
+    "cold_start_used": (409, "The account already had its cold-start package (I2)."),
+    "restricted": (409, "The account is restricted from new grants now (I9)."),
+    "rejected_recently": (409, "A rejected account applies again 30 days after (I3)."),
 }
 
 # Codes DRF's own exceptions answer (through core.api_errors), not raised by our code.

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.pagination import paginate, validated
-from core.schema import errors
+from core.parsing import parse_id
+from core.schema import action_views, errors
 from parties.selectors import shop_get
 
 from . import selectors, services
-from .serializers import LiveAccountBindSerializer, LiveAccountSerializer, MeterSerializer
+from .serializers import (
+    ColdStartApplySerializer,
+    CouponWalletSerializer,
+    IncentiveApplicationSerializer,
+    IncentiveDecisionSerializer,
+    LiveAccountBindSerializer,
+    LiveAccountSerializer,
+    MeterSerializer,
+)
 
 
 class LiveAccountListApi(APIView):
@@ -54,3 +64,112 @@ class ProgramMeterApi(APIView):
     )
     def get(self, request):
         return Response(MeterSerializer(selectors.program_meters(), many=True).data)
+
+
+class ColdStartApi(APIView):
+    @extend_schema(
+        request=ColdStartApplySerializer,
+        responses={
+            201: IncentiveApplicationSerializer,
+            **errors(404),
+        },  # 404: another's live account
+        tags=["incentives"],
+        description="I2/I3: apply for cold start. Refused with 409 and a `code` naming the "
+        "condition that failed (brand_mark, not_a_new_account, cold_start_used, restricted, "
+        "already_applied, rejected_recently, barred).",
+    )
+    def post(self, request):
+        data = validated(ColdStartApplySerializer, request)
+        account = selectors.live_account_get(
+            user=request.user, live_account_id=data["live_account"]
+        )
+        application = services.cold_start_apply(
+            actor=request.user,
+            live_account=account,
+            proposed_start=data["proposed_start"],
+            plan=data["plan"],
+        )
+        application = selectors.applications_of(user=request.user).get(pk=application.pk)
+        return Response(
+            IncentiveApplicationSerializer(application).data, status=status.HTTP_201_CREATED
+        )
+
+
+class ApplicationListApi(APIView):
+    @extend_schema(responses=IncentiveApplicationSerializer(many=True), tags=["incentives"])
+    def get(self, request):
+        return paginate(
+            self,
+            request,
+            selectors.applications_of(user=request.user),
+            IncentiveApplicationSerializer,
+        )
+
+
+class CanDecideApplications(permissions.BasePermission):
+    """Z3: the ops API rows need the review power, not only a staff flag."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(
+            request.user
+            and request.user.is_authenticated
+            and request.user.has_perm("incentives.decide_incentiveapplication")
+        )
+
+
+class OpsApplicationDecisionApi(APIView):
+    permission_classes = [CanDecideApplications]
+    action: str = ""
+
+    def post(self, request, application_id: int, action: str):
+        data = validated(IncentiveDecisionSerializer, request)
+        application = selectors.application_for_review(application_id=application_id)
+        if action == "approve":
+            services.application_approve(
+                actor=request.user, application=application, agreed_start=data.get("agreed_start")
+            )
+        else:
+            services.application_reject(
+                actor=request.user, application=application, reason=data.get("reason") or ""
+            )
+        application = selectors.application_for_review(application_id=application_id)
+        return Response(IncentiveApplicationSerializer(application).data)
+
+
+OPS_APPLICATION_ACTION_VIEWS = action_views(
+    OpsApplicationDecisionApi,
+    operation_id="ops_incentive_applications",
+    request=IncentiveDecisionSerializer,
+    responses={200: IncentiveApplicationSerializer, **errors(404)},
+    tags=["incentives"],
+    actions={
+        "approve": {
+            "description": "I3/I5: ops approve (`agreed_start` 1–14 days ahead, the proposed "
+            "start by default): the package is reserved and stage 1 granted."
+        },
+        "reject": {"description": "I3: ops reject with the `reason` the applicant reads."},
+    },
+)
+
+
+class CouponWalletApi(APIView):
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[OpenApiParameter("live_account", int, required=False)],
+        responses={200: CouponWalletSerializer, **errors(404)},
+        tags=["incentives"],
+        description="I8: the coupon wallet of one of the user's 视频号 accounts (the first by "
+        "default): available, expiring within 7 days, debt, and every movement with its reason.",
+    )
+    def get(self, request):
+        account_id = parse_id(request.query_params.get("live_account"), field="live_account")
+        accounts = selectors.live_accounts_of(user=request.user)
+        account = (
+            selectors.live_account_get(user=request.user, live_account_id=account_id)
+            if account_id is not None
+            else accounts.first()
+        )
+        if account is None:
+            raise Http404("No live account.")
+        return Response(CouponWalletSerializer(selectors.coupon_wallet(live_account=account)).data)

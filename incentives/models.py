@@ -52,6 +52,8 @@ class LiveAccount(models.Model):
     bound_at = models.DateTimeField(_("bound at"), auto_now_add=True)
     # I10: cheating bars the account from every program, for good.
     barred_at = models.DateTimeField(_("barred from the programs at"), null=True, blank=True)
+    # I9: no new grant (and no cold start, I2) until then.
+    restricted_until = models.DateTimeField(_("restricted until"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -287,3 +289,127 @@ class CouponEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.amount:+d}"
+
+
+# --- 视频号 lives and the applications (I1–I3, I5, I7) ------------------------------------------
+
+
+class ChannelsSession(models.Model):
+    """I1: one 视频号 live of an account, as the G1 feed reports it (`platform: shipinhao`): the
+    feed sends the same session again while it goes on and when it ends."""
+
+    session_id = models.CharField(_("session id"), max_length=64, unique=True)
+    live_account = models.ForeignKey(LiveAccount, on_delete=models.PROTECT, related_name="sessions")
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    viewers = models.PositiveIntegerField(_("viewers"), default=0)
+    gmv_fen = models.PositiveBigIntegerField(_("GMV (fen)"), default=0)
+    refund_fen = models.PositiveBigIntegerField(_("refunded GMV (fen)"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["live_account", "started_at"], name="channels_live_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refund_fen__lte=models.F("gmv_fen")), name="channels_refund_within_gmv"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=models.F("started_at")),
+                name="channels_ends_after_start",
+            ),
+        ]
+        verbose_name = _("视频号 live")
+        verbose_name_plural = _("视频号 lives")
+
+    def __str__(self) -> str:
+        return f"{self.live_account_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class IncentiveApplication(models.Model):
+    """I2/I3 (cold start) and I7 (benchmark case): an account's application, reviewed by ops
+    within 2–5 mainland business days (never approved automatically)."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="applications")
+    live_account = models.ForeignKey(
+        LiveAccount, on_delete=models.PROTECT, related_name="applications"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ApplicationStatus.choices, default="submitted"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    review_due_at = models.DateTimeField(_("review due at"))  # 2 business days (I3)
+    review_overdue_at = models.DateTimeField(_("review overdue at"))  # 5 business days (I3)
+    proposed_start = models.DateTimeField(_("proposed live start"))
+    plan = models.JSONField(_("plan"), default=dict)  # cold start: long-term plan, investment
+    # I7, the single-event template of a benchmark case:
+    planned_hours = models.DecimalField(
+        _("planned hours"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    gmv_target_fen = models.PositiveBigIntegerField(_("GMV target (fen)"), null=True, blank=True)
+    goods = models.JSONField(_("goods"), default=list, blank=True)
+    # The decision (I3): who, when, why; the agreed start and (I7) the pool.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    agreed_start = models.DateTimeField(_("agreed live start"), null=True, blank=True)
+    pool = models.PositiveIntegerField(_("pool (coupons)"), null=True, blank=True)
+    program_month = models.ForeignKey(
+        ProgramMonth, on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+    )
+
+    class Meta:
+        ordering = ["review_due_at", "id"]
+        indexes = [models.Index(fields=["status", "review_due_at"], name="incentive_queue_idx")]
+        verbose_name = _("incentive application")
+        verbose_name_plural = _("incentive applications")
+
+    def __str__(self) -> str:
+        return f"{self.program} · {self.live_account}"
+
+
+class StageStatus(models.TextChoices):
+    RESERVED = "reserved", _("Reserved")
+    GRANTED = "granted", _("Granted")
+    LAPSED = "lapsed", _("Lapsed")
+
+
+class Stage(models.Model):
+    """I5: a stage of a cold-start package (or I7: a tranche of a benchmark pool): reserved at
+    approval, granted when its condition is met, lapsed when its deadline passes."""
+
+    application = models.ForeignKey(
+        IncentiveApplication, on_delete=models.PROTECT, related_name="stages"
+    )
+    number = models.PositiveSmallIntegerField(_("stage"))
+    coupons = models.PositiveIntegerField(_("coupons"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=StageStatus.choices, default="reserved"
+    )
+    due_by = models.DateTimeField(_("to be met by"), null=True, blank=True)
+    grant = models.OneToOneField(
+        CouponTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="stage"
+    )
+    settled_at = models.DateTimeField(_("granted or lapsed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="one_stage_per_number")
+        ]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+
+    def __str__(self) -> str:
+        return f"{self.application_id} #{self.number}: {self.coupons}"

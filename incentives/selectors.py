@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from core.months import month_first_day
 from parties.models import OrganizationKind, User
 
-from .models import CouponAccount, CouponAccountKind, LiveAccount, Program, ProgramMonth
+from .models import (
+    CouponAccount,
+    CouponAccountKind,
+    CouponEntry,
+    CouponLot,
+    IncentiveApplication,
+    LiveAccount,
+    Program,
+    ProgramMonth,
+)
 
 
 @dataclass(frozen=True)
@@ -86,3 +95,109 @@ def live_account_get(*, user: User, live_account_id) -> LiveAccount:
     if found is None:
         raise Http404("No such live account.")
     return found
+
+
+def applications_of(*, user: User) -> QuerySet:
+    """I3: the applications of the accounts the user acts for, newest first, with stages."""
+    from_accounts = live_accounts_of(user=user).values("pk")
+    return (
+        IncentiveApplication.objects.filter(live_account__in=from_accounts)
+        .select_related("program")
+        .prefetch_related("stages")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def review_queue() -> QuerySet:
+    """I3: the applications waiting for ops, the one due first on top."""
+    return (
+        IncentiveApplication.objects.filter(status="submitted")
+        .select_related("program", "live_account")
+        .order_by("review_due_at", "id")
+    )
+
+
+def application_for_review(*, application_id) -> IncentiveApplication:
+    found = IncentiveApplication.objects.filter(pk=application_id).first()
+    if found is None:
+        raise Http404("No such application.")
+    return found
+
+
+EXPIRING_SOON = 7  # days: the wallet shows what expires within a week (issue 19)
+
+# The wallet's movements as the account reads them: the kind the API names (DESIGN §5).
+WALLET_KINDS = {
+    "grant": "grant",
+    "use": "use",
+    "return": "return",
+    "expiry": "expiry",
+    "void": "void",
+    "clawback": "clawback",
+    "setoff": "clawback",
+}
+
+
+@dataclass(frozen=True)
+class WalletEntry:
+    kind: str
+    amount: int
+    expires_at: object
+    program: str | None
+    reason: str
+    at: object
+
+
+@dataclass(frozen=True)
+class Wallet:
+    available: int
+    expiring_soon: int
+    debt: int
+    entries: list
+
+
+def coupon_wallet(*, live_account: LiveAccount, limit: int = 200) -> Wallet:
+    """I8: the wallet of one account: available, expiring within 7 days, debt (owed, ≥ 0) and
+    every movement of its wallet with its reason, newest first."""
+    now = timezone.now()
+    balances = {
+        row.kind: row.balance
+        for row in CouponAccount.objects.filter(
+            live_account=live_account,
+            kind__in=(CouponAccountKind.WALLET, CouponAccountKind.DEBT),
+        )
+    }
+    soon = (
+        CouponLot.objects.filter(
+            live_account=live_account,
+            remaining__gt=0,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=EXPIRING_SOON),
+        ).aggregate(total=Sum("remaining"))["total"]
+        or 0
+    )
+    entries = [
+        WalletEntry(
+            kind=WALLET_KINDS.get(entry.transaction.kind, entry.transaction.kind),
+            amount=entry.amount,
+            expires_at=getattr(getattr(entry.transaction, "lot", None), "expires_at", None),
+            program=(
+                entry.transaction.program_month.program.code
+                if entry.transaction.program_month_id
+                else None
+            ),
+            reason=entry.transaction.reason,
+            at=entry.transaction.created_at,
+        )
+        for entry in CouponEntry.objects.filter(
+            account__live_account=live_account, account__kind=CouponAccountKind.WALLET
+        )
+        .select_related("transaction__program_month__program", "transaction__lot")
+        .order_by("-id")[:limit]
+    ]
+    return Wallet(
+        available=balances.get(CouponAccountKind.WALLET, 0),
+        expiring_soon=soon,
+        debt=-balances.get(CouponAccountKind.DEBT, 0),
+        entries=entries,
+    )

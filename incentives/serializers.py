@@ -28,3 +28,57 @@ class MeterSerializer(serializers.Serializer):
     reserved = serializers.IntegerField()
     granted = serializers.IntegerField()
     remaining = serializers.IntegerField()
+
+
+class ColdStartApplySerializer(serializers.Serializer):
+    live_account = serializers.IntegerField(min_value=1)
+    proposed_start = serializers.DateTimeField()
+    plan = serializers.JSONField()
+
+
+class IncentiveStageSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    coupons = serializers.IntegerField()
+    status = serializers.CharField()
+    due_by = serializers.DateTimeField(allow_null=True)
+    settled_at = serializers.DateTimeField(allow_null=True)
+
+
+class IncentiveApplicationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    program = serializers.CharField(source="program.code")
+    live_account = serializers.IntegerField(source="live_account_id")
+    status = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    review_due = serializers.DateTimeField(source="review_due_at")
+    review_overdue = serializers.DateTimeField(source="review_overdue_at")
+    proposed_start = serializers.DateTimeField()
+    agreed_start = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+    stages = IncentiveStageSerializer(many=True)
+    granted = serializers.SerializerMethodField()
+
+    def get_granted(self, application) -> int:
+        return sum(s.coupons for s in application.stages.all() if s.status == "granted")
+
+
+class IncentiveDecisionSerializer(serializers.Serializer):
+    agreed_start = serializers.DateTimeField(required=False, allow_null=True)
+    pool = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class CouponEntrySerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    amount = serializers.IntegerField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    program = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class CouponWalletSerializer(serializers.Serializer):
+    available = serializers.IntegerField()
+    expiring_soon = serializers.IntegerField()
+    debt = serializers.IntegerField()
+    entries = CouponEntrySerializer(many=True)

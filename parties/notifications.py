@@ -98,6 +98,17 @@ MESSAGES = {
         "Your theme proposal “%(title)s” for %(month)s is selected: place its focus slot."
     ),
     "theme_not_selected": _("Your theme proposal “%(title)s” for %(month)s was not selected."),
+    # 视频号 incentives (I3, I5, I8)
+    "incentive_approved": _(
+        "Your %(program)s application for %(account)s is approved: agreed live start "
+        "%(start_at)s; %(coupons)s coupons are reserved for you."
+    ),
+    "incentive_rejected": _(
+        "Your %(program)s application for %(account)s was rejected: %(reason)s."
+    ),
+    "coupons_granted": _(
+        "%(coupons)s traffic coupons for %(account)s (%(program)s), valid until %(expires_at)s."
+    ),
     # sanctions (S1–S2)
     "sanction_recorded": _(
         "Sanction: %(sanction)s %(permanent)s — %(reason)s. Until %(until_at)s; see your "

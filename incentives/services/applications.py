@@ -1,0 +1,275 @@
+"""Cold-start applications (I2, I3, I5): submitted by the account's owner, reviewed by ops
+within 2–5 mainland business days, approved with an agreed start and the package reserved."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from core.business_days import add_business_days
+from core.exceptions import InvalidInput, NotAllowed, WrongSide
+from parties.models import User
+from parties.notifications import notify
+
+from ..models import (
+    ApplicationStatus,
+    ChannelsSession,
+    IncentiveApplication,
+    LiveAccount,
+    Program,
+    ProgramCode,
+    Stage,
+    StageStatus,
+)
+from ..policy import cold_start_stages
+from .coupons import coupons_grant, month_open, reservation_take
+
+NEW_ACCOUNT_WINDOW = timedelta(days=30)  # I2: the first live within the last 30 days …
+DORMANT_WINDOW = timedelta(days=60)  # … or no live in the last 60 days
+REAPPLY_AFTER = timedelta(days=30)  # I3: a rejected account may apply again after 30 days
+DUE_BUSINESS_DAYS, OVERDUE_BUSINESS_DAYS = 2, 5  # I3
+AGREED_START_MIN, AGREED_START_MAX = timedelta(days=1), timedelta(days=14)  # I3
+MAX_PLAN = 2000
+MAX_REASON = 500
+
+
+class NotEligible(NotAllowed):
+    """I2/I3: the account may not apply now; `code` names the condition that failed."""
+
+
+def owners(live_account: LiveAccount) -> list[User]:
+    """Who is told about the account: the creator, or the shop's members."""
+    if live_account.creator_id:
+        return [live_account.creator.user]
+    return [m.user for m in live_account.shop.organization.memberships.select_related("user")]
+
+
+def _clean_plan(plan) -> dict:
+    if isinstance(plan, str):
+        plan = {"long_term_plan": plan}
+    if not isinstance(plan, dict):
+        raise InvalidInput(_("Describe the plan."), fields={"plan": [_("Describe the plan.")]})
+    long_term = str(plan.get("long_term_plan") or "").strip()
+    investment = str(plan.get("investment") or "").strip()
+    if not long_term:
+        message = _("Describe the account's long-term plan.")
+        raise InvalidInput(message, fields={"plan": [message]})
+    if len(long_term) > MAX_PLAN or len(investment) > MAX_PLAN:
+        message = _("At most %(max)s characters.") % {"max": MAX_PLAN}
+        raise InvalidInput(message, fields={"plan": [message]})
+    return {"long_term_plan": long_term, "investment": investment}
+
+
+def _day(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+
+def cold_start_refusal(live_account: LiveAccount, at: datetime) -> NotEligible | None:
+    """I2 (and I3's 30 days after a rejection), checked at the moment `at` of submitting:
+    the first condition that fails, or None."""
+    if live_account.barred_at is not None:
+        return NotEligible(_("This account is barred from the programs."), code="barred")
+    if live_account.has_brand_mark:
+        return NotEligible(
+            _("Accounts with a brand mark (品牌标) do not take part in cold start."),
+            code="brand_mark",
+        )
+    lives = ChannelsSession.objects.filter(live_account=live_account, started_at__lte=at)
+    first = lives.order_by("started_at").values_list("started_at", flat=True).first()
+    recent = lives.filter(started_at__gte=at - DORMANT_WINDOW).exists()
+    if first is not None and first < at - NEW_ACCOUNT_WINDOW and recent:
+        return NotEligible(
+            _(
+                "Cold start is for new accounts: the first live within the last 30 days, or no "
+                "live in the last 60 days."
+            ),
+            code="not_a_new_account",
+        )
+    applications = IncentiveApplication.objects.filter(
+        live_account=live_account, program__code=ProgramCode.COLD_START
+    )
+    if applications.filter(status=ApplicationStatus.APPROVED).exists():
+        return NotEligible(
+            _("This account already had its cold-start package (once per account)."),
+            code="cold_start_used",
+        )
+    if live_account.restricted_until is not None and live_account.restricted_until > at:
+        return NotEligible(
+            _("The account is restricted until %(until)s.")
+            % {
+                "until": date_format(
+                    timezone.localtime(live_account.restricted_until), "DATE_FORMAT"
+                )
+            },
+            code="restricted",
+        )
+    if applications.filter(status=ApplicationStatus.SUBMITTED).exists():
+        return NotEligible(
+            _("An application of this account waits for review."), code="already_applied"
+        )
+    rejected = (
+        applications.filter(status=ApplicationStatus.REJECTED)
+        .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
+        .first()
+    )
+    if rejected is not None and at < rejected + REAPPLY_AFTER:
+        return NotEligible(
+            _("A rejected account may apply again 30 days after the decision (from %(day)s).")
+            % {"day": _day(rejected + REAPPLY_AFTER)},
+            code="rejected_recently",
+        )
+    return None
+
+
+@transaction.atomic
+def cold_start_apply(
+    *, actor: User, live_account: LiveAccount, proposed_start: datetime, plan
+) -> IncentiveApplication:
+    """I2/I3: the owner applies for cold start with the proposed live start and its plan."""
+    at = timezone.now()
+    live_account = LiveAccount.objects.select_for_update().get(pk=live_account.pk)
+    plan = _clean_plan(plan)
+    if proposed_start is None or proposed_start <= at:
+        message = _("Propose a live start in the future.")
+        raise InvalidInput(message, fields={"proposed_start": [message]})
+    refusal = cold_start_refusal(live_account, at)
+    if refusal is not None:
+        raise refusal
+    return IncentiveApplication.objects.create(
+        program=Program.objects.get(code=ProgramCode.COLD_START),
+        live_account=live_account,
+        submitted_by=actor,
+        submitted_at=at,
+        review_due_at=add_business_days(at, DUE_BUSINESS_DAYS),
+        review_overdue_at=add_business_days(at, OVERDUE_BUSINESS_DAYS),
+        proposed_start=proposed_start,
+        plan=plan,
+    )
+
+
+def _require_reviewer(actor: User) -> None:
+    if not actor.has_perm("incentives.decide_incentiveapplication"):
+        raise WrongSide(_("Deciding incentive applications needs the review permission."))
+
+
+def _lock_submitted(application: IncentiveApplication) -> IncentiveApplication:
+    application = IncentiveApplication.objects.select_for_update().get(pk=application.pk)
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise NotAllowed(_("This application is already decided."), code="already_decided")
+    return application
+
+
+@transaction.atomic
+def application_approve(
+    *, actor: User, application: IncentiveApplication, agreed_start: datetime | None = None
+) -> IncentiveApplication:
+    """I3/I5: ops approve a cold start: the agreed start (1 to 14 days from now; the proposed
+    one by default) is fixed, the whole package is reserved from this month's budget (refused
+    with quota_exhausted when it cannot be), and stage 1 is granted at once."""
+    _require_reviewer(actor)
+    at = timezone.now()
+    application = _lock_submitted(application)
+    agreed_start = agreed_start or application.proposed_start
+    if not at + AGREED_START_MIN <= agreed_start <= at + AGREED_START_MAX:
+        message = _("The agreed live start is 1 to 14 days after the approval.")
+        raise InvalidInput(message, fields={"agreed_start": [message]})
+    program = application.program
+    program_month = month_open(program, at)
+    stages = cold_start_stages(program)
+    reservation_take(
+        program_month=program_month,
+        amount=sum(stages),
+        cause=f"cold_start:{application.pk}:reserve",
+        actor=actor,
+    )
+    application.status = ApplicationStatus.APPROVED
+    application.decided_by, application.decided_at = actor, at
+    application.agreed_start, application.program_month = agreed_start, program_month
+    application.save(
+        update_fields=["status", "decided_by", "decided_at", "agreed_start", "program_month"]
+    )
+    due = [None, agreed_start + timedelta(hours=2), agreed_start + timedelta(days=14)]
+    created = Stage.objects.bulk_create(
+        Stage(application=application, number=n, coupons=c, due_by=due[n - 1])
+        for n, c in enumerate(stages, start=1)
+    )
+    account = application.live_account
+    notify(
+        owners(account),
+        "incentive_approved",
+        program=str(program.get_code_display()),
+        account=account.nickname,
+        start_at=agreed_start,
+        coupons=sum(stages),
+    )
+    stage_grant(stage=created[0], actor=actor)
+    return application
+
+
+def stage_grant(*, stage: Stage, actor: User | None = None, for_session: str = "") -> Stage:
+    """I5: grant a reserved stage from its reservation, once (idempotent on the stage)."""
+    stage = (
+        Stage.objects.select_for_update()
+        .select_related("application__live_account")
+        .get(pk=stage.pk)
+    )
+    if stage.status != StageStatus.RESERVED:
+        return stage
+    application = stage.application
+    grant = coupons_grant(
+        program_month=application.program_month,
+        live_account=application.live_account,
+        amount=stage.coupons,
+        cause=f"cold_start:{application.pk}:stage:{stage.number}",
+        reason="cold_start_stage",
+        params={"stage": stage.number},
+        from_reservation=True,
+        for_session=for_session,
+        actor=actor,
+    )
+    stage.status, stage.grant, stage.settled_at = StageStatus.GRANTED, grant, timezone.now()
+    stage.save(update_fields=["status", "grant", "settled_at"])
+    account = application.live_account
+    notify(
+        owners(account),
+        "coupons_granted",
+        coupons=stage.coupons,
+        account=account.nickname,
+        program=str(application.program.get_code_display()),
+        expires_at=grant.lot.expires_at,
+    )
+    return stage
+
+
+@transaction.atomic
+def application_reject(
+    *, actor: User, application: IncentiveApplication, reason: str
+) -> IncentiveApplication:
+    """I3: ops reject with a reason the account reads; it may apply again after 30 days."""
+    _require_reviewer(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("Give the reason the applicant will read.")
+        raise InvalidInput(message, fields={"reason": [message]})
+    if len(reason) > MAX_REASON:
+        message = _("At most %(max)s characters.") % {"max": MAX_REASON}
+        raise InvalidInput(message, fields={"reason": [message]})
+    application = _lock_submitted(application)
+    application.status = ApplicationStatus.REJECTED
+    application.decided_by, application.decided_at = actor, timezone.now()
+    application.reason = reason
+    application.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    account = application.live_account
+    notify(
+        owners(account),
+        "incentive_rejected",
+        program=str(application.program.get_code_display()),
+        account=account.nickname,
+        reason=reason,
+    )
+    return application
