@@ -32,10 +32,10 @@ from tasks.models import Dispute, Order, OrderStatus, Task
 from tests import factories
 from tests.agencies.conftest import bj, category
 from tests.agencies.test_admin_and_jobs import expelled
+from tests.builders import order_in
 from tests.escrow.test_ops_permissions import request_withdrawal
 from tests.providers.conftest import complete_application
 from tests.tasks.conftest import in_days
-from tests.tasks.test_delivery_and_disputes import _order_in
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,7 @@ PAGES = {
     "admin:providers_providerapplication_decide": "providers.decide_providerapplication",
     "admin:marketplace_serviceprovider_standing": "marketplace.change_provider_standing",
     "admin:agencies_agencyappeal_decide": "agencies.decide_agencyappeal",
+    "admin:incentives_incentiveapplication_decide": "incentives.decide_incentiveapplication",
     "admin:marketplace_violation_record": "marketplace.record_violation",
     # setting another account's password is Django's own page, behind change_user
     "admin:auth_user_password_change": "marketplace.change_user",
@@ -223,7 +224,7 @@ CASES = {
         lambda o: Task.objects.get(pk=o.pk).status,
     ),
     "apply_due_deadlines": (
-        lambda f: _order_in(
+        lambda f: order_in(
             OrderStatus.AWAITING_ACCEPTANCE, f["funded_shop"], f["merchant"], f["creator"]
         ),
         "tasks_order",
@@ -321,7 +322,7 @@ def test_readmission_is_refused_without_its_power_and_done_with_it(client, chang
 
 
 def _dispute(f):
-    order = _order_in(OrderStatus.DELIVERED, f["funded_shop"], f["merchant"], f["creator"])
+    order = order_in(OrderStatus.DELIVERED, f["funded_shop"], f["merchant"], f["creator"])
     return task_services.order_dispute(order=order, actor=f["merchant"], reason="视频与要求不符")
 
 

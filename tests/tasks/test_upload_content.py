@@ -15,8 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tasks.models import DeliveryFile, OrderStatus, Task
+from tests.builders import order_in
 from tests.conftest import client_for
-from tests.tasks.test_delivery_and_disputes import API, LINK, _order_in, _snapshot
+from tests.tasks.order_api import API, LINK, _snapshot
 from tests.tasks.test_pages import _png, _task_post, browser, local
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ def test_a_delivery_file_that_is_not_what_a_merchant_may_open_is_refused_by_the_
     """Z5/T50: HTML, SVG, executables, scripts, polyglots, archives and container bombs are a
     400 on `files` whatever their name; the order stays in production and nothing is stored."""
     settings.MEDIA_ROOT = tmp_path
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     name, content = REFUSED[case]
     before = _snapshot()
 
@@ -87,7 +88,7 @@ def test_a_delivery_file_that_is_a_page_is_refused_on_the_order_page(
     """Z5/T50: the page's delivery form goes through the same check: an HTML page named
     cover.png is shown as an error and the order is not delivered."""
     settings.MEDIA_ROOT = tmp_path
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
 
     response = browser(creator).post(
         f"/orders/{order.pk}/",
@@ -112,7 +113,7 @@ def test_an_accepted_delivery_file_keeps_the_detected_extension(
     """Z5: a PNG uploaded as cover.html is stored and downloaded as cover.png; a plain-text
     script and a DOCX within the limits are accepted as they are."""
     settings.MEDIA_ROOT = tmp_path
-    order = _order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
+    order = order_in(OrderStatus.IN_PRODUCTION, funded_shop, merchant, creator)
     files = [
         SimpleUploadedFile("cover.html", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "text/html"),
         SimpleUploadedFile("口播脚本.txt", "开场：大家好\n产品：面霜\n".encode(), "text/plain"),
