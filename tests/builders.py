@@ -67,6 +67,7 @@ def order_in(
     *,
     joint: bool = False,
     links=(LINK,),
+    note: str = "",
     accept_price_fen: int | None = None,
     payment: str | None = None,
     **task_fields,
@@ -77,7 +78,7 @@ def order_in(
     completed (confirmed with 5 stars). `payment` defaults to "deposit" for awaiting_balance
     and "full" otherwise; a deposit order's balance is paid on the way past awaiting_balance.
     `accept_price_fen` is the creator's counter-price when accepting; `links` and `joint` go
-    to the delivery.
+    to the delivery, with its `note`.
     """
     if payment is None:
         payment = "deposit" if state == OrderStatus.AWAITING_BALANCE else "full"
@@ -97,7 +98,7 @@ def order_in(
     if state == OrderStatus.IN_PRODUCTION:
         return fresh(order)
     services.order_deliver(
-        order=fresh(order), actor=creator, links=list(links), is_joint_content=joint
+        order=fresh(order), actor=creator, links=list(links), note=note, is_joint_content=joint
     )
     if state == OrderStatus.DELIVERED:
         return fresh(order)

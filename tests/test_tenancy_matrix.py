@@ -53,6 +53,7 @@ from providers import services as provider_services
 from tasks import services as task_services
 from tasks.models import DeliveryFile
 from tests import factories
+from tests.builders import order_in
 from tests.conftest import client_for, fund_wallet
 from tests.providers.conftest import complete_application, pdf
 
@@ -79,37 +80,6 @@ TASK_OWNERS = SHOP | {"provider"}
 
 def in_days(days: float):
     return timezone.now() + timedelta(days=days)
-
-
-def _private_order(t, state: str, *, payment: str = "full"):
-    """A private order of the tenant's shop with its creator, walked to `state`."""
-    task = task_services.task_create(
-        actor=t.merchant,
-        mode="private",
-        title=f"{t.secret}私密任务{state}",
-        brief="60 秒开箱视频，突出保湿功效",
-        content_type="video",
-        channel="toutiao",
-        price_fen=PRICE,
-        delivery_deadline=in_days(10),
-        shop=t.shop,
-        creator=t.creator_profile,
-        payment=payment,
-    )
-    order = task.order
-    if state == "pending_payment":
-        return order
-    order = task_services.order_pay(order=order, actor=t.merchant)
-    if state == "awaiting_acceptance":
-        return order
-    if state == "awaiting_balance":
-        return task_services.order_accept(order=order, actor=t.creator, price_fen=CHANGED_PRICE)
-    order = task_services.order_accept(order=order, actor=t.creator)
-    if state == "in_production":
-        return order
-    return task_services.order_deliver(
-        order=order, actor=t.creator, links=["https://v.example.com/1"], note="交付"
-    )
 
 
 def _plaza_task(t, *, title: str):
@@ -175,8 +145,15 @@ def build_tenant(label: str, *, ops: User, hour_at: int, beauty: Category):
 
     # Orders in every state an action needs (§4), with a message and a delivered file.
     t.orders = {
-        state: _private_order(
-            t, state, payment="deposit" if state == "awaiting_balance" else "full"
+        state: order_in(
+            state,
+            t.shop,
+            t.merchant,
+            t.creator,
+            title=f"{t.secret}私密任务{state}",
+            links=["https://v.example.com/1"],
+            note="交付",
+            accept_price_fen=CHANGED_PRICE if state == "awaiting_balance" else None,
         )
         for state in (
             "pending_payment",

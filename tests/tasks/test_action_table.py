@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tasks.actions import ORDER_ACTIONS
 from tasks.models import OrderStatus
-from tests.tasks.test_revisions_and_joint_content import _delivered
+from tests.builders import delivered_order
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "tasks" / "order_detail.html"
 PAGE_ONLY = {"message"}  # the order thread; the API has its own messages resource
@@ -51,7 +51,7 @@ def test_every_action_the_order_page_posts_is_an_entry_of_the_table():
 def test_the_page_requests_a_revision_under_the_apis_name(funded_shop, merchant, creator):
     """T53: posting `request-revision` on the order page asks for the revision, as the API
     action of that name does; the page's message comes from the same entry."""
-    order = _delivered(funded_shop, merchant, creator)
+    order = delivered_order(funded_shop, merchant, creator)
     page = Client()
     page.force_login(merchant)
     deadline = timezone.localtime(order.delivery_deadline).strftime("%Y-%m-%dT%H:%M")

@@ -16,6 +16,7 @@ from providers.models import Delegation
 from tasks import services
 from tasks.models import Application, Order, Proposal, Task, TaskMode, TaskStatus
 from tests import factories
+from tests.builders import private_task
 from tests.conftest import client_for, fund_wallet
 from tests.tasks.test_tenancy_and_queries import (
     PRICE,
@@ -23,7 +24,6 @@ from tests.tasks.test_tenancy_and_queries import (
     _closed_plaza_task,
     _paid_plaza_task,
     _plaza_task,
-    _private_task,
     _recruitment_task,
 )
 
@@ -105,7 +105,7 @@ def world(funded_shop, merchant, creator, outsider, outsider_creator, agency):
     _plaza_task(funded_shop, merchant, title="开放广场")
     _closed_plaza_task(funded_shop, merchant, creator, title="已截止广场")
     _paid_plaza_task(funded_shop, merchant, creator, title="已付款广场")
-    _private_task(funded_shop, merchant, creator, title="私密任务")
+    private_task(funded_shop, merchant, creator, title="私密任务")
     recruiting = _recruitment_task(creator, title="招商中")
     services.application_create(task=recruiting, actor=merchant, shop=funded_shop)
     applied = _recruitment_task(outsider_creator, title="已申请招商")
@@ -118,7 +118,7 @@ def world(funded_shop, merchant, creator, outsider, outsider_creator, agency):
     other_shop = MerchantShop.objects.get(organization__memberships__user=outsider)
     factories.PaymentAccountFactory(shop=other_shop, bound_by=outsider)
     fund_wallet(other_shop, 10_000_000)
-    _private_task(other_shop, outsider, outsider_creator, title="别家私密")
+    private_task(other_shop, outsider, outsider_creator, title="别家私密")
     _closed_plaza_task(other_shop, outsider, outsider_creator, title="别家已截止")
     _plaza_task(other_shop, outsider, title="别家开放")
     return Task.objects.count()
