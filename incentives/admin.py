@@ -3,21 +3,29 @@ budget meters, live accounts, and the coupon book, read only (only services move
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_large import CREATED_FILTER, LargeTableMixin
-from core.admin_pages import ReadOnlyInline
+from core.admin_pages import ObjectPage, ObjectPageMixin, ReadOnlyInline
+from core.ops_powers import PowerLinksMixin
 
+from . import services
 from .models import (
+    ApplicationStatus,
+    ChannelsSession,
     CouponAccount,
     CouponEntry,
     CouponLot,
     CouponTransaction,
     GrowthTier,
+    IncentiveApplication,
     LiveAccount,
     Program,
     ProgramMonth,
+    Stage,
 )
 from .selectors import program_meters
 
@@ -126,3 +134,142 @@ class CouponLotAdmin(ReadOnlyAdmin):
     list_display = ["id", "live_account", "program_month", "amount", "remaining", "expires_at"]
     search_fields = ["live_account__finder_id"]
     list_select_related = ["live_account", "program_month__program"]
+
+
+class DecideApplicationForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
+    agreed_start = forms.DateTimeField(
+        label=_("agreed live start (approve; the proposed start when empty)"), required=False
+    )
+    reason = forms.CharField(
+        label=_("reason (reject; the applicant reads it)"), required=False, max_length=500
+    )
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    """I3: the queue as ops work it: due after 2 business days, overdue after 5."""
+
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", _("Waiting")), ("due", _("Due")), ("overdue", _("Overdue"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        waiting = queryset.filter(status=ApplicationStatus.SUBMITTED)
+        if self.value() == "waiting":
+            return waiting
+        if self.value() == "due":
+            return waiting.filter(review_due_at__lte=now, review_overdue_at__gt=now)
+        if self.value() == "overdue":
+            return waiting.filter(review_overdue_at__lte=now)
+        return queryset
+
+
+class StageInline(ReadOnlyInline):
+    model = Stage
+    fields = ["number", "coupons", "status", "due_by", "settled_at"]
+    readonly_fields = fields
+
+
+@admin.register(IncentiveApplication)
+class IncentiveApplicationAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
+    """I3: the review queue of cold-start and benchmark applications, the one due first on top;
+    each is decided on its page (who and when are kept on the row)."""
+
+    list_display = [
+        "id",
+        "program",
+        "live_account",
+        "status",
+        "submitted_at",
+        "review_flag",
+        "decide_link",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = [ReviewFilter, "program", "status"]
+    inlines = [StageInline]
+    search_fields = ["live_account__finder_id", "live_account__nickname"]
+    list_select_related = ["program", "live_account", "decided_by"]
+    ordering = ["review_due_at", "id"]
+    power_links = {"decide_link": "incentives.decide_incentiveapplication"}  # Z3
+    object_page = ObjectPage(  # Z3: the 审核 desk
+        "decide",
+        "incentives.decide_incentiveapplication",
+        "admin/incentives/decide_application.html",
+        DecideApplicationForm,
+        _("The application is decided."),
+        related=("program", "live_account"),
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("review"))
+    def review_flag(self, application):
+        if application.status != ApplicationStatus.SUBMITTED:
+            return "—"
+        now = timezone.now()
+        if application.review_overdue_at <= now:
+            return _("Overdue")
+        if application.review_due_at <= now:
+            return _("Due")
+        return _("Waiting")
+
+    @admin.display(description=_("decide"))
+    def decide_link(self, application):
+        if application.status != ApplicationStatus.SUBMITTED:
+            return "—"
+        return self.object_page_link(application, _("Review and decide"))
+
+    def object_page_act(self, request, application, data) -> None:
+        if data["decision"] == "approve":
+            services.application_approve(
+                actor=request.user, application=application, agreed_start=data["agreed_start"]
+            )
+        else:
+            services.application_reject(
+                actor=request.user, application=application, reason=data["reason"]
+            )
+
+    def object_page_refused(self, form, exc) -> None:
+        placed = False
+        for field in ("agreed_start", "reason"):
+            for error in exc.fields.get(field, []):
+                form.add_error(field, error)
+                placed = True
+        if not placed:
+            form.add_error(None, exc.message)
+
+    def object_page_context(self, request, application) -> dict:
+        return {
+            "title": _("Review the %(program)s application of %(account)s")
+            % {"program": application.program, "account": application.live_account},
+            "application": application,
+            "lives": application.live_account.sessions.order_by("-started_at")[:10],
+        }
+
+
+@admin.register(ChannelsSession)
+class ChannelsSessionAdmin(LargeTableMixin, ReadOnlyAdmin):
+    """I1: the 视频号 lives the feed reported."""
+
+    list_display = ["session_id", "live_account", "started_at", "ended_at", "viewers", "gmv_fen"]
+    search_fields = ["session_id", "live_account__finder_id"]
+    list_select_related = ["live_account"]
+
+
+@admin.register(Stage)
+class StageAdmin(ReadOnlyAdmin):
+    list_display = ["application", "number", "coupons", "status", "due_by", "settled_at"]
+    list_filter = ["status"]

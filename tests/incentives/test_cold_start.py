@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from incentives import services
 from incentives.models import (
@@ -223,3 +224,38 @@ def test_an_approval_the_budget_cannot_cover_is_refused_whole(creator, reviewer)
     assert not Stage.objects.exists()
     assert not account.accounts.filter(kind="wallet", balance__gt=0).exists()
     assert not CouponTransaction.objects.filter(kind__in=["reserve", "grant"]).exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_queue_flags_due_and_overdue_and_ops_decide_on_the_page(creator, client):
+    """I3/Z3: the admin queue is ordered by due time and flags applications due after 2 and
+    overdue after 5 business days; a 审核 (review) member approves on the decision page, a
+    staff account outside the group cannot open it."""
+    from django.contrib.auth.models import Group
+
+    account = live_of(creator)
+    submitted = bj(2026, 11, 16, 10, 0)  # a Monday
+    application_id = apply(creator, account, submitted).json()["id"]
+    desk = factories.UserFactory(is_staff=True)
+    desk.groups.add(Group.objects.get(name="审核"))
+    client.force_login(desk)
+    queue = "/admin/incentives/incentiveapplication/"
+    with time_machine.travel(bj(2026, 11, 19, 9), tick=False):  # Thursday: past 2 days
+        assert application_id in [
+            a.pk for a in IncentiveApplication.objects.filter(review_due_at__lte=timezone.now())
+        ]
+        page = client.get(queue, {"review": "due"}).content.decode()
+        assert "新号" in page
+    with time_machine.travel(bj(2026, 11, 24, 9), tick=False):  # the next Tuesday: past 5
+        assert "新号" in client.get(queue, {"review": "overdue"}).content.decode()
+        decide = f"{queue}{application_id}/decide/"
+        assert client.get(decide).status_code == 200
+        outsider = factories.UserFactory(is_staff=True)
+        other = type(client)()
+        other.force_login(outsider)
+        assert other.get(decide).status_code == 403
+        done = client.post(decide, {"decision": "approve", "agreed_start": "2026-11-28 20:00"})
+    assert done.status_code == 302
+    approved = IncentiveApplication.objects.get()
+    assert (approved.status, approved.decided_by) == ("approved", desk)
+    assert approved.agreed_start.astimezone(BJ) == bj(2026, 11, 28, 20, 0)

@@ -348,6 +348,25 @@ def _appeal(f):
     )
 
 
+def _cold_start_application(f):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incentives import services as incentive_services
+
+    creator = f["creator"]
+    account = incentive_services.live_account_bind(
+        actor=creator, finder_id="wx_z3", nickname="Z3 新号"
+    )
+    return incentive_services.cold_start_apply(
+        actor=creator,
+        live_account=account,
+        proposed_start=timezone.now() + timedelta(days=5),
+        plan={"long_term_plan": "每周三场直播"},
+    )
+
+
 # URL name → (build the object (None: no argument), a form that decides, read what it changes)
 PAGE_CASES = {
     "admin:tasks_dispute_decide": (
@@ -369,6 +388,11 @@ PAGE_CASES = {
         _appeal,
         {"decision": "reject", "note": "数据无误"},
         lambda o: AgencyAppeal.objects.get(pk=o.pk).status,
+    ),
+    "admin:incentives_incentiveapplication_decide": (
+        _cold_start_application,
+        {"decision": "reject", "reason": "直播计划不完整"},
+        lambda o: type(o).objects.get(pk=o.pk).status,
     ),
     "admin:marketplace_violation_record": (
         None,
