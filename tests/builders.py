@@ -110,3 +110,28 @@ def order_in(
 def delivered_order(shop, merchant, creator, **kwargs) -> Order:
     """A private order paid (its balance too, for a deposit order), accepted and delivered."""
     return order_in(OrderStatus.DELIVERED, shop, merchant, creator, **kwargs)
+
+
+def plaza_task_with_orders(shop, merchant, creators) -> tuple[Task, list[Order]]:
+    """T10/T11: a plaza image-text task of `shop` with one slot per creator; each of `creators`
+    (users) applied and was approved, enrollment closed and the task was paid: one order each,
+    in production, returned in the order they were made."""
+    task = services.task_create(
+        actor=merchant,
+        mode="plaza",
+        title="广场种草任务",
+        brief="种草图文",
+        content_type="image_text",
+        channel="toutiao",
+        price_fen=PRICE_FEN,
+        slots=len(creators),
+        enrollment_deadline=timezone.now() + timedelta(days=3),
+        delivery_deadline=timezone.now() + timedelta(days=10),
+        shop=shop,
+    )
+    for creator in creators:
+        application = services.application_create(task=task, actor=creator)
+        services.application_approve(application=application, actor=merchant)
+    services.task_close_enrollment(task=task, actor=merchant)
+    orders = services.plaza_task_pay(task=task, actor=merchant)
+    return task, sorted(orders, key=lambda order: order.pk)

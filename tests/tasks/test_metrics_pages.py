@@ -6,18 +6,18 @@ total. Other tenants get 404 (A3), and the task page costs the same queries for 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import translation
 
 from tasks import selectors, services
-from tasks.models import ContentMetric, Order, Task
+from tasks.models import ContentMetric
 from tests import factories
-from tests.builders import delivered_order, private_task
+from tests.builders import delivered_order, plaza_task_with_orders, private_task
 
 pytestmark = pytest.mark.django_db
 
@@ -31,30 +31,6 @@ def browser(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def _plaza_with_orders(shop, merchant, creators) -> tuple[Task, list[Order]]:
-    """T10/T11: a plaza task each of `creators` applied to, approved and paid: one order each,
-    in production."""
-    task = services.task_create(
-        actor=merchant,
-        mode="plaza",
-        title="广场种草任务",
-        brief="种草图文",
-        content_type="image_text",
-        channel="toutiao",
-        price_fen=PRICE,
-        slots=len(creators),
-        enrollment_deadline=timezone.now() + timedelta(days=3),
-        delivery_deadline=timezone.now() + timedelta(days=10),
-        shop=shop,
-    )
-    for creator in creators:
-        application = services.application_create(task=task, actor=creator)
-        services.application_approve(application=application, actor=merchant)
-    services.task_close_enrollment(task=task, actor=merchant)
-    orders = services.plaza_task_pay(task=task, actor=merchant)
-    return task, sorted(orders, key=lambda order: order.pk)
 
 
 def _metric(order, day, **figures) -> ContentMetric:
@@ -183,7 +159,7 @@ def test_the_task_page_shows_its_owner_the_totals_per_order_and_the_grand_total(
     """F1: per order of the task with reported days: a link to the order, the creator, the
     sums of its days; an order with nothing reported is not listed; a grand total row."""
     creators = [factories.CreatorFactory(display_name=f"达人{n}").user for n in "甲乙丙"]
-    task, (first, second, silent) = _plaza_with_orders(funded_shop, merchant, creators)
+    task, (first, second, silent) = plaza_task_with_orders(funded_shop, merchant, creators)
     _two_days(first)
     _metric(second, DAY_1, views=1_000, likes=10, comments=2, shares=3, clicks=40, gmv_fen=99_999)
 
@@ -223,7 +199,7 @@ def test_the_task_page_shows_its_owner_the_totals_per_order_and_the_grand_total(
 def test_the_task_metrics_are_for_its_owner_only(funded_shop, merchant, creator):
     """F1/A3: a creator with an order on the plaza task opens the task page but does not see
     the task's metrics (its own order page shows its own)."""
-    task, (order,) = _plaza_with_orders(funded_shop, merchant, [creator])
+    task, (order,) = plaza_task_with_orders(funded_shop, merchant, [creator])
     _two_days(order)
 
     body = browser(creator).get(f"/tasks/{task.pk}/").content.decode()
@@ -233,7 +209,7 @@ def test_the_task_metrics_are_for_its_owner_only(funded_shop, merchant, creator)
 
 def test_a_task_without_metrics_shows_no_metrics_section(funded_shop, merchant, creator):
     """F1: nothing reported on any order of the task: no section."""
-    task, _orders = _plaza_with_orders(funded_shop, merchant, [creator])
+    task, _orders = plaza_task_with_orders(funded_shop, merchant, [creator])
 
     body = browser(merchant).get(f"/tasks/{task.pk}/").content.decode()
 
@@ -254,7 +230,7 @@ def test_another_merchant_gets_404_on_the_order_and_task_pages(
     services.order_accept(order=order, actor=creator)
     services.order_deliver(order=order, actor=creator, links=[LINK])
     _two_days(order)
-    plaza, (plaza_order,) = _plaza_with_orders(funded_shop, merchant, [creator])
+    plaza, (plaza_order,) = plaza_task_with_orders(funded_shop, merchant, [creator])
     _two_days(plaza_order)
 
     for url in [f"/orders/{order.pk}/", f"/tasks/{task.pk}/", f"/tasks/{plaza.pk}/"]:
@@ -282,7 +258,7 @@ def test_the_task_page_costs_the_same_queries_for_1_and_10_orders_with_metrics(
     tasks = {}
     for size in (1, 10):
         creators = [factories.CreatorFactory().user for _ in range(size)]
-        task, orders = _plaza_with_orders(funded_shop, merchant, creators)
+        task, orders = plaza_task_with_orders(funded_shop, merchant, creators)
         for order in orders:
             _two_days(order)
         tasks[size] = task

@@ -18,6 +18,7 @@ from parties.models import Notification
 from tasks import services
 from tasks.models import Application, Order, OrderStatus, Task, TaskStatus
 from tests import factories
+from tests.builders import private_task
 from tests.tasks.conftest import earnings_fen, escrow_fen, wallet_fen
 
 pytestmark = pytest.mark.django_db
@@ -34,22 +35,6 @@ def browser(user) -> Client:
 def local(moment) -> str:
     """The datetime-local value of a moment, in Beijing time."""
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
-
-
-def _private(shop, merchant, creator, *, payment="full", title="私密测评视频") -> Task:
-    return services.task_create(
-        actor=merchant,
-        mode="private",
-        title=title,
-        brief="60 秒开箱视频",
-        content_type="video",
-        channel="toutiao",
-        price_fen=PRICE,
-        delivery_deadline=timezone.now() + timedelta(days=10),
-        shop=shop,
-        creator=creator.creator_profile,
-        payment=payment,
-    )
 
 
 def _plaza(shop, merchant, *, title="广场任务", slots=5) -> Task:
@@ -101,7 +86,7 @@ def test_task_and_order_pages_answer_200_to_their_parties_and_404_to_other_tenan
 ):
     """A3: the task page and the order page open for the merchant and the named creator; another
     merchant and another creator get 404 — and so does the delivered file."""
-    task = _private(funded_shop, merchant, creator)
+    task = private_task(funded_shop, merchant, creator, title="私密测评视频")
     order = services.order_pay(order=task.order, actor=merchant)
     services.order_accept(order=order, actor=creator)
     services.order_deliver(
@@ -127,7 +112,7 @@ def test_another_tenants_order_cannot_be_acted_on_through_the_page(
     funded_shop, merchant, creator, outsider
 ):
     """A3: posting an action to someone else's order page is 404 and changes nothing."""
-    order = _private(funded_shop, merchant, creator).order
+    order = private_task(funded_shop, merchant, creator, title="私密测评视频").order
 
     response = browser(outsider).post(f"/orders/{order.pk}/", {"action": "pay"})
 
@@ -142,7 +127,10 @@ def test_agency_staff_read_their_creators_order_page_but_cannot_act(
     profile = creator.creator_profile
     profile.agency = agency
     profile.save(update_fields=["agency"])
-    order = services.order_pay(order=_private(funded_shop, merchant, creator).order, actor=merchant)
+    order = services.order_pay(
+        order=private_task(funded_shop, merchant, creator, title="私密测评视频").order,
+        actor=merchant,
+    )
 
     page = browser(agency_staff).get(f"/orders/{order.pk}/")
     action = browser(agency_staff).post(f"/orders/{order.pk}/", {"action": "decline"})
@@ -214,7 +202,10 @@ def test_my_orders_run_constant_queries(funded_shop, merchant, creator):
 
     def build(n):
         for _ in range(n):
-            services.order_pay(order=_private(funded_shop, merchant, creator).order, actor=merchant)
+            services.order_pay(
+                order=private_task(funded_shop, merchant, creator, title="私密测评视频").order,
+                actor=merchant,
+            )
 
     _assert_constant(merchant, "/orders/", build, 'data-testid="order-')
 
@@ -224,7 +215,10 @@ def test_creators_orders_run_constant_queries(funded_shop, merchant, creator):
 
     def build(n):
         for _ in range(n):
-            services.order_pay(order=_private(funded_shop, merchant, creator).order, actor=merchant)
+            services.order_pay(
+                order=private_task(funded_shop, merchant, creator, title="私密测评视频").order,
+                actor=merchant,
+            )
 
     _assert_constant(creator, "/orders/", build, 'data-testid="order-')
 
@@ -397,7 +391,7 @@ def test_a_logo_that_is_not_an_image_is_refused(merchant):
 
 def test_a_refused_payment_is_shown_at_the_top_and_moves_nothing(merchant, creator, shop):
     """E3/T4: paying with an empty wallet shows the reason as a message; the order is unpaid."""
-    order = _private(shop, merchant, creator).order
+    order = private_task(shop, merchant, creator, title="私密测评视频").order
 
     response = browser(merchant).post(f"/orders/{order.pk}/", {"action": "pay"}, follow=True)
 
@@ -408,7 +402,10 @@ def test_a_refused_payment_is_shown_at_the_top_and_moves_nothing(merchant, creat
 
 def test_a_rating_out_of_range_is_a_field_error(funded_shop, merchant, creator):
     """T52: the confirm form needs 1–5 stars; 6 is refused on the page and nothing is paid."""
-    order = services.order_pay(order=_private(funded_shop, merchant, creator).order, actor=merchant)
+    order = services.order_pay(
+        order=private_task(funded_shop, merchant, creator, title="私密测评视频").order,
+        actor=merchant,
+    )
     services.order_accept(order=order, actor=creator)
     services.order_deliver(order=order, actor=creator, links=["https://v.taobao.com/v/1"])
 
@@ -494,7 +491,10 @@ def test_combined_balance_payment_from_the_order_list(funded_shop, merchant, cre
     ids = []
     for _ in range(2):
         order = services.order_pay(
-            order=_private(funded_shop, merchant, creator, payment="deposit").order, actor=merchant
+            order=private_task(
+                funded_shop, merchant, creator, title="私密测评视频", payment="deposit"
+            ).order,
+            actor=merchant,
         )
         ids.append(services.order_accept(order=order, actor=creator).pk)
 
@@ -508,7 +508,10 @@ def test_combined_balance_payment_from_the_order_list(funded_shop, merchant, cre
 
 def test_the_inbox_shows_the_unread_count_and_marks_all_read(funded_shop, merchant, creator):
     """D5: the navigation counts unread notifications; 'mark all read' clears the count."""
-    services.order_pay(order=_private(funded_shop, merchant, creator).order, actor=merchant)
+    services.order_pay(
+        order=private_task(funded_shop, merchant, creator, title="私密测评视频").order,
+        actor=merchant,
+    )
     unread = Notification.objects.filter(user=creator, read_at__isnull=True).count()
     assert unread >= 1
 
