@@ -29,7 +29,7 @@ def _error(response) -> dict:
     return response.json()["error"]
 
 
-def _private(merchant, creator, **overrides) -> dict:
+def _private_task_body(merchant, creator, **overrides) -> dict:
     """A private task naming `creator`; answers the task with its order (pending payment)."""
     body = {"creator": creator.creator_profile.pk, "channel": "toutiao"}
     body.update(overrides)
@@ -39,7 +39,7 @@ def _private(merchant, creator, **overrides) -> dict:
 
 
 def _order_id(merchant, creator, **overrides) -> int:
-    return _private(merchant, creator, **overrides)["order"]["id"]
+    return _private_task_body(merchant, creator, **overrides)["order"]["id"]
 
 
 def _post(user, path, body=None, **headers):
@@ -85,7 +85,7 @@ def _order(order_id) -> Order:
 def test_private_task_makes_one_order_pending_payment_for_the_named_creator(merchant, creator):
     """T4: the merchant names one creator; the task answers with its order, pending payment, at
     the task's price, with no fee for a private order paid in full (E10)."""
-    body = _private(merchant, creator)
+    body = _private_task_body(merchant, creator)
 
     order = body["order"]
     assert body["mode"] == "private"
@@ -121,7 +121,7 @@ def test_private_task_for_an_unknown_creator_is_400(merchant):
 
 def test_private_tasks_never_appear_on_the_plaza(merchant, creator, outsider_creator):
     """T4: private tasks are not listed to other creators (and answer 404 to them, A3)."""
-    task = _private(merchant, creator)
+    task = _private_task_body(merchant, creator)
 
     plaza = client_for(outsider_creator).get(f"{API}/tasks/").json()
     detail = client_for(outsider_creator).get(f"{API}/tasks/{task['id']}/")
