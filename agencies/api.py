@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import AgencyContract
-from core.exceptions import InvalidInput
 from core.pagination import paginate
 from core.schema import action_views
 from parties.selectors import creator_get
@@ -165,42 +163,30 @@ LIVE_SESSION_ROW = inline_serializer(
     "LiveSessionRow",
     {
         "session_id": serializers.CharField(),
-        "creator_id": serializers.IntegerField(),
-        "category": serializers.CharField(help_text="category code, e.g. beauty"),
+        "platform": serializers.ChoiceField(
+            choices=["taobao_live", "shipinhao"], required=False, help_text="taobao_live by default"
+        ),
+        "creator_id": serializers.IntegerField(required=False, help_text="Taobao Live (G1)"),
+        "finder_id": serializers.CharField(required=False, help_text="视频号 (I1)"),
+        "viewers": serializers.IntegerField(required=False),
+        "category": serializers.CharField(
+            required=False, help_text="category code, e.g. beauty (Taobao Live)"
+        ),
         "started_at": serializers.DateTimeField(),
-        "ended_at": serializers.DateTimeField(),
+        "ended_at": serializers.DateTimeField(required=False, help_text="empty while live"),
         "gmv": serializers.CharField(help_text="yuan, e.g. 1280.50"),
         "refund": serializers.CharField(required=False, help_text="yuan"),
     },
 )
 
 
-class LiveSessionIngestApi(APIView):
-    """G1: a batch of up to 1,000 live sessions. Idempotent on `session_id`: each row is
-    answered as created, updated (corrected figures), unchanged or refused with its errors;
-    refused rows write nothing and never stop the others."""
-
-    permission_classes = [CanIngestLiveSessions]
-
-    @extend_schema(
-        request=inline_serializer("LiveSessionBatch", {"sessions": LIVE_SESSION_ROW}),
-        responses=inline_serializer(
-            "LiveSessionReport",
-            {
-                "created": serializers.IntegerField(),
-                "updated": serializers.IntegerField(),
-                "unchanged": serializers.IntegerField(),
-                "refused": serializers.IntegerField(),
-                "rows": serializers.ListField(child=serializers.DictField()),
-            },
-        ),
-    )
-    def post(self, request):
-        rows = request.data.get("sessions") if isinstance(request.data, dict) else request.data
-        if not isinstance(rows, list) or not rows:
-            raise InvalidInput(
-                _('Send {"sessions": [...]} with at least one session.'),
-                fields={"sessions": [_("A non-empty list of sessions is required.")]},
-            )
-        report = services.live_sessions_ingest(rows=rows, source="api")
-        return Response(report.as_dict(), status=status.HTTP_200_OK)
+LIVE_SESSION_REPORT = inline_serializer(
+    "LiveSessionReport",
+    {
+        "created": serializers.IntegerField(),
+        "updated": serializers.IntegerField(),
+        "unchanged": serializers.IntegerField(),
+        "refused": serializers.IntegerField(),
+        "rows": serializers.ListField(child=serializers.DictField()),
+    },
+)

@@ -284,6 +284,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "marketplace.build_focus_lines",
         "schedule": crontab(minute=10, hour=0),
     },
+    # I5: cold-start stages whose deadline passed lapse, those whose 7 days are over are granted.
+    "sweep-incentive-stages": {
+        "task": "incentives.sweep_stages",
+        "schedule": 600,
+        "options": {"expires": 550},
+    },
     "expire-focus-offers": {
         "task": "marketplace.expire_focus_offers",
         "schedule": 300,

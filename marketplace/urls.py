@@ -18,7 +18,7 @@ from parties import views as parties_views
 from parties.forms import LoginForm
 from tasks import api as tasks_api
 
-from . import views
+from . import api, views
 
 api_v1 = [
     path("auth/register/", parties_api.RegisterApi.as_view(), name="api_register"),
@@ -44,7 +44,7 @@ api_v1 = [
         name="api_agency_invitations",
     ),
     path("contracts/", agencies_api.ContractListApi.as_view(), name="api_contracts"),
-    path("live-sessions/", agencies_api.LiveSessionIngestApi.as_view(), name="api_live_sessions"),
+    path("live-sessions/", api.LiveSessionFeedApi.as_view(), name="api_live_sessions"),
     path("wallet/", escrow_api.WalletApi.as_view(), name="api_wallet"),
     path("wallet/top-ups/", escrow_api.TopUpApi.as_view(), name="api_top_ups"),
     path("wallet/entries/", escrow_api.EntryListApi.as_view(), name="api_entries"),

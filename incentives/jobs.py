@@ -1,0 +1,18 @@
+"""Celery jobs of the incentives. Thin: each calls a service, and each is idempotent."""
+
+from celery import shared_task
+
+from .services.lives import cold_starts_evaluate
+
+
+@shared_task(name="incentives.evaluate_accounts", acks_late=True, ignore_result=True)
+def evaluate_accounts(*, live_account_ids: list[int]) -> int:
+    """I5: after a feed batch committed, the stages its lives may have earned or missed."""
+    return cold_starts_evaluate(live_account_ids=live_account_ids)
+
+
+@shared_task(name="incentives.sweep_stages", acks_late=True, ignore_result=True)
+def sweep_stages() -> int:
+    """I5: beat, every 10 minutes: stages whose deadline passed lapse (their reservation
+    returns), stages whose 7 days of refunds are over are granted."""
+    return cold_starts_evaluate()

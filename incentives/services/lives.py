@@ -1,0 +1,231 @@
+"""I1: 视频号 lives from the platform feed (rows with `platform: shipinhao` and a `finder_id`),
+and (I5) what they earn: the stages of a cold-start package are evaluated after the ingest has
+committed — by the worker, never inside the ingest.
+
+The feed sends a session again while it goes on (no `ended_at` yet) and when it ends, and sends
+corrected refunds later: a row is created, updated or unchanged, keyed by its session id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.feeds import IngestReport, RowResult, check_batch, count, money, parse_time
+
+from ..models import (
+    ApplicationStatus,
+    ChannelsSession,
+    IncentiveApplication,
+    LiveAccount,
+    ProgramCode,
+    Stage,
+    StageStatus,
+)
+from .applications import stage_grant
+from .coupons import reservation_release
+
+UPDATABLE = ("started_at", "ended_at", "viewers", "gmv_fen", "refund_fen")
+AGREED_WINDOW = timedelta(hours=2)  # I5 stage 2: started within 2 hours of the agreed time …
+AGREED_MIN_LENGTH = timedelta(hours=2)  # … and lasted at least 2 hours
+FURTHER_MIN_LENGTH = timedelta(hours=3)  # I5 stage 3: a further live of at least 3 hours …
+FURTHER_WITHIN = timedelta(days=14)  # … that ended within 14 days of the agreed live …
+FURTHER_MIN_NET_FEN = 100_000  # … with GMV net of refunds of at least ¥1,000 …
+FURTHER_SETTLES_AFTER = timedelta(days=7)  # … seven days after it ended
+
+
+def _clean(raw: Mapping, *, accounts: dict[str, LiveAccount], now: datetime) -> tuple[dict, dict]:
+    errors: dict[str, list[str]] = {}
+    session_id = str(raw.get("session_id") or "").strip()
+    if not session_id or len(session_id) > 64:
+        errors["session_id"] = [_("Give the platform's session id (at most 64 characters).")]
+    account = accounts.get(str(raw.get("finder_id") or "").strip())
+    if account is None:
+        errors["finder_id"] = [_("No bound 视频号 account has this finder id.")]
+    started = parse_time(raw.get("started_at"))
+    if started is None:
+        errors["started_at"] = [_("Give the start as an ISO time, e.g. 2026-11-01T20:00:00+08:00.")]
+    ended = None
+    if raw.get("ended_at") not in (None, ""):
+        ended = parse_time(raw.get("ended_at"))
+        if ended is None or (started is not None and ended <= started):
+            errors["ended_at"] = [_("The end is an ISO time after the start.")]
+    if started is not None and started > now + timedelta(minutes=5):
+        errors["started_at"] = [_("A live cannot start in the future.")]
+    gmv = money(raw.get("gmv"), errors, "gmv", required=True)
+    refund = money(raw.get("refund"), errors, "refund", required=False)
+    if refund > gmv:
+        errors["refund"] = [_("Refunds cannot exceed the GMV.")]
+    viewers = count(raw.get("viewers"), errors, "viewers")
+    values = {
+        "session_id": session_id,
+        "live_account": account,
+        "started_at": started,
+        "ended_at": ended,
+        "viewers": viewers,
+        "gmv_fen": gmv,
+        "refund_fen": refund,
+    }
+    return values, errors
+
+
+def channels_sessions_ingest(
+    *, rows: Iterable[Mapping], first_row: int = 1
+) -> tuple[IngestReport, list[int]]:
+    """I1: check and store a batch of 视频号 sessions; each row is created, updated, unchanged
+    or refused with its errors (refused rows write nothing). Returns the report and the live
+    accounts whose lives changed: the caller has the worker evaluate their stages once this
+    has committed (jobs.evaluate_accounts), never inside it."""
+    rows = check_batch(rows)
+    now = timezone.now()
+    finder_ids = {str(r.get("finder_id") or "").strip() for r in rows}
+    accounts = {a.finder_id: a for a in LiveAccount.objects.filter(finder_id__in=finder_ids)}
+    results: list[RowResult] = []
+    cleaned: dict[str, tuple[RowResult, dict]] = {}
+    for number, raw in enumerate(rows, start=first_row):
+        values, errors = _clean(raw, accounts=accounts, now=now)
+        if not errors and values["session_id"] in cleaned:
+            errors = {"session_id": [_("This session id appears twice in the batch.")]}
+        result = RowResult(row=number, key=values["session_id"], status="refused", errors=errors)
+        results.append(result)
+        if not errors:
+            cleaned[values["session_id"]] = (result, values)
+    touched: set[int] = set()
+    with transaction.atomic():
+        existing = {
+            s.session_id: s
+            for s in ChannelsSession.objects.select_for_update().filter(
+                session_id__in=list(cleaned)
+            )
+        }
+        to_create, to_update = [], []
+        for session_id, (result, values) in cleaned.items():
+            session = existing.get(session_id)
+            if session is None:
+                to_create.append(ChannelsSession(**values))
+                result.status = "created"
+            elif session.live_account_id != values["live_account"].pk:
+                result.errors = {"finder_id": [_("This session id belongs to another account.")]}
+            elif all(getattr(session, name) == values[name] for name in UPDATABLE):
+                result.status = "unchanged"
+                continue
+            else:
+                for name in UPDATABLE:
+                    setattr(session, name, values[name])
+                session.updated_at = now
+                to_update.append(session)
+                result.status = "updated"
+            if not result.errors:
+                touched.add(values["live_account"].pk)
+        ChannelsSession.objects.bulk_create(to_create, ignore_conflicts=True, batch_size=500)
+        if to_update:
+            ChannelsSession.objects.bulk_update(to_update, [*UPDATABLE, "updated_at"])
+    return IngestReport(rows=results, key_name="session_id"), sorted(touched)
+
+
+# --- I5: the stages a live earns, and the stages that lapse ---------------------------------
+
+
+def _lapse(stage: Stage, *, reason: str, at: datetime) -> None:
+    """I5: a missed stage lapses with the later ones; their reservation returns to the month."""
+    later = list(
+        Stage.objects.select_for_update()
+        .filter(
+            application=stage.application, number__gte=stage.number, status=StageStatus.RESERVED
+        )
+        .order_by("number")
+    )
+    for row in later:
+        reservation_release(
+            program_month=stage.application.program_month,
+            amount=row.coupons,
+            cause=f"cold_start:{stage.application_id}:stage:{row.number}:lapse",
+            reason=reason,
+        )
+        row.status, row.settled_at = StageStatus.LAPSED, at
+        row.save(update_fields=["status", "settled_at"])
+
+
+def _length(session: ChannelsSession) -> timedelta:
+    return session.ended_at - session.started_at
+
+
+@transaction.atomic
+def cold_start_evaluate(*, application: IncentiveApplication, at: datetime | None = None) -> None:
+    """I5: grant or lapse the reserved stages of one approved cold start, as of `at`. Safe to
+    run any number of times (each grant and each release names its cause once)."""
+    at = at or timezone.now()
+    application = IncentiveApplication.objects.select_for_update().get(pk=application.pk)
+    stages = {
+        s.number: s
+        for s in Stage.objects.select_for_update().filter(
+            application=application, status=StageStatus.RESERVED
+        )
+    }
+    if application.status != ApplicationStatus.APPROVED or not stages:
+        return
+    agreed = application.agreed_start
+    lives = ChannelsSession.objects.filter(live_account=application.live_account)
+    agreed_live = (
+        lives.filter(started_at__gte=agreed - AGREED_WINDOW, started_at__lte=agreed + AGREED_WINDOW)
+        .order_by("started_at")
+        .first()
+    )
+    two = stages.get(2)
+    if two is not None:
+        if agreed_live is None:
+            if at > agreed + AGREED_WINDOW:
+                _lapse(two, reason="cold_start_agreed_live_missed", at=at)
+                return
+        elif agreed_live.ended_at is not None:
+            if _length(agreed_live) >= AGREED_MIN_LENGTH:
+                stage_grant(stage=two, for_session=agreed_live.session_id)
+            else:
+                _lapse(two, reason="cold_start_agreed_live_short", at=at)
+                return
+        else:
+            return  # the agreed live is still on: decided when it ends
+    three = stages.get(3)
+    if three is None or agreed_live is None or agreed_live.ended_at is None:
+        return
+    deadline = agreed_live.ended_at + FURTHER_WITHIN
+    further = [
+        live
+        for live in lives.filter(
+            started_at__gte=agreed_live.ended_at, ended_at__isnull=False, ended_at__lte=deadline
+        )
+        .exclude(pk=agreed_live.pk)
+        .annotate(net=F("gmv_fen") - F("refund_fen"))
+        .order_by("ended_at")
+        if _length(live) >= FURTHER_MIN_LENGTH
+    ]
+    for live in further:
+        if at < live.ended_at + FURTHER_SETTLES_AFTER:
+            return  # refunds may still come: decided seven days after it ended
+        if live.net >= FURTHER_MIN_NET_FEN:
+            stage_grant(stage=three, for_session=live.session_id)
+            return
+    if at > deadline + FURTHER_SETTLES_AFTER:
+        _lapse(three, reason="cold_start_further_live_missed", at=at)
+
+
+def cold_starts_evaluate(*, live_account_ids: list[int] | None = None, at=None) -> int:
+    """The sweep (and the ingest's after-commit job): evaluate the approved cold starts with a
+    reserved stage, of the given accounts or of all. Returns how many were evaluated."""
+    applications = IncentiveApplication.objects.filter(
+        program__code=ProgramCode.COLD_START,
+        status=ApplicationStatus.APPROVED,
+        stages__status=StageStatus.RESERVED,
+    ).distinct()
+    if live_account_ids is not None:
+        applications = applications.filter(live_account_id__in=live_account_ids)
+    done = 0
+    for application in applications.order_by("pk"):
+        cold_start_evaluate(application=application, at=at)
+        done += 1
+    return done
