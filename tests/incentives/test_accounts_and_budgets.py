@@ -209,3 +209,27 @@ def test_the_database_keeps_the_coupon_book_append_only_and_balanced(creator):
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     assert CouponEntry.objects.filter(account=wallet).count() == 1
+
+
+@pytest.mark.django_db
+def test_other_users_accounts_applications_and_wallets_are_never_shown(
+    creator, merchant, shop, outsider_creator, agency_staff, outsider
+):
+    """A3/I1/I8: a live account, its applications and its coupon wallet are its owner's: every
+    other role (another creator, the shop's merchant, agency staff, a user with no side) lists
+    none of them, and naming the account's id for the wallet is a 404."""
+    live = bound(creator)
+    services.coupons_grant(
+        program_month=month(), live_account=live, amount=500, cause="mine", reason="x"
+    )
+    mine = client_for(creator).get("/api/v1/incentives/coupons/", {"live_account": live.pk})
+    assert mine.status_code == 200 and mine.json()["available"] == 500
+    for user in (merchant, outsider_creator, agency_staff, outsider):
+        api = client_for(user)
+        assert api.get("/api/v1/live-accounts/").json()["results"] == []
+        assert api.get("/api/v1/incentives/applications/").json()["results"] == []
+        wallet = api.get("/api/v1/incentives/coupons/", {"live_account": live.pk})
+        assert wallet.status_code == 404, user
+        assert "500" not in wallet.content.decode()
+    bad = client_for(creator).get("/api/v1/incentives/coupons/", {"live_account": "１２"})
+    assert bad.status_code == 400
