@@ -179,10 +179,22 @@ class CouponAccount(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
+            # One account of a kind per owner: a program-month, a live account, or none (the
+            # shared sinks). Three partial constraints, which every database enforces.
             models.UniqueConstraint(
-                fields=["kind", "program_month", "live_account"],
-                name="one_coupon_account_per_owner",
-                nulls_distinct=False,
+                fields=["kind", "program_month"],
+                condition=Q(program_month__isnull=False),
+                name="one_coupon_account_per_month",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "live_account"],
+                condition=Q(live_account__isnull=False),
+                name="one_coupon_account_per_live_account",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(program_month__isnull=True, live_account__isnull=True),
+                name="one_shared_coupon_account",
             ),
             models.CheckConstraint(
                 condition=Q(balance__gte=0) | Q(kind__in=["issue", "debt"]),
