@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_large import CREATED_FILTER, LargeTableMixin
-from core.admin_pages import ObjectPage, ObjectPageMixin, ReadOnlyInline
+from core.admin_pages import ObjectPage, ObjectPageMixin, ReadOnlyInline, ReadOnlyModelAdmin
 from core.ops_powers import PowerLinksMixin
 
 from . import services
@@ -68,19 +68,8 @@ class GrowthTierAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ProgramMonth)
-class ProgramMonthAdmin(ReadOnlyAdmin):
+class ProgramMonthAdmin(ReadOnlyModelAdmin):
     list_display = ["program", "month", "budget", "opened_at"]
     list_filter = ["program", "month"]
 
@@ -100,7 +89,7 @@ class LiveAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(CouponAccount)
-class CouponAccountAdmin(LargeTableMixin, ReadOnlyAdmin):
+class CouponAccountAdmin(LargeTableMixin, ReadOnlyModelAdmin):
     list_display = ["id", "kind", "program_month", "live_account", "balance"]
     list_filter = ["kind"]
     search_fields = ["=id", "live_account__finder_id"]
@@ -114,7 +103,7 @@ class EntryInline(ReadOnlyInline):
 
 
 @admin.register(CouponTransaction)
-class CouponTransactionAdmin(LargeTableMixin, ReadOnlyAdmin):
+class CouponTransactionAdmin(LargeTableMixin, ReadOnlyModelAdmin):
     list_display = ["id", "kind", "live_account", "program_month", "reason", "created_at"]
     list_filter = ["kind", CREATED_FILTER]
     search_fields = ["=id", "cause", "live_account__finder_id"]
@@ -123,14 +112,14 @@ class CouponTransactionAdmin(LargeTableMixin, ReadOnlyAdmin):
 
 
 @admin.register(CouponEntry)
-class CouponEntryAdmin(LargeTableMixin, ReadOnlyAdmin):
+class CouponEntryAdmin(LargeTableMixin, ReadOnlyModelAdmin):
     list_display = ["id", "transaction", "account", "amount", "balance_after"]
     search_fields = ["=transaction__id", "=account__id"]
     list_select_related = ["transaction", "account"]
 
 
 @admin.register(CouponLot)
-class CouponLotAdmin(ReadOnlyAdmin):
+class CouponLotAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "live_account", "program_month", "amount", "remaining", "expires_at"]
     search_fields = ["live_account__finder_id"]
     list_select_related = ["live_account", "program_month__program"]
@@ -261,7 +250,7 @@ class IncentiveApplicationAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdm
 
 
 @admin.register(ChannelsSession)
-class ChannelsSessionAdmin(LargeTableMixin, ReadOnlyAdmin):
+class ChannelsSessionAdmin(LargeTableMixin, ReadOnlyModelAdmin):
     """I1: the 视频号 lives the feed reported."""
 
     list_display = ["session_id", "live_account", "started_at", "ended_at", "viewers", "gmv_fen"]
@@ -270,6 +259,6 @@ class ChannelsSessionAdmin(LargeTableMixin, ReadOnlyAdmin):
 
 
 @admin.register(Stage)
-class StageAdmin(ReadOnlyAdmin):
+class StageAdmin(ReadOnlyModelAdmin):
     list_display = ["application", "number", "coupons", "status", "due_by", "settled_at"]
     list_filter = ["status"]

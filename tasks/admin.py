@@ -15,7 +15,7 @@ from django_fsm_log.admin import StateLogInline
 from core.admin_actions import for_each_row
 from core.admin_imports import CsvImportMixin
 from core.admin_large import CREATED_FILTER, LargeTableMixin
-from core.admin_pages import ObjectPage, ObjectPageMixin, ReadOnlyInline
+from core.admin_pages import ObjectPage, ObjectPageMixin, ReadOnlyInline, ReadOnlyModelAdmin
 from core.exceptions import DomainError
 from core.money import format_cny, parse_yuan
 from core.ops_powers import PowerLinksMixin, power, require_power
@@ -470,17 +470,6 @@ class AnnouncementAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
-
-
-class ReadOnlyModelAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Review)
