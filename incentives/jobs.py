@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .services.coupons import coupons_expire
 from .services.lives import cold_starts_evaluate
 
 
@@ -16,3 +17,9 @@ def sweep_stages() -> int:
     """I5: beat, every 10 minutes: stages whose deadline passed lapse (their reservation
     returns), stages whose 7 days of refunds are over are granted."""
     return cold_starts_evaluate()
+
+
+@shared_task(name="incentives.expire_coupons", acks_late=True, ignore_result=True)
+def expire_coupons() -> int:
+    """I8: beat, 00:00 Beijing: unused coupons past their 30 days expire, oldest first."""
+    return coupons_expire()

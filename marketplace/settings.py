@@ -285,6 +285,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=10, hour=0),
     },
     # I5: cold-start stages whose deadline passed lapse, those whose 7 days are over are granted.
+    # I8: unused coupons past their expiry, at 00:00 Beijing time (CELERY_TIMEZONE).
+    "expire-coupons": {
+        "task": "incentives.expire_coupons",
+        "schedule": crontab(minute=0, hour=0),
+    },
     "sweep-incentive-stages": {
         "task": "incentives.sweep_stages",
         "schedule": 600,

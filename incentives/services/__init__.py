@@ -3,12 +3,19 @@
 
 from .accounts import live_account_bind
 from .applications import application_approve, application_reject, cold_start_apply, stage_grant
-from .coupons import coupons_grant, month_open, reservation_release, reservation_take
+from .coupons import (
+    coupons_expire,
+    coupons_grant,
+    month_open,
+    reservation_release,
+    reservation_take,
+)
 
 __all__ = [
     "application_approve",
     "application_reject",
     "cold_start_apply",
+    "coupons_expire",
     "coupons_grant",
     "live_account_bind",
     "month_open",

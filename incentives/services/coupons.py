@@ -242,3 +242,36 @@ def coupons_grant(
                 for_session=for_session,
             )
     return grant
+
+
+def coupons_expire(*, at=None, batch: int = 500) -> int:
+    """I8: the unused coupons of every lot past its expiry leave the wallet (00:00 Beijing by
+    beat). Each lot expires once (its cause); a rerun or a second worker moves nothing. Returns
+    how many lots expired."""
+    at = at or timezone.now()
+    done = 0
+    while True:
+        with transaction.atomic():
+            lots = list(
+                CouponLot.objects.select_for_update(skip_locked=True)
+                .filter(remaining__gt=0, expires_at__lte=at)
+                .select_related("live_account", "program_month")
+                .order_by("expires_at", "id")[:batch]
+            )
+            for lot in lots:
+                post(
+                    kind=CouponTransactionKind.EXPIRY,
+                    lines=[
+                        (account(Kind.WALLET, live_account=lot.live_account), -lot.remaining),
+                        (account(Kind.EXPIRED), lot.remaining),
+                    ],
+                    cause=f"expiry:lot:{lot.pk}",
+                    live_account=lot.live_account,
+                    program_month=lot.program_month,
+                    reason="coupons_expired",
+                    params={"coupons": lot.remaining},
+                )
+                CouponLot.objects.filter(pk=lot.pk).update(remaining=0)
+        done += len(lots)
+        if len(lots) < batch:
+            return done

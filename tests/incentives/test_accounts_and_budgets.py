@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -233,3 +233,32 @@ def test_other_users_accounts_applications_and_wallets_are_never_shown(
         assert "500" not in wallet.content.decode()
     bad = client_for(creator).get("/api/v1/incentives/coupons/", {"live_account": "１２"})
     assert bad.status_code == 400
+
+
+@pytest.mark.django_db
+def test_unused_coupons_expire_after_30_days_once(creator, settings):
+    """I8: a lot's unused coupons leave the wallet 30 days after the grant (the 00:00 Beijing
+    job), each lot once: a rerun moves nothing; a lot not yet due stays."""
+    import time_machine
+    from django.utils import timezone
+
+    live = bound(creator)
+    cold = month()
+    granted_at = timezone.now()
+    with time_machine.travel(granted_at, tick=False):
+        services.coupons_grant(
+            program_month=cold, live_account=live, amount=500, cause="old", reason="x"
+        )
+    with time_machine.travel(granted_at + timedelta(days=10), tick=False):
+        services.coupons_grant(
+            program_month=cold, live_account=live, amount=300, cause="new", reason="x"
+        )
+    assert services.coupons_expire(at=granted_at + timedelta(days=29, hours=23)) == 0
+    assert services.coupons_expire(at=granted_at + timedelta(days=30)) == 1
+    assert services.coupons_expire(at=granted_at + timedelta(days=30)) == 0
+    assert account("wallet", live_account=live).balance == 300
+    assert account("expired").balance == 500
+    assert sorted(CouponLot.objects.values_list("remaining", flat=True)) == [0, 300]
+    entry = CouponTransaction.objects.get(kind="expiry")
+    assert (entry.reason, entry.params) == ("coupons_expired", {"coupons": 500})
+    assert settings.CELERY_BEAT_SCHEDULE["expire-coupons"]["task"] == "incentives.expire_coupons"
