@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -201,3 +202,60 @@ def coupon_wallet(*, live_account: LiveAccount, limit: int = 200) -> Wallet:
         debt=-balances.get(CouponAccountKind.DEBT, 0),
         entries=entries,
     )
+
+
+def coupon_breaches() -> list[str]:
+    """E9 for coupons (I8): every invariant of the coupon book, each a sentence naming what
+    broke (empty when the book reconciles). Set-based: one query per check."""
+    breaches: list[str] = []
+    total = CouponAccount.objects.aggregate(total=Sum("balance"))["total"] or 0
+    if total != 0:
+        breaches.append(f"the balances of all coupon accounts sum to {total}, not 0")
+    for row in CouponAccount.objects.filter(balance__lt=0).exclude(
+        kind__in=(CouponAccountKind.ISSUE, CouponAccountKind.DEBT)
+    ):
+        breaches.append(f"coupon account {row.pk} ({row.kind}) is negative: {row.balance}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.id, COUNT(e.id), COALESCE(SUM(e.amount), 0)
+              FROM incentives_coupontransaction t
+              LEFT JOIN incentives_couponentry e ON e.transaction_id = t.id
+             GROUP BY t.id
+            HAVING COUNT(e.id) < 2 OR COALESCE(SUM(e.amount), 0) <> 0
+            """
+        )
+        for txn, lines, amount in cursor.fetchall():
+            breaches.append(
+                f"coupon transaction {txn} is unbalanced: {lines} entries sum to {amount}"
+            )
+        cursor.execute(
+            """
+            SELECT a.id, a.kind, a.balance, COALESCE(SUM(e.amount), 0)
+              FROM incentives_couponaccount a
+              LEFT JOIN incentives_couponentry e ON e.account_id = a.id
+             GROUP BY a.id, a.kind, a.balance
+            HAVING a.balance <> COALESCE(SUM(e.amount), 0)
+            """
+        )
+        for pk, kind, cached, summed in cursor.fetchall():
+            breaches.append(
+                f"coupon account {pk} ({kind}) caches {cached} but its entries sum to {summed}"
+            )
+        # The unused coupons of a wallet's lots are its balance (what expires is what is left).
+        cursor.execute(
+            """
+            SELECT a.live_account_id, a.balance, COALESCE(SUM(l.remaining), 0)
+              FROM incentives_couponaccount a
+              LEFT JOIN incentives_couponlot l ON l.live_account_id = a.live_account_id
+             WHERE a.kind = 'wallet'
+             GROUP BY a.live_account_id, a.balance
+            HAVING a.balance <> COALESCE(SUM(l.remaining), 0)
+            """
+        )
+        for live_account_id, balance, remaining in cursor.fetchall():
+            breaches.append(
+                f"the wallet of live account {live_account_id} holds {balance} coupons but its "
+                f"lots {remaining}"
+            )
+    return breaches

@@ -262,3 +262,25 @@ def test_unused_coupons_expire_after_30_days_once(creator, settings):
     entry = CouponTransaction.objects.get(kind="expiry")
     assert (entry.reason, entry.params) == ("coupons_expired", {"coupons": 500})
     assert settings.CELERY_BEAT_SCHEDULE["expire-coupons"]["task"] == "incentives.expire_coupons"
+
+
+@pytest.mark.django_db
+def test_reconcile_checks_the_coupon_book_too(creator):
+    """I8/E9: `manage.py reconcile` passes on a clean coupon book and names a coupon account
+    whose cached balance no longer matches its entries (and its wallet's lots)."""
+    from django.core.management import CommandError, call_command
+
+    live = bound(creator)
+    services.coupons_grant(
+        program_month=month(), live_account=live, amount=500, cause="g", reason="x"
+    )
+    call_command("reconcile")
+    wallet = account("wallet", live_account=live)
+    CouponAccount.objects.filter(pk=wallet.pk).update(balance=501)
+    with pytest.raises(CommandError, match="invariant"):
+        call_command("reconcile")
+    from incentives.selectors import coupon_breaches
+
+    breaches = coupon_breaches()
+    assert any(f"coupon account {wallet.pk} (wallet) caches 501" in b for b in breaches)
+    assert any("holds 501 coupons but its lots 500" in b for b in breaches)

@@ -18,7 +18,7 @@ def test_every_model_of_the_project_is_in_the_admin():
 
     ours = [
         model
-        for app in ("marketplace", "agencies", "tasks", "escrow", "providers")
+        for app in ("marketplace", "agencies", "tasks", "escrow", "providers", "incentives")
         for model in apps.get_app_config(app).get_models()
     ]
     missing = [model.__name__ for model in ours if model not in admin.site._registry]
