@@ -165,7 +165,7 @@ class StageInline(ReadOnlyInline):
 
 
 @admin.register(IncentiveApplication)
-class IncentiveApplicationAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
+class IncentiveApplicationAdmin(ObjectPageMixin, PowerLinksMixin, ReadOnlyModelAdmin):
     """I3: the review queue of cold-start and benchmark applications, the one due first on top;
     each is decided on its page (who and when are kept on the row)."""
 
@@ -194,15 +194,6 @@ class IncentiveApplicationAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdm
         _("The application is decided."),
         related=("program", "live_account"),
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("review"))
     def review_flag(self, application):
