@@ -15,6 +15,7 @@ from parties.selectors import shop_get
 
 from . import selectors, services
 from .serializers import (
+    BenchmarkApplySerializer,
     ColdStartApplySerializer,
     CouponWalletSerializer,
     IncentiveApplicationSerializer,
@@ -95,6 +96,32 @@ class ColdStartApi(APIView):
         )
 
 
+class BenchmarkApi(APIView):
+    @extend_schema(
+        request=BenchmarkApplySerializer,
+        responses={201: IncentiveApplicationSerializer, **errors(404)},
+        tags=["incentives"],
+        description="I7: apply for a benchmark case on the single-event template, at least 14 "
+        "days before the planned start (planned hours ≥ 5, one good exclusive or advantaged, "
+        "a GMV target of at least ¥50,000).",
+    )
+    def post(self, request):
+        data = validated(BenchmarkApplySerializer, request)
+        account_id = data["live_account"]
+        account = selectors.live_account_get(user=request.user, live_account_id=account_id)
+        application = services.benchmark_apply(
+            actor=request.user,
+            live_account=account,
+            planned_start=data["planned_start"],
+            planned_hours=data["planned_hours"],
+            gmv_target_fen=data["gmv_target"],
+            goods=data["goods"],
+        )
+        application = selectors.applications_of(user=request.user).get(pk=application.pk)
+        body = IncentiveApplicationSerializer(application).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
 class ApplicationListApi(APIView):
     @extend_schema(responses=IncentiveApplicationSerializer(many=True), tags=["incentives"])
     def get(self, request):
@@ -126,7 +153,10 @@ class OpsApplicationDecisionApi(APIView):
         application = selectors.application_for_review(application_id=application_id)
         if action == "approve":
             services.application_approve(
-                actor=request.user, application=application, agreed_start=data.get("agreed_start")
+                actor=request.user,
+                application=application,
+                agreed_start=data.get("agreed_start"),
+                pool=data.get("pool"),
             )
         else:
             services.application_reject(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("live-accounts/", api.LiveAccountListApi.as_view(), name="api_live_accounts"),
     path("incentives/programs/", api.ProgramMeterApi.as_view(), name="api_incentive_programs"),
     path("incentives/cold-start/", api.ColdStartApi.as_view(), name="api_cold_start"),
+    path("incentives/benchmarks/", api.BenchmarkApi.as_view(), name="api_benchmarks"),
     path(
         "incentives/applications/",
         api.ApplicationListApi.as_view(),

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.fields import MoneyField
+
 from .models import LiveAccount
 
 
@@ -54,6 +56,9 @@ class IncentiveApplicationSerializer(serializers.Serializer):
     review_overdue = serializers.DateTimeField(source="review_overdue_at")
     proposed_start = serializers.DateTimeField()
     agreed_start = serializers.DateTimeField(allow_null=True)
+    planned_hours = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    gmv_target = MoneyField(source="gmv_target_fen", allow_null=True)
+    pool = serializers.IntegerField(allow_null=True)
     reason = serializers.CharField()
     stages = IncentiveStageSerializer(many=True)
     granted = serializers.SerializerMethodField()
@@ -82,3 +87,16 @@ class CouponWalletSerializer(serializers.Serializer):
     expiring_soon = serializers.IntegerField()
     debt = serializers.IntegerField()
     entries = CouponEntrySerializer(many=True)
+
+
+class BenchmarkGoodSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    is_exclusive = serializers.BooleanField(default=False)
+
+
+class BenchmarkApplySerializer(serializers.Serializer):
+    live_account = serializers.IntegerField(min_value=1)
+    planned_start = serializers.DateTimeField()
+    planned_hours = serializers.DecimalField(max_digits=4, decimal_places=1)
+    gmv_target = MoneyField()
+    goods = BenchmarkGoodSerializer(many=True, allow_empty=False, max_length=50)

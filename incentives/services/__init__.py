@@ -2,7 +2,13 @@
 (accounts). Everything is importable from here."""
 
 from .accounts import live_account_bind
-from .applications import application_approve, application_reject, cold_start_apply, stage_grant
+from .applications import (
+    application_approve,
+    application_reject,
+    benchmark_apply,
+    cold_start_apply,
+    stage_grant,
+)
 from .coupons import (
     coupons_expire,
     coupons_grant,
@@ -14,6 +20,7 @@ from .coupons import (
 __all__ = [
     "application_approve",
     "application_reject",
+    "benchmark_apply",
     "cold_start_apply",
     "coupons_expire",
     "coupons_grant",

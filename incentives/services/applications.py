@@ -4,6 +4,7 @@ within 2–5 mainland business days, approved with an agreed start and the packa
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.business_days import add_business_days
 from core.exceptions import InvalidInput, NotAllowed, WrongSide
+from core.money import format_cny
 from parties.models import User
 from parties.notifications import notify
 
@@ -25,7 +27,7 @@ from ..models import (
     Stage,
     StageStatus,
 )
-from ..policy import cold_start_stages
+from ..policy import benchmark_policy, benchmark_pool, cold_start_stages, tranche_coupons
 from .coupons import coupons_grant, month_open, reservation_take
 
 NEW_ACCOUNT_WINDOW = timedelta(days=30)  # I2: the first live within the last 30 days …
@@ -166,7 +168,11 @@ def _lock_submitted(application: IncentiveApplication) -> IncentiveApplication:
 
 @transaction.atomic
 def application_approve(
-    *, actor: User, application: IncentiveApplication, agreed_start: datetime | None = None
+    *,
+    actor: User,
+    application: IncentiveApplication,
+    agreed_start: datetime | None = None,
+    pool: int | None = None,
 ) -> IncentiveApplication:
     """I3/I5: ops approve a cold start: the agreed start (1 to 14 days from now; the proposed
     one by default) is fixed, the whole package is reserved from this month's budget (refused
@@ -174,6 +180,8 @@ def application_approve(
     _require_reviewer(actor)
     at = timezone.now()
     application = _lock_submitted(application)
+    if application.program.code == ProgramCode.BENCHMARK:
+        return _benchmark_approve(actor=actor, application=application, pool=pool, at=at)
     agreed_start = agreed_start or application.proposed_start
     if not at + AGREED_START_MIN <= agreed_start <= at + AGREED_START_MAX:
         message = _("The agreed live start is 1 to 14 days after the approval.")
@@ -225,8 +233,8 @@ def stage_grant(*, stage: Stage, actor: User | None = None, for_session: str = "
         program_month=application.program_month,
         live_account=application.live_account,
         amount=stage.coupons,
-        cause=f"cold_start:{application.pk}:stage:{stage.number}",
-        reason="cold_start_stage",
+        cause=f"{application.program.code}:{application.pk}:stage:{stage.number}",
+        reason=f"{application.program.code}_stage",
         params={"stage": stage.number},
         from_reservation=True,
         for_session=for_session,
@@ -271,5 +279,131 @@ def application_reject(
         program=str(application.program.get_code_display()),
         account=account.nickname,
         reason=reason,
+    )
+    return application
+
+
+# --- benchmark cases (I7) ------------------------------------------------------------------
+
+BENCHMARK_LEAD = timedelta(days=14)  # I7: submitted at least 14 days before the planned start
+BENCHMARK_MIN_HOURS = Decimal("5")  # I7: a planned duration of at least 5 hours
+MAX_GOODS = 50
+
+
+def _clean_goods(goods) -> list[dict]:
+    if not isinstance(goods, list) or not goods:
+        message = _("List the goods of the live.")
+        raise InvalidInput(message, fields={"goods": [message]})
+    cleaned = []
+    for item in goods[:MAX_GOODS]:
+        name = str(item.get("name") if isinstance(item, dict) else "").strip()[:80]
+        if name:
+            cleaned.append({"name": name, "is_exclusive": bool(item.get("is_exclusive"))})
+    if not cleaned or not any(g["is_exclusive"] for g in cleaned):
+        message = _("Mark at least one of the goods as exclusive or advantaged.")
+        raise InvalidInput(message, fields={"goods": [message]})
+    return cleaned
+
+
+@transaction.atomic
+def benchmark_apply(
+    *,
+    actor: User,
+    live_account: LiveAccount,
+    planned_start: datetime,
+    planned_hours: Decimal,
+    gmv_target_fen: int,
+    goods,
+) -> IncentiveApplication:
+    """I7: a benchmark case on the single-event template, at least 14 days ahead."""
+    at = timezone.now()
+    live_account = LiveAccount.objects.select_for_update().get(pk=live_account.pk)
+    program = Program.objects.get(code=ProgramCode.BENCHMARK)
+    if live_account.barred_at is not None:
+        raise NotEligible(_("This account is barred from the programs."), code="barred")
+    if live_account.restricted_until is not None and live_account.restricted_until > at:
+        raise NotEligible(
+            _("The account is restricted until %(until)s.")
+            % {"until": _day(live_account.restricted_until)},
+            code="restricted",
+        )
+    errors: dict[str, list[str]] = {}
+    if planned_start is None or planned_start < at + BENCHMARK_LEAD:
+        errors["planned_start"] = [_("Apply at least 14 days before the planned start.")]
+    if planned_hours is None or planned_hours < BENCHMARK_MIN_HOURS or planned_hours > 24:
+        errors["planned_hours"] = [_("A benchmark live is planned for 5 to 24 hours.")]
+    minimum = benchmark_policy(program)["min_target_fen"]
+    if not isinstance(gmv_target_fen, int) or gmv_target_fen < minimum:
+        errors["gmv_target"] = [
+            _("The GMV target is at least %(min)s.") % {"min": format_cny(minimum)}
+        ]
+    if errors:
+        raise InvalidInput(_("Please correct the highlighted fields."), fields=errors)
+    goods = _clean_goods(goods)
+    if IncentiveApplication.objects.filter(
+        live_account=live_account, program=program, status=ApplicationStatus.SUBMITTED
+    ).exists():
+        raise NotEligible(
+            _("An application of this account waits for review."), code="already_applied"
+        )
+    return IncentiveApplication.objects.create(
+        program=program,
+        live_account=live_account,
+        submitted_by=actor,
+        submitted_at=at,
+        review_due_at=add_business_days(at, DUE_BUSINESS_DAYS),
+        review_overdue_at=add_business_days(at, OVERDUE_BUSINESS_DAYS),
+        proposed_start=planned_start,
+        planned_hours=planned_hours,
+        gmv_target_fen=gmv_target_fen,
+        goods=goods,
+    )
+
+
+def _benchmark_approve(*, actor: User, application: IncentiveApplication, pool, at):
+    """I7: ops approve with a pool R (the policy's 2% of the target by default), reserved from
+    this month's budget; the three tranches wait for the live's GMV."""
+    program = application.program
+    pool = pool or benchmark_pool(program, application.gmv_target_fen)
+    policy = benchmark_policy(program)
+    if not policy["pool_min"] <= pool <= policy["pool_max"]:
+        message = _("The pool is %(min)s to %(max)s coupons.") % {
+            "min": policy["pool_min"],
+            "max": policy["pool_max"],
+        }
+        raise InvalidInput(message, fields={"pool": [message]})
+    program_month = month_open(program, at)
+    reservation_take(
+        program_month=program_month,
+        amount=pool,
+        cause=f"benchmark:{application.pk}:reserve",
+        actor=actor,
+    )
+    application.status = ApplicationStatus.APPROVED
+    application.decided_by, application.decided_at = actor, at
+    application.agreed_start, application.pool = application.proposed_start, pool
+    application.program_month = program_month
+    application.save(
+        update_fields=[
+            "status",
+            "decided_by",
+            "decided_at",
+            "agreed_start",
+            "pool",
+            "program_month",
+        ]
+    )
+    Stage.objects.bulk_create(
+        Stage(application=application, number=n, coupons=c)
+        for n, c in enumerate(tranche_coupons(pool), start=1)
+    )
+    account = application.live_account
+    notify(
+        owners(account),
+        "incentive_approved",
+        program=str(program.get_code_display()),
+        account=account.nickname,
+        start_at=application.agreed_start,
+        coupons=pool,
     )
     return application

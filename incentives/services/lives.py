@@ -27,6 +27,7 @@ from ..models import (
     Stage,
     StageStatus,
 )
+from ..policy import TRANCHES
 from .applications import stage_grant
 from .coupons import reservation_release
 
@@ -214,18 +215,54 @@ def cold_start_evaluate(*, application: IncentiveApplication, at: datetime | Non
         _lapse(three, reason="cold_start_further_live_missed", at=at)
 
 
+BENCHMARK_WINDOW = timedelta(hours=2)  # the event's live starts within 2 h of the planned start
+
+
+@transaction.atomic
+def benchmark_evaluate(*, application: IncentiveApplication, at: datetime | None = None) -> None:
+    """I7: as the feed reports the event live's paid GMV reaching 30%, 60% and 100% of the
+    target, the tranches of 20%, 30% and 50% of the pool are granted, usable only for that
+    live. Safe to run any number of times."""
+    application = IncentiveApplication.objects.select_for_update().get(pk=application.pk)
+    stages = list(
+        Stage.objects.select_for_update()
+        .filter(application=application, status=StageStatus.RESERVED)
+        .order_by("number")
+    )
+    if application.status != ApplicationStatus.APPROVED or not stages:
+        return
+    planned = application.agreed_start
+    live = (
+        ChannelsSession.objects.filter(
+            live_account=application.live_account,
+            started_at__gte=planned - BENCHMARK_WINDOW,
+            started_at__lte=planned + BENCHMARK_WINDOW,
+        )
+        .order_by("started_at")
+        .first()
+    )
+    if live is None:
+        return
+    thresholds = {n: percent for n, (percent, _share) in enumerate(TRANCHES, start=1)}
+    for stage in stages:
+        if live.gmv_fen * 100 >= application.gmv_target_fen * thresholds[stage.number]:
+            stage_grant(stage=stage, for_session=live.session_id)
+
+
 def cold_starts_evaluate(*, live_account_ids: list[int] | None = None, at=None) -> int:
-    """The sweep (and the ingest's after-commit job): evaluate the approved cold starts with a
-    reserved stage, of the given accounts or of all. Returns how many were evaluated."""
+    """The sweep (and the ingest's after-commit job): evaluate the approved cold starts and
+    benchmark cases with a reserved stage, of the given accounts or of all. Returns how many
+    were evaluated."""
     applications = IncentiveApplication.objects.filter(
-        program__code=ProgramCode.COLD_START,
-        status=ApplicationStatus.APPROVED,
-        stages__status=StageStatus.RESERVED,
+        status=ApplicationStatus.APPROVED, stages__status=StageStatus.RESERVED
     ).distinct()
     if live_account_ids is not None:
         applications = applications.filter(live_account_id__in=live_account_ids)
     done = 0
-    for application in applications.order_by("pk"):
-        cold_start_evaluate(application=application, at=at)
+    for application in applications.select_related("program").order_by("pk"):
+        if application.program.code == ProgramCode.BENCHMARK:
+            benchmark_evaluate(application=application, at=at)
+        else:
+            cold_start_evaluate(application=application, at=at)
         done += 1
     return done
