@@ -8,6 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from agencies.models import AgencyAssessment, LiveSession
+from incentives.models import IncentiveApplication
+from incentives.selectors import program_meters
 from parties.models import ServiceProvider
 from providers.models import Delegation, ProviderApplication
 from tasks.models import ContentMetric, Order, Task
@@ -32,7 +34,7 @@ def counts():
 
 
 def test_seed_demo_twice(settings, tmp_path, capsys):
-    """G2, G6, P4, P6, F1: the demo data, idempotent."""
+    """G2, G6, P4, P6, F1, I4: the demo data, idempotent."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("seed_demo")
@@ -42,6 +44,16 @@ def test_seed_demo_twice(settings, tmp_path, capsys):
     statuses = sorted(ServiceProvider.objects.values_list("status", flat=True))
     assert statuses == ["admitted", "applying"]
     assert ProviderApplication.objects.filter(status="submitted").count() == 1
+    # I1–I7: each program's meter shows the demo: a cold start waiting for review, one
+    # approved (stage 1 granted, the rest reserved), a benchmark case with its pool reserved.
+    meters = {m.code: (m.reserved, m.granted) for m in program_meters()}
+    assert meters == {"cold_start": (1500, 500), "growth": (0, 0), "benchmark": (4000, 0)}
+    assert sorted(IncentiveApplication.objects.values_list("program__code", "status")) == [
+        ("benchmark", "approved"),
+        ("cold_start", "approved"),
+        ("cold_start", "submitted"),
+    ]
     call_command("seed_demo")
     assert counts() == first
+    assert IncentiveApplication.objects.count() == 3
     assert "provider_owner" in capsys.readouterr().out

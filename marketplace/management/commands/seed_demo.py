@@ -4,6 +4,7 @@ a service provider and an ops superuser. Idempotent: a second run changes nothin
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
@@ -14,6 +15,8 @@ from agencies import services as agency_services
 from agencies.models import Agency, AgencyAssessment, ContractStatus, LiveSession
 from core.months import month_bounds, month_first_day, previous_month
 from escrow.services import wallet_top_up
+from incentives import services as incentive_services
+from incentives.models import LiveAccount
 from parties import services
 from parties.models import (
     Category,
@@ -170,6 +173,7 @@ class Command(BaseCommand):
             self._tasks(tmall)
         self._agency_data()
         self._metrics()
+        self._incentives()
         self._print_logins()
 
     def _parties(self) -> MerchantShop:
@@ -475,6 +479,53 @@ class Command(BaseCommand):
             body="达人招商广场双十二专场报名已开启，请在 12 月 5 日前提交。",
         )
 
+    def _incentives(self) -> None:
+        """I1–I7: three 视频号 accounts — one waiting for the cold-start review, one approved
+        (stage 1 granted, its package reserved), one running benchmark case — so each
+        program's meter shows reservations and grants. Idempotent: a second run adds nothing."""
+        if LiveAccount.objects.exists():
+            return
+        ops = User.objects.get(username="ops")
+        now = timezone.now()
+        waiting, approved, benchmark = (
+            User.objects.get(username=name) for name in ("creator03", "creator04", "creator05")
+        )
+        accounts = {
+            user.username: incentive_services.live_account_bind(
+                actor=user, finder_id=f"sph_{user.username}", nickname=nick
+            )
+            for user, nick in [
+                (waiting, "小满的直播间"),
+                (approved, "阿杰好物"),
+                (benchmark, "品牌标杆直播"),
+            ]
+        }
+        incentive_services.cold_start_apply(
+            actor=waiting,
+            live_account=accounts["creator03"],
+            proposed_start=now + timedelta(days=5),
+            plan={
+                "long_term_plan": "每周三场美妆直播，三个月内做到月销十万",
+                "investment": "每月 5000 元",
+            },
+        )
+        application = incentive_services.cold_start_apply(
+            actor=approved,
+            live_account=accounts["creator04"],
+            proposed_start=now + timedelta(days=4),
+            plan={"long_term_plan": "家居好物专场，每周两场"},
+        )
+        incentive_services.application_approve(actor=ops, application=application)
+        case = incentive_services.benchmark_apply(
+            actor=benchmark,
+            live_account=accounts["creator05"],
+            planned_start=now + timedelta(days=15),
+            planned_hours=Decimal("6"),
+            gmv_target_fen=20_000_000,
+            goods=[{"name": "年货限定礼盒", "is_exclusive": True}, {"name": "坚果大礼包"}],
+        )
+        incentive_services.application_approve(actor=ops, application=case)
+
     def _print_logins(self) -> None:
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is ready. Logins (password for all: {DEMO_PASSWORD}):")
@@ -485,6 +536,9 @@ class Command(BaseCommand):
             ("merchant_taobao", "Taobao merchant (小林家居生活馆)"),
             ("creator01", "creator (…creator20), signed to 星河MCN机构, an order to accept"),
             ("creator02", "creator, not signed"),
+            ("creator03", "creator: a 视频号 cold-start application waiting for ops (激励申请)"),
+            ("creator04", "creator: cold start approved, 500 coupons granted, 1,500 reserved"),
+            ("creator05", "creator: a benchmark case approved (pool 4,000 coupons reserved)"),
             ("agency_owner", "MCN agency owner (星河MCN机构, 6 signed creators)"),
             ("agency_staff", "MCN agency staff (read only)"),
             (
