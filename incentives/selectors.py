@@ -259,3 +259,10 @@ def coupon_breaches() -> list[str]:
                 f"lots {remaining}"
             )
     return breaches
+
+
+def account_owners(live_account: LiveAccount) -> list[User]:
+    """Who is told about a live account: its creator, or its shop's members."""
+    if live_account.creator_id:
+        return [live_account.creator.user]
+    return [m.user for m in live_account.shop.organization.memberships.select_related("user")]

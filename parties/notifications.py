@@ -106,6 +106,10 @@ MESSAGES = {
     "incentive_rejected": _(
         "Your %(program)s application for %(account)s was rejected: %(reason)s."
     ),
+    "incentive_restricted": _(
+        "%(account)s is restricted from new coupon grants until %(until_at)s: a live's refund "
+        "rate was above 40%%. %(coupons)s unused coupons of the last 30 days were voided."
+    ),
     "coupons_granted": _(
         "%(coupons)s traffic coupons for %(account)s (%(program)s), valid until %(expires_at)s."
     ),

@@ -28,7 +28,9 @@ from ..models import (
     StageStatus,
 )
 from ..policy import benchmark_policy, benchmark_pool, cold_start_stages, tranche_coupons
+from ..selectors import account_owners as owners
 from .coupons import coupons_grant, month_open, reservation_take
+from .restrictions import is_restricted
 
 NEW_ACCOUNT_WINDOW = timedelta(days=30)  # I2: the first live within the last 30 days …
 DORMANT_WINDOW = timedelta(days=60)  # … or no live in the last 60 days
@@ -41,13 +43,6 @@ MAX_REASON = 500
 
 class NotEligible(NotAllowed):
     """I2/I3: the account may not apply now; `code` names the condition that failed."""
-
-
-def owners(live_account: LiveAccount) -> list[User]:
-    """Who is told about the account: the creator, or the shop's members."""
-    if live_account.creator_id:
-        return [live_account.creator.user]
-    return [m.user for m in live_account.shop.organization.memberships.select_related("user")]
 
 
 def _clean_plan(plan) -> dict:
@@ -229,6 +224,8 @@ def stage_grant(*, stage: Stage, actor: User | None = None, for_session: str = "
     if stage.status != StageStatus.RESERVED:
         return stage
     application = stage.application
+    if is_restricted(application.live_account):
+        return stage  # I9: no new grant while restricted; the stage may still lapse
     grant = coupons_grant(
         program_month=application.program_month,
         live_account=application.live_account,

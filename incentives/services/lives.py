@@ -30,6 +30,7 @@ from ..models import (
 from ..policy import TRANCHES
 from .applications import stage_grant
 from .coupons import reservation_release
+from .restrictions import restrictions_from_lives
 
 UPDATABLE = ("started_at", "ended_at", "viewers", "gmv_fen", "refund_fen")
 AGREED_WINDOW = timedelta(hours=2)  # I5 stage 2: started within 2 hours of the agreed time …
@@ -259,6 +260,7 @@ def cold_starts_evaluate(*, live_account_ids: list[int] | None = None, at=None) 
     if live_account_ids is not None:
         applications = applications.filter(live_account_id__in=live_account_ids)
     done = 0
+    restrictions_from_lives(live_account_ids=live_account_ids)  # I9 first: it stops grants
     for application in applications.select_related("program").order_by("pk"):
         if application.program.code == ProgramCode.BENCHMARK:
             benchmark_evaluate(application=application, at=at)

@@ -150,3 +150,35 @@ def test_beat_sweeps_the_stages_with_a_registered_idempotent_job(settings):
     assert (entry["task"], entry["schedule"]) == ("incentives.sweep_stages", 600)
     app.loader.import_default_modules()
     assert {"incentives.sweep_stages", "incentives.evaluate_accounts"} <= set(app.tasks)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("refund", "restricted"), [("4000.00", False), ("4001.00", True)])
+def test_a_refund_rate_above_40_percent_restricts_and_voids_the_last_30_days(
+    approved, refund, restricted
+):
+    """I9: a live with a refund rate of 40.01% (not 40.00%) stops new grants for 30 days and
+    voids the unused coupons granted in the 30 days before; the account reads why; the stage
+    the live would have earned is not granted; a rerun voids nothing twice."""
+    from incentives.models import CouponTransaction
+    from incentives.services.lives import cold_starts_evaluate
+    from parties.models import Notification
+
+    feed_ingest([row("agreed", AGREED, 2, gmv="10000.00", refund=refund)])
+    with time_machine.travel(AGREED + timedelta(hours=3), tick=False):
+        cold_starts_evaluate()
+        cold_starts_evaluate()
+    account = approved.live_account
+    account.refresh_from_db()
+    wallet = account.accounts.get(kind="wallet").balance
+    if restricted:
+        assert account.restricted_until == AGREED + timedelta(hours=2) + timedelta(days=30)
+        assert wallet == 0  # stage 1's 500 voided, stage 2 not granted
+        assert stages(approved)[2] == "reserved"
+        [void] = CouponTransaction.objects.filter(kind="void")
+        assert (void.reason, void.params["coupons"]) == ("refund_rate_above_40", 500)
+        assert Notification.objects.filter(kind="incentive_restricted").count() == 1
+    else:
+        assert account.restricted_until is None
+        assert wallet == 1000  # stages 1 and 2
+        assert not CouponTransaction.objects.filter(kind="void").exists()
