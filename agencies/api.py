@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import AgencyContract
+from core.ops_powers import api_power
 from core.pagination import paginate
 from core.schema import action_views
 from parties.selectors import creator_get
@@ -147,16 +148,11 @@ CONTRACT_ACTION_VIEWS = action_views(
 )
 
 
-class CanIngestLiveSessions(permissions.BasePermission):
-    """The feed's account: a user ops gave the permission “Can add live session” (and a token
-    through /api/v1/auth/token/). Nobody else may write live data."""
-
-    def has_permission(self, request, view) -> bool:
-        return bool(
-            request.user
-            and request.user.is_authenticated
-            and request.user.has_perm("agencies.add_livesession")
-        )
+CanIngestLiveSessions = api_power(
+    "agencies.add_livesession",
+    "The feed's account: a user ops gave the permission “Can add live session” (and a token "
+    "through /api/v1/auth/token/). Nobody else may write live data.",
+)
 
 
 LIVE_SESSION_ROW = inline_serializer(

@@ -7,7 +7,7 @@ write the same SQL directly; they work on PostgreSQL and SQLite alike.
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 
 
@@ -48,3 +48,17 @@ def update_uniform(model: type[Model], objects: list[Model], field_names) -> int
     if not objects or not changes:
         return 0
     return model._default_manager.filter(pk__in=[obj.pk for obj in objects]).update(**changes)
+
+
+def get_or_create_row(model: type[Model], **lookup):
+    """The row of `model` matching `lookup`, created if there is none. Safe under concurrency:
+    when another transaction inserts it between the read and the insert (a unique constraint
+    refuses ours), the other's row is read and returned. The ledgers' accounts use it."""
+    row = model.objects.filter(**lookup).first()
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():
+            return model.objects.create(**lookup)
+    except IntegrityError:
+        return model.objects.get(**lookup)

@@ -6,12 +6,14 @@ into the groups 财务, 仲裁, 审核 and 风控 by providers/migrations/0003_o
 declared with `permissions=["<name>"]`: without the permission the action is neither offered
 nor run when posted. `require_power(request, perm)` guards a custom admin page: 403.
 `PowerLinksMixin` leaves out a list column linking to such a page for staff without its
-permission.
+permission. `api_power(perm)` is the same check as a DRF permission class, for the API rows
+only a permission opens (the data feeds, the ops API).
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from rest_framework import permissions
 
 
 def power(perm: str):
@@ -22,6 +24,20 @@ def power(perm: str):
 
     has_permission.__doc__ = f"Z3: the action needs the permission {perm}."
     return has_permission
+
+
+def api_power(perm: str, doc: str = "") -> type[permissions.BasePermission]:
+    """A DRF permission class: a signed-in user (a session or a token) holding `perm`."""
+
+    class HasPower(permissions.BasePermission):
+        def has_permission(self, request, view) -> bool:
+            return bool(
+                request.user and request.user.is_authenticated and request.user.has_perm(perm)
+            )
+
+    HasPower.__doc__ = doc or f"Z3: the endpoint needs the permission {perm}."
+    HasPower.__name__ = HasPower.__qualname__ = "HasPower_" + perm.replace(".", "_")
+    return HasPower
 
 
 def require_power(request, perm: str) -> None:

@@ -20,12 +20,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.bulk import update_by_pk
+from core.bulk import get_or_create_row, update_by_pk
 from core.exceptions import InvalidInput, NotAllowed, WrongSide
 from core.money import format_cny
 from parties.models import CreatorProfile, MerchantShop, User
@@ -78,32 +78,20 @@ def fee_rate_for(*, order_kind: str) -> int:
 # --- accounts -------------------------------------------------------------------------------
 
 
-def _get_or_create_account(**lookup) -> Account:
-    account = Account.objects.filter(**lookup).first()
-    if account is not None:
-        return account
-    try:
-        with transaction.atomic():
-            return Account.objects.create(**lookup)
-    except IntegrityError:
-        # Another request created it between our read and our insert.
-        return Account.objects.get(**lookup)
-
-
 def platform_account(kind: str) -> Account:
-    return _get_or_create_account(kind=kind, shop=None, creator=None, order=None)
+    return get_or_create_row(Account, kind=kind, shop=None, creator=None, order=None)
 
 
 def wallet_account(shop: MerchantShop) -> Account:
-    return _get_or_create_account(kind=AccountKind.MERCHANT_WALLET, shop=shop)
+    return get_or_create_row(Account, kind=AccountKind.MERCHANT_WALLET, shop=shop)
 
 
 def earnings_account(creator: CreatorProfile) -> Account:
-    return _get_or_create_account(kind=AccountKind.CREATOR_EARNINGS, creator=creator)
+    return get_or_create_row(Account, kind=AccountKind.CREATOR_EARNINGS, creator=creator)
 
 
 def escrow_account(order: Model) -> Account:
-    return _get_or_create_account(kind=AccountKind.ORDER_ESCROW, order=order)
+    return get_or_create_row(Account, kind=AccountKind.ORDER_ESCROW, order=order)
 
 
 # --- posting (E2, E3, E5) -------------------------------------------------------------------

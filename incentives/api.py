@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.ops_powers import api_power
 from core.pagination import paginate, validated
 from core.parsing import parse_id
 from core.schema import action_views, errors
@@ -133,15 +134,10 @@ class ApplicationListApi(APIView):
         )
 
 
-class CanDecideApplications(permissions.BasePermission):
-    """Z3: the ops API rows need the review power, not only a staff flag."""
-
-    def has_permission(self, request, view) -> bool:
-        return bool(
-            request.user
-            and request.user.is_authenticated
-            and request.user.has_perm("incentives.decide_incentiveapplication")
-        )
+CanDecideApplications = api_power(
+    "incentives.decide_incentiveapplication",
+    "Z3: the ops API rows need the review power, not only a staff flag.",
+)
 
 
 class OpsApplicationDecisionApi(APIView):

@@ -7,11 +7,12 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import InvalidInput
+from core.ops_powers import api_power
 from core.pagination import PlazaCursorPagination, paginate, validated
 from core.schema import action_views, errors
 from escrow.api import IDEMPOTENCY_PARAMETER
@@ -478,15 +479,10 @@ class AnnouncementListApi(APIView):
 # --- F1: content metrics from the platform's data feed ----------------------------------------
 
 
-class CanIngestContentMetrics(permissions.BasePermission):
-    """The feed's account: a user ops gave “Can add content metrics” (and a token)."""
-
-    def has_permission(self, request, view) -> bool:
-        return bool(
-            request.user
-            and request.user.is_authenticated
-            and request.user.has_perm("tasks.add_contentmetric")
-        )
+CanIngestContentMetrics = api_power(
+    "tasks.add_contentmetric",
+    "The feed's account: a user ops gave “Can add content metrics” (and a token).",
+)
 
 
 class ContentMetricIngestApi(APIView):

@@ -65,11 +65,39 @@ def _day(moment: datetime) -> str:
     return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
+def _barred(live_account: LiveAccount) -> NotEligible | None:
+    """I10: barred for good from every program."""
+    if live_account.barred_at is None:
+        return None
+    return NotEligible(_("This account is barred from the programs."), code="barred")
+
+
+def _restricted(live_account: LiveAccount, at: datetime) -> NotEligible | None:
+    """I9: no new application or grant while restricted."""
+    if not is_restricted(live_account, at):
+        return None
+    return NotEligible(
+        _("The account is restricted until %(until)s.")
+        % {"until": _day(live_account.restricted_until)},
+        code="restricted",
+    )
+
+
+def _open_application(applications) -> NotEligible | None:
+    """I3/I7: one application of a program waits for review at a time."""
+    if not applications.filter(status=ApplicationStatus.SUBMITTED).exists():
+        return None
+    return NotEligible(
+        _("An application of this account waits for review."), code="already_applied"
+    )
+
+
 def cold_start_refusal(live_account: LiveAccount, at: datetime) -> NotEligible | None:
     """I2 (and I3's 30 days after a rejection), checked at the moment `at` of submitting:
     the first condition that fails, or None."""
-    if live_account.barred_at is not None:
-        return NotEligible(_("This account is barred from the programs."), code="barred")
+    barred = _barred(live_account)
+    if barred is not None:
+        return barred
     if live_account.has_brand_mark:
         return NotEligible(
             _("Accounts with a brand mark (品牌标) do not take part in cold start."),
@@ -94,20 +122,9 @@ def cold_start_refusal(live_account: LiveAccount, at: datetime) -> NotEligible |
             _("This account already had its cold-start package (once per account)."),
             code="cold_start_used",
         )
-    if live_account.restricted_until is not None and live_account.restricted_until > at:
-        return NotEligible(
-            _("The account is restricted until %(until)s.")
-            % {
-                "until": date_format(
-                    timezone.localtime(live_account.restricted_until), "DATE_FORMAT"
-                )
-            },
-            code="restricted",
-        )
-    if applications.filter(status=ApplicationStatus.SUBMITTED).exists():
-        return NotEligible(
-            _("An application of this account waits for review."), code="already_applied"
-        )
+    refusal = _restricted(live_account, at) or _open_application(applications)
+    if refusal is not None:
+        return refusal
     rejected = (
         applications.filter(status=ApplicationStatus.REJECTED)
         .order_by("-decided_at")
@@ -316,14 +333,9 @@ def benchmark_apply(
     at = timezone.now()
     live_account = LiveAccount.objects.select_for_update().get(pk=live_account.pk)
     program = Program.objects.get(code=ProgramCode.BENCHMARK)
-    if live_account.barred_at is not None:
-        raise NotEligible(_("This account is barred from the programs."), code="barred")
-    if live_account.restricted_until is not None and live_account.restricted_until > at:
-        raise NotEligible(
-            _("The account is restricted until %(until)s.")
-            % {"until": _day(live_account.restricted_until)},
-            code="restricted",
-        )
+    refusal = _barred(live_account) or _restricted(live_account, at)
+    if refusal is not None:
+        raise refusal
     errors: dict[str, list[str]] = {}
     if planned_start is None or planned_start < at + BENCHMARK_LEAD:
         errors["planned_start"] = [_("Apply at least 14 days before the planned start.")]
@@ -337,12 +349,11 @@ def benchmark_apply(
     if errors:
         raise InvalidInput(_("Please correct the highlighted fields."), fields=errors)
     goods = _clean_goods(goods)
-    if IncentiveApplication.objects.filter(
-        live_account=live_account, program=program, status=ApplicationStatus.SUBMITTED
-    ).exists():
-        raise NotEligible(
-            _("An application of this account waits for review."), code="already_applied"
-        )
+    refusal = _open_application(
+        IncentiveApplication.objects.filter(live_account=live_account, program=program)
+    )
+    if refusal is not None:
+        raise refusal
     return IncentiveApplication.objects.create(
         program=program,
         live_account=live_account,

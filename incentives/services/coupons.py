@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.bulk import get_or_create_row
 from core.exceptions import InvalidInput
 from core.months import month_first_day
 
@@ -39,20 +40,9 @@ Kind = CouponAccountKind
 
 
 def account(kind: str, *, program_month=None, live_account=None) -> CouponAccount:
-    found = CouponAccount.objects.filter(
-        kind=kind, program_month=program_month, live_account=live_account
-    ).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return CouponAccount.objects.create(
-                kind=kind, program_month=program_month, live_account=live_account
-            )
-    except IntegrityError:  # another transaction created it first
-        return CouponAccount.objects.get(
-            kind=kind, program_month=program_month, live_account=live_account
-        )
+    return get_or_create_row(
+        CouponAccount, kind=kind, program_month=program_month, live_account=live_account
+    )
 
 
 def _refusal(account_row: CouponAccount, balance: int, needed: int):
