@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -186,3 +187,54 @@ def csv_batches(
         ) from None
     if batch:
         yield line, batch
+
+
+def store_rows(
+    model,
+    *,
+    key: str,
+    cleaned: dict,
+    updatable: tuple[str, ...],
+    owner: str,
+    owner_error: tuple[str, str],
+    now,
+    **create_fields,
+) -> list[dict]:
+    """Write a feed batch's checked rows, keyed by the platform's id in the `key` column: a new
+    key is created, a known one updated when a figure changed (else unchanged), and a key that
+    belongs to another owner (`owner`, a column) is refused with `owner_error` (field,
+    message). `cleaned` maps each key to (RowResult, the row's values); each result gets its
+    status or errors. Returns the values of the rows created or updated.
+
+    The rows being corrected are locked, so two batches that correct one row serialise. A
+    concurrent batch may create the same key after the read: `ignore_conflicts` lets its row
+    win (the feed sends one row's facts) and both batches report it created."""
+    changed = []
+    with transaction.atomic():
+        existing = {
+            getattr(row, key): row
+            for row in model.objects.select_for_update().filter(**{f"{key}__in": list(cleaned)})
+        }
+        to_create, to_update = [], []
+        for row_key, (result, values) in cleaned.items():
+            row = existing.get(row_key)
+            if row is None:
+                to_create.append(model(**create_fields, **values))
+                result.status = "created"
+            elif getattr(row, owner) != values[owner]:
+                result.errors = {owner_error[0]: [owner_error[1]]}
+                continue
+            elif all(getattr(row, name) == values[name] for name in updatable):
+                result.status = "unchanged"
+                continue
+            else:
+                for name in updatable:
+                    setattr(row, name, values[name])
+                row.updated_at = now  # bulk_update does not run auto_now
+                to_update.append(row)
+                result.status = "updated"
+            changed.append(values)
+        model.objects.bulk_create(to_create, ignore_conflicts=True, batch_size=500)
+        if to_update:
+            model.objects.bulk_update(to_update, [*updatable, "updated_at"], batch_size=500)
+    return changed

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +23,7 @@ from core.feeds import (
     is_ascii_number,
     money,
     parse_time,
+    store_rows,
 )
 from parties.models import Category, CreatorProfile
 
@@ -131,36 +131,16 @@ def live_sessions_ingest(
         if not errors:
             cleaned[session_id] = (result, values)
 
-    with transaction.atomic():
-        # Lock the rows being corrected, so two batches that correct one session serialise.
-        existing = {
-            s.platform_session_id: s
-            for s in LiveSession.objects.select_for_update().filter(
-                platform_session_id__in=list(cleaned)
-            )
-        }
-        to_create, to_update = [], []
-        for session_id, (result, values) in cleaned.items():
-            session = existing.get(session_id)
-            if session is None:
-                to_create.append(LiveSession(source=source, **values))
-                result.status = "created"
-            elif session.creator_id != values["creator_id"]:
-                result.errors = {"creator_id": [_("This session id belongs to another creator.")]}
-            elif all(getattr(session, name) == values[name] for name in UPDATABLE):
-                result.status = "unchanged"
-            else:
-                for name in UPDATABLE:
-                    setattr(session, name, values[name])
-                session.updated_at = now  # bulk_update does not run auto_now
-                to_update.append(session)
-                result.status = "updated"
-        # ignore_conflicts: a concurrent batch may have created the same session since the
-        # read above. Its row wins (the feed sends one session's facts), and both batches
-        # report the row as created.
-        LiveSession.objects.bulk_create(to_create, ignore_conflicts=True, batch_size=500)
-        if to_update:
-            LiveSession.objects.bulk_update(to_update, [*UPDATABLE, "updated_at"], batch_size=500)
+    store_rows(
+        LiveSession,
+        key="platform_session_id",
+        cleaned=cleaned,
+        updatable=UPDATABLE,
+        owner="creator_id",
+        owner_error=("creator_id", _("This session id belongs to another creator.")),
+        now=now,
+        source=source,
+    )
     return IngestReport(rows=results, key_name="session_id")
 
 

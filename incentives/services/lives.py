@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.feeds import IngestReport, RowResult, check_batch, count, money, parse_time
+from core.feeds import IngestReport, RowResult, check_batch, count, money, parse_time, store_rows
 
 from ..models import (
     ApplicationStatus,
@@ -66,7 +66,7 @@ def _clean(raw: Mapping, *, accounts: dict[str, LiveAccount], now: datetime) -> 
     viewers = count(raw.get("viewers"), errors, "viewers")
     values = {
         "session_id": session_id,
-        "live_account": account,
+        "live_account_id": account.pk if account is not None else None,
         "started_at": started,
         "ended_at": ended,
         "viewers": viewers,
@@ -97,36 +97,16 @@ def channels_sessions_ingest(
         results.append(result)
         if not errors:
             cleaned[values["session_id"]] = (result, values)
-    touched: set[int] = set()
-    with transaction.atomic():
-        existing = {
-            s.session_id: s
-            for s in ChannelsSession.objects.select_for_update().filter(
-                session_id__in=list(cleaned)
-            )
-        }
-        to_create, to_update = [], []
-        for session_id, (result, values) in cleaned.items():
-            session = existing.get(session_id)
-            if session is None:
-                to_create.append(ChannelsSession(**values))
-                result.status = "created"
-            elif session.live_account_id != values["live_account"].pk:
-                result.errors = {"finder_id": [_("This session id belongs to another account.")]}
-            elif all(getattr(session, name) == values[name] for name in UPDATABLE):
-                result.status = "unchanged"
-                continue
-            else:
-                for name in UPDATABLE:
-                    setattr(session, name, values[name])
-                session.updated_at = now
-                to_update.append(session)
-                result.status = "updated"
-            if not result.errors:
-                touched.add(values["live_account"].pk)
-        ChannelsSession.objects.bulk_create(to_create, ignore_conflicts=True, batch_size=500)
-        if to_update:
-            ChannelsSession.objects.bulk_update(to_update, [*UPDATABLE, "updated_at"])
+    changed = store_rows(
+        ChannelsSession,
+        key="session_id",
+        cleaned=cleaned,
+        updatable=UPDATABLE,
+        owner="live_account_id",
+        owner_error=("finder_id", _("This session id belongs to another account.")),
+        now=now,
+    )
+    touched = {values["live_account_id"] for values in changed}
     return IngestReport(rows=results, key_name="session_id"), sorted(touched)
 
 
