@@ -186,13 +186,20 @@ def channel_list() -> QuerySet:
 # `delegations` relation (by name, never an import of providers).
 
 
+def delegation_in_force(prefix: str = "") -> Q:
+    """P6: a delegation in force — not ended, to a provider admitted now. `prefix` reaches it
+    across a relation ("delegations__" from a shop); providers read their own rows with none."""
+    return Q(
+        **{f"{prefix}ended_at__isnull": True, f"{prefix}provider__status": ProviderStatus.ADMITTED}
+    )
+
+
 def delegated_shop_org_ids(user: User):
     """The organization ids of the shops whose tasks `user` manages as provider staff (P6): a
     delegation not ended, to a provider admitted now, whose organization the user belongs to.
     A subquery: callers combine it with the shops the user is a member of."""
     return MerchantShop.objects.filter(
-        delegations__ended_at__isnull=True,
-        delegations__provider__status=ProviderStatus.ADMITTED,
+        delegation_in_force("delegations__"),
         delegations__provider__organization__memberships__user=user,
         delegations__provider__organization__kind=OrganizationKind.PROVIDER,
     ).values("organization_id")

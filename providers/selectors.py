@@ -16,7 +16,7 @@ from parties.models import (
     ServiceProvider,
     User,
 )
-from parties.selectors import delegated_shop_get, shop_list
+from parties.selectors import delegated_shop_get, delegation_in_force, shop_list
 
 from .models import Delegation, ProviderApplication, ProviderDecision, ProviderDocument
 
@@ -102,9 +102,7 @@ def admitted_providers() -> QuerySet[ServiceProvider]:
 
 def active_delegations() -> QuerySet[Delegation]:
     """Delegations in force: not ended, to a provider admitted now."""
-    return Delegation.objects.filter(
-        ended_at__isnull=True, provider__status=ProviderStatus.ADMITTED
-    )
+    return Delegation.objects.filter(delegation_in_force())
 
 
 def shop_delegations(*, shop: MerchantShop) -> QuerySet[Delegation]:
