@@ -19,6 +19,9 @@ from .serializers import (
     BenchmarkApplySerializer,
     ColdStartApplySerializer,
     CouponWalletSerializer,
+    HeatingOrderPaySerializer,
+    HeatingOrderSerializer,
+    HeatingOrderStopSerializer,
     IncentiveApplicationSerializer,
     IncentiveDecisionSerializer,
     LiveAccountBindSerializer,
@@ -199,3 +202,45 @@ class CouponWalletApi(APIView):
         if account is None:
             raise Http404("No live account.")
         return Response(CouponWalletSerializer(selectors.coupon_wallet(live_account=account)).data)
+
+
+class HeatingOrderListApi(APIView):
+    @extend_schema(responses=HeatingOrderSerializer(many=True), tags=["incentives"])
+    def get(self, request):
+        orders = selectors.heating_orders_of(user=request.user)
+        return paginate(self, request, orders, HeatingOrderSerializer)
+
+    @extend_schema(
+        request=HeatingOrderPaySerializer,
+        responses={201: HeatingOrderSerializer, **errors(404)},
+        tags=["incentives"],
+        description="I8: pay a heating order (0.5–6 hours in half-hour steps) for the "
+        "account's own live with coupons, oldest expiry first; refused with 409 "
+        "`not_enough_coupons` when the wallet holds fewer usable ones.",
+    )
+    def post(self, request):
+        data = validated(HeatingOrderPaySerializer, request)
+        account = selectors.live_account_get(
+            user=request.user, live_account_id=data["live_account"]
+        )
+        order = services.heating_order_pay(
+            actor=request.user, live_account=account, hours=data["hours"], coupons=data["coupons"]
+        )
+        order = selectors.heating_order_get(user=request.user, order_id=order.pk)
+        return Response(HeatingOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class HeatingOrderStopApi(APIView):
+    @extend_schema(
+        request=HeatingOrderStopSerializer,
+        responses={200: HeatingOrderSerializer, **errors(404)},
+        tags=["incentives"],
+        description="I8: stop a running heating order: `used` coupons are spent, the unused "
+        "return to the wallet with their original expiry.",
+    )
+    def post(self, request, order_id: int):
+        data = validated(HeatingOrderStopSerializer, request)
+        order = selectors.heating_order_get(user=request.user, order_id=order_id)
+        services.heating_order_stop(actor=request.user, order=order, used=data["used"])
+        order = selectors.heating_order_get(user=request.user, order_id=order_id)
+        return Response(HeatingOrderSerializer(order).data)

@@ -15,6 +15,16 @@ urlpatterns = [
         name="api_incentive_applications",
     ),
     path("incentives/coupons/", api.CouponWalletApi.as_view(), name="api_coupons"),
+    path(
+        "incentives/heating-orders/",
+        api.HeatingOrderListApi.as_view(),
+        name="api_heating_orders",
+    ),
+    path(
+        "incentives/heating-orders/<int:order_id>/stop/",
+        api.HeatingOrderStopApi.as_view(),
+        name="api_heating_order_stop",
+    ),
     *action_paths(
         "ops/incentives/applications/<int:application_id>/",
         api.OPS_APPLICATION_ACTION_VIEWS,

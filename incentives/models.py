@@ -318,6 +318,8 @@ class ChannelsSession(models.Model):
     gmv_fen = models.PositiveBigIntegerField(_("GMV (fen)"), default=0)
     refund_fen = models.PositiveBigIntegerField(_("refunded GMV (fen)"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # I8: the private message with the ended live's data and what it earned, sent once.
+    reported_at = models.DateTimeField(_("live report sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -395,6 +397,7 @@ class StageStatus(models.TextChoices):
     RESERVED = "reserved", _("Reserved")
     GRANTED = "granted", _("Granted")
     LAPSED = "lapsed", _("Lapsed")
+    REVERSED = "reversed", _("Reversed")  # I7: 7 days on, the net GMV no longer meets it
 
 
 class Stage(models.Model):
@@ -425,3 +428,165 @@ class Stage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} #{self.number}: {self.coupons}"
+
+
+# --- heating orders (I8) ----------------------------------------------------------------------
+
+
+class HeatingStatus(models.TextChoices):
+    RUNNING = "running", _("Heating")
+    STOPPED = "stopped", _("Stopped early")
+    FINISHED = "finished", _("Finished")
+
+
+class HeatingOrder(models.Model):
+    """I8: a heating order (加热) for the account's own live, paid with coupons only: 0.5 to 6
+    hours in half-hour steps. Its coupons sit in the account's heating account until it stops
+    (the unused ones return to the lots they came from, with their expiry) or runs out."""
+
+    live_account = models.ForeignKey(
+        LiveAccount, on_delete=models.PROTECT, related_name="heating_orders"
+    )
+    # The live in progress when it was paid, if the feed reported one: its benchmark tranche
+    # coupons (I7) can pay only for it.
+    session = models.ForeignKey(
+        ChannelsSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="heating_orders",
+    )
+    hours = models.DecimalField(_("hours"), max_digits=3, decimal_places=1)
+    coupons = models.PositiveIntegerField(_("coupons paid"))
+    used = models.PositiveIntegerField(_("coupons used"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=HeatingStatus.choices, default="running"
+    )
+    started_at = models.DateTimeField(_("started at"))
+    ends_at = models.DateTimeField(_("runs until"))
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status", "ends_at"], name="heating_sweep_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(coupons__gt=0), name="heating_paid_with_coupons"),
+            models.CheckConstraint(
+                condition=Q(used__isnull=True) | Q(used__lte=models.F("coupons")),
+                name="heating_used_within_paid",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gte=0.5) & Q(hours__lte=6), name="heating_half_to_six_hours"
+            ),
+        ]
+        verbose_name = _("heating order")
+        verbose_name_plural = _("heating orders")
+
+    def __str__(self) -> str:
+        return f"{self.live_account_id} · {self.coupons} · {self.get_status_display()}"
+
+
+class HeatingLotUse(models.Model):
+    """Which lots paid a heating order, so that a stop returns coupons to them (I8)."""
+
+    order = models.ForeignKey(HeatingOrder, on_delete=models.PROTECT, related_name="lot_uses")
+    lot = models.ForeignKey(CouponLot, on_delete=models.PROTECT, related_name="heating_uses")
+    coupons = models.PositiveIntegerField(_("coupons"))
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "lot"], name="one_use_per_order_lot"),
+            models.CheckConstraint(condition=Q(coupons__gt=0), name="heating_use_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} ← lot {self.lot_id}: {self.coupons}"
+
+
+# --- growth awards (I6) -----------------------------------------------------------------------
+
+
+class GrowthAwardStatus(models.TextChoices):
+    GRANTED = "granted", _("Granted")
+    QUOTA_EXHAUSTED = "quota_exhausted", _("Budget exhausted")
+
+
+class GrowthAward(models.Model):
+    """I6: what an account earned in the growth program for one month (an activity award, a
+    GMV award), granted in the order the accounts crossed their threshold. One per month,
+    account and kind: a rerun never grants twice. An award the budget could not cover is
+    recorded as quota exhausted, and nothing is owed."""
+
+    month = models.DateField(_("month"), help_text=_("The first day of the month evaluated."))
+    live_account = models.ForeignKey(
+        LiveAccount, on_delete=models.PROTECT, related_name="growth_awards"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=GrowthTierKind.choices)
+    threshold = models.PositiveBigIntegerField(_("tier reached"))
+    coupons = models.PositiveIntegerField(_("coupons"))
+    crossed_at = models.DateTimeField(_("threshold crossed at"))
+    status = models.CharField(_("status"), max_length=16, choices=GrowthAwardStatus.choices)
+    grant = models.OneToOneField(
+        CouponTransaction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="growth_award",
+    )
+    evaluated_at = models.DateTimeField(_("evaluated at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "crossed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "live_account", "kind"], name="one_growth_award_per_kind"
+            )
+        ]
+        verbose_name = _("growth award")
+        verbose_name_plural = _("growth awards")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.live_account_id} {self.kind}: {self.coupons}"
+
+
+# --- ops confirmations (I9, I10) --------------------------------------------------------------
+
+
+class ViolationKind(models.TextChoices):
+    COMPLAINT = "complaint", _("Complaint")
+    COUNTERFEIT = "counterfeit", _("Counterfeit goods")
+    CLOSED_SHOP = "closed_shop", _("Closed shop")
+    CHEATING = "cheating", _("Cheating (fake followers or traffic, emulators, several accounts)")
+
+
+class ViolationConfirmation(models.Model):
+    """I9/I10: a complaint, counterfeit goods, a closed shop or cheating, confirmed by ops with
+    the permission `confirm_incentive_violation`; what it restricted or clawed back is in the
+    coupon book, with this confirmation as its cause. Append-only (who and when)."""
+
+    live_account = models.ForeignKey(
+        LiveAccount, on_delete=models.PROTECT, related_name="violations"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=ViolationKind.choices)
+    note = models.CharField(_("what was found (shown to the account)"), max_length=500)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"))
+    voided = models.PositiveIntegerField(_("unused coupons voided"), default=0)
+    clawed_back = models.PositiveIntegerField(_("used coupons turned into debt"), default=0)
+
+    class Meta:
+        ordering = ["-confirmed_at", "-id"]
+        indexes = [
+            models.Index(fields=["live_account", "kind", "confirmed_at"], name="violation_idx")
+        ]
+        verbose_name = _("confirmed violation")
+        verbose_name_plural = _("confirmed violations")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.live_account}"

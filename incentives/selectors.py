@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from core.months import month_first_day
-from parties.models import OrganizationKind, User
+from core.months import month_bounds, month_first_day
+from parties.models import Membership, OrganizationKind, User
 
 from .models import (
     CouponAccount,
     CouponAccountKind,
     CouponEntry,
     CouponLot,
+    HeatingOrder,
     IncentiveApplication,
     LiveAccount,
     Program,
@@ -258,7 +261,222 @@ def coupon_breaches() -> list[str]:
                 f"the wallet of live account {live_account_id} holds {balance} coupons but its "
                 f"lots {remaining}"
             )
+        # What sits in an account's heating account is what its running orders paid (I8).
+        cursor.execute(
+            """
+            SELECT a.live_account_id, a.balance, COALESCE(SUM(o.coupons), 0)
+              FROM incentives_couponaccount a
+              LEFT JOIN incentives_heatingorder o
+                ON o.live_account_id = a.live_account_id AND o.status = 'running'
+             WHERE a.kind = 'heating'
+             GROUP BY a.live_account_id, a.balance
+            HAVING a.balance <> COALESCE(SUM(o.coupons), 0)
+            """
+        )
+        for live_account_id, balance, running in cursor.fetchall():
+            breaches.append(
+                f"the heating account of live account {live_account_id} holds {balance} "
+                f"coupons but its running orders {running}"
+            )
     return breaches
+
+
+def heating_orders_of(*, user: User) -> QuerySet[HeatingOrder]:
+    """I8: the heating orders of the accounts the user acts for, newest first."""
+    return (
+        HeatingOrder.objects.filter(live_account__in=live_accounts_of(user=user).values("pk"))
+        .select_related("session", "live_account")
+        .order_by("-started_at", "-id")
+    )
+
+
+def heating_order_get(*, user: User, order_id) -> HeatingOrder:
+    found = heating_orders_of(user=user).filter(pk=order_id).first()
+    if found is None:
+        raise Http404("No such heating order.")
+    return found
+
+
+# --- growth (I6) -------------------------------------------------------------------------------
+
+GROWTH_LIVE_SECONDS = 2 * 3600  # I6: a live counts for the activity task from 2 hours on
+
+
+@dataclass(frozen=True)
+class GrowthRow:
+    """One account's month in the growth program, as the set-based query reads it."""
+
+    live_account_id: int
+    lives: int
+    long_lives: int
+    gmv_fen: int
+    refund_fen: int
+    net_fen: int
+    # For each tier (kind, threshold): when the account crossed it in the month, or None.
+    crossed: dict
+
+
+def _seconds_between(start: str, end: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+def growth_rows(
+    *, month: date, tiers: list[tuple[str, int]], live_account_ids: list[int] | None = None
+) -> list[GrowthRow]:
+    """I6, set-based: one query over the month's ended 视频号 lives (those that started in the
+    Beijing month) for every account with one: its lives, lives of 2 hours or more, GMV,
+    refunds, GMV net of refunds, and for each tier the moment it was crossed — the end of the
+    live that brought the count of long lives, or the running net GMV, to the threshold (lives
+    in the order they ended)."""
+    start, end = month_bounds(month)
+    crossing, params = [], []
+    for kind, threshold in tiers:
+        if kind == "activity":
+            crossing.append("MIN(CASE WHEN is_long = 1 AND cum_long >= %s THEN ended_at END)")
+        else:
+            crossing.append("MIN(CASE WHEN cum_net >= %s THEN ended_at END)")
+        params.append(threshold)
+    only = ""
+    adapt = connection.ops.adapt_datetimefield_value  # SQLite compares UTC text
+    where_params: list = [adapt(start), adapt(end)]
+    if live_account_ids is not None:
+        only = "AND live_account_id IN (SELECT value FROM json_each(%s))"
+        if connection.vendor == "postgresql":
+            only = "AND live_account_id = ANY(%s)"
+            where_params.append(list(live_account_ids))
+        else:
+            where_params.append(json.dumps(list(live_account_ids)))
+    crossing_sql = "".join(f", {c}" for c in crossing)
+    sql = f"""
+        WITH lives AS (
+            SELECT id, live_account_id, ended_at, gmv_fen, refund_fen,
+                   gmv_fen - refund_fen AS net,
+                   CASE WHEN {_seconds_between("started_at", "ended_at")} >= {GROWTH_LIVE_SECONDS}
+                        THEN 1 ELSE 0 END AS is_long
+              FROM incentives_channelssession
+             WHERE started_at >= %s AND started_at < %s AND ended_at IS NOT NULL {only}
+        ), running AS (
+            SELECT live_account_id, ended_at, gmv_fen, refund_fen, net, is_long,
+                   SUM(net) OVER w AS cum_net, SUM(is_long) OVER w AS cum_long
+              FROM lives
+            WINDOW w AS (PARTITION BY live_account_id ORDER BY ended_at, id
+                         ROWS UNBOUNDED PRECEDING)
+        )
+        SELECT live_account_id, COUNT(*), SUM(is_long), SUM(gmv_fen), SUM(refund_fen), SUM(net)
+               {crossing_sql}
+          FROM running
+         GROUP BY live_account_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*where_params, *params])
+        rows = cursor.fetchall()
+    out = []
+    for row in rows:
+        crossed = {}
+        for (kind, threshold), moment in zip(tiers, row[6:], strict=True):
+            if moment is not None and isinstance(moment, str):
+                moment = parse_datetime(moment)
+            if moment is not None and timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, UTC)
+            crossed[(kind, threshold)] = moment
+        out.append(
+            GrowthRow(
+                live_account_id=row[0],
+                lives=row[1],
+                long_lives=int(row[2] or 0),
+                gmv_fen=int(row[3] or 0),
+                refund_fen=int(row[4] or 0),
+                net_fen=int(row[5] or 0),
+                crossed=crossed,
+            )
+        )
+    return out
+
+
+def growth_tiers(program: Program) -> list[tuple[str, int, int]]:
+    """I6: the program's tiers as ops set them: (kind, threshold, coupons), lowest first."""
+    return list(
+        program.tiers.order_by("kind", "threshold").values_list("kind", "threshold", "coupons")
+    )
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    kind: str
+    threshold: int
+    coupons: int
+    reached: bool
+
+
+@dataclass(frozen=True)
+class GrowthProgress:
+    month: date
+    lives_2h: int
+    gmv_fen: int
+    refund_fen: int
+    net_fen: int
+    refund_rate_ok: bool
+    tiers: list
+
+
+def growth_progress(*, live_account: LiveAccount, month: date | None = None) -> GrowthProgress:
+    """I6: the account's month so far against each tier (the 激励中心 page)."""
+    month = month_first_day(month or timezone.now())
+    program = Program.objects.get(code="growth")
+    tiers = growth_tiers(program)
+    rows = growth_rows(month=month, tiers=[], live_account_ids=[live_account.pk])
+    row = rows[0] if rows else None
+    long_lives = row.long_lives if row else 0
+    gmv, refund, net = (row.gmv_fen, row.refund_fen, row.net_fen) if row else (0, 0, 0)
+    return GrowthProgress(
+        month=month,
+        lives_2h=long_lives,
+        gmv_fen=gmv,
+        refund_fen=refund,
+        net_fen=net,
+        refund_rate_ok=not (gmv > 0 and refund * 100 > gmv * 40),
+        tiers=[
+            TierProgress(
+                kind=kind,
+                threshold=threshold,
+                coupons=coupons,
+                reached=(long_lives if kind == "activity" else net) >= threshold,
+            )
+            for kind, threshold, coupons in tiers
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Owners:
+    nickname: str
+    users: list
+
+
+def owners_by_account(live_account_ids: list[int]) -> dict[int, Owners]:
+    """Who is told about each live account, and its nickname (account_owners for many, in two
+    queries a few thousand accounts each)."""
+    owners: dict[int, Owners] = {}
+    shops: dict[int, int] = {}
+    ids = sorted(set(live_account_ids))
+    for start in range(0, len(ids), 5000):
+        for row in LiveAccount.objects.filter(pk__in=ids[start : start + 5000]).select_related(
+            "creator__user", "shop"
+        ):
+            if row.creator_id:
+                owners[row.pk] = Owners(row.nickname, [row.creator.user])
+            else:
+                shops[row.shop.organization_id] = row.pk
+                owners[row.pk] = Owners(row.nickname, [])
+    orgs = sorted(shops)
+    for start in range(0, len(orgs), 5000):
+        for membership in Membership.objects.filter(
+            organization_id__in=orgs[start : start + 5000]
+        ).select_related("user"):
+            owners[shops[membership.organization_id]].users.append(membership.user)
+    return owners
 
 
 def account_owners(live_account: LiveAccount) -> list[User]:
@@ -266,3 +484,66 @@ def account_owners(live_account: LiveAccount) -> list[User]:
     if live_account.creator_id:
         return [live_account.creator.user]
     return [m.user for m in live_account.shop.organization.memberships.select_related("user")]
+
+
+# --- pages (激励中心) ---
+
+# I2's two windows, as services.applications counts them (tests/incentives/test_pages.py holds
+# the two equal; the services import this module, so it cannot import theirs).
+COLD_START_NEW_DAYS = 30  # the first live within the last 30 days …
+COLD_START_DORMANT_DAYS = 60  # … or no live in the last 60 days
+
+
+@dataclass(frozen=True)
+class ColdStartWindow:
+    """I2's new-account condition at a moment, as the 激励中心 counts it down. `state`:
+    never_live (open), new (open: the first live `days_since_first` days ago, `days_left` to
+    apply, until `closes_at`), dormant (open: no live for `days_since_last` days, while it stays
+    off air), closed (it lived within 60 days after its first 30: it opens again at `opens_at`,
+    in `days_left` days, if it does not go live before)."""
+
+    state: str
+    first_live_at: object = None
+    last_live_at: object = None
+    days_since_first: int | None = None
+    days_since_last: int | None = None
+    days_left: int | None = None
+    closes_at: object = None
+    opens_at: object = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != "closed"
+
+
+def _whole_days_until(moment, at) -> int:
+    """Days from `at` to `moment`, a part day counted as one (18 days left, not 17.6)."""
+    left = moment - at
+    return left.days + (1 if left - timedelta(days=left.days) else 0)
+
+
+def cold_start_window(*, live_account: LiveAccount, at=None) -> ColdStartWindow:
+    """I2: where the account stands against the new-account window at `at` (now by default):
+    two indexed reads of its lives (channels_live_idx)."""
+    at = at or timezone.now()
+    lives = live_account.sessions.filter(started_at__lte=at)
+    first = lives.order_by("started_at").values_list("started_at", flat=True).first()
+    if first is None:
+        return ColdStartWindow(state="never_live")
+    last = lives.order_by("-started_at").values_list("started_at", flat=True).first()
+    since_first, since_last = (at - first).days, (at - last).days
+    known = {
+        "first_live_at": first,
+        "last_live_at": last,
+        "days_since_first": since_first,
+        "days_since_last": since_last,
+    }
+    closes_at = first + timedelta(days=COLD_START_NEW_DAYS)
+    if at <= closes_at:
+        left = _whole_days_until(closes_at, at)
+        return ColdStartWindow(state="new", days_left=left, closes_at=closes_at, **known)
+    opens_at = last + timedelta(days=COLD_START_DORMANT_DAYS)
+    if opens_at < at:
+        return ColdStartWindow(state="dormant", **known)
+    left = _whole_days_until(opens_at, at)
+    return ColdStartWindow(state="closed", days_left=left, opens_at=opens_at, **known)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.fields import MoneyField
@@ -100,3 +101,39 @@ class BenchmarkApplySerializer(serializers.Serializer):
     planned_hours = serializers.DecimalField(max_digits=4, decimal_places=1)
     gmv_target = MoneyField()
     goods = BenchmarkGoodSerializer(many=True, allow_empty=False, max_length=50)
+
+
+class HeatingOrderPaySerializer(serializers.Serializer):
+    live_account = serializers.IntegerField(min_value=1)
+    hours = serializers.DecimalField(max_digits=3, decimal_places=1)
+    coupons = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    # I8: coupons or money, never both in one order. Money heating is bought on 视频号.
+    money = serializers.JSONField(required=False, write_only=True)
+
+    def validate_money(self, value):
+        if value not in (None, "", 0, "0", "0.00"):
+            raise serializers.ValidationError(
+                _("A heating order is paid with coupons or with money, never both.")
+            )
+        return value
+
+
+class HeatingOrderStopSerializer(serializers.Serializer):
+    used = serializers.IntegerField(min_value=0)
+
+
+class HeatingOrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    live_account = serializers.IntegerField(source="live_account_id")
+    session = serializers.CharField(source="session.session_id", allow_null=True, default=None)
+    hours = serializers.DecimalField(max_digits=3, decimal_places=1)
+    coupons = serializers.IntegerField()
+    used = serializers.IntegerField(allow_null=True)
+    returned = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    stopped_at = serializers.DateTimeField(allow_null=True)
+
+    def get_returned(self, order) -> int | None:
+        return None if order.used is None else order.coupons - order.used

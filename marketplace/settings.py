@@ -295,6 +295,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 600,
         "options": {"expires": 550},
     },
+    # I8: heating orders that ran their hours out spend their coupons.
+    "finish-heating-orders": {
+        "task": "incentives.finish_heating_orders",
+        "schedule": 300,
+        "options": {"expires": 250},
+    },
+    # I6: the 8th of each month at 02:00 Beijing time, for the last month.
+    "evaluate-growth": {
+        "task": "incentives.evaluate_growth",
+        "schedule": crontab(minute=0, hour=2, day_of_month=8),
+    },
     "expire-focus-offers": {
         "task": "marketplace.expire_focus_offers",
         "schedule": 300,

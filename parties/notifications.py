@@ -110,6 +110,24 @@ MESSAGES = {
         "%(account)s is restricted from new coupon grants until %(until_at)s: a live's refund "
         "rate was above 40%%. %(coupons)s unused coupons of the last 30 days were voided."
     ),
+    "incentive_restricted_month": _(
+        "%(account)s is restricted from new coupon grants until %(until_at)s: its refund rate "
+        "over last month was above 40%%. %(coupons)s unused coupons of the last 30 days were "
+        "voided."
+    ),
+    "incentive_restricted_complaints": _(
+        "%(account)s is restricted from new coupon grants until %(until_at)s: 3 complaints "
+        "were confirmed within 30 days. %(coupons)s unused coupons of the last 30 days were "
+        "voided."
+    ),
+    "growth_awarded": _(
+        "%(coupons)s traffic coupons for %(account)s: a growth award for %(month)s, valid "
+        "until %(expires_at)s."
+    ),
+    "growth_quota_exhausted": _(
+        "%(account)s reached a growth award of %(coupons)s coupons for %(month)s, but the "
+        "month's growth budget was used up: it could not be granted, and nothing is owed."
+    ),
     "coupons_granted": _(
         "%(coupons)s traffic coupons for %(account)s (%(program)s), valid until %(expires_at)s."
     ),

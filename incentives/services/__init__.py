@@ -16,6 +16,7 @@ from .coupons import (
     reservation_release,
     reservation_take,
 )
+from .heating import heating_order_pay, heating_order_stop, heating_orders_finish
 
 __all__ = [
     "application_approve",
@@ -24,6 +25,9 @@ __all__ = [
     "cold_start_apply",
     "coupons_expire",
     "coupons_grant",
+    "heating_order_pay",
+    "heating_order_stop",
+    "heating_orders_finish",
     "live_account_bind",
     "month_open",
     "reservation_release",

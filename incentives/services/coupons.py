@@ -13,6 +13,7 @@ second worker, a retried request) returns the first transaction and moves nothin
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
@@ -39,9 +40,13 @@ from ..models import (
 Kind = CouponAccountKind
 
 
-def account(kind: str, *, program_month=None, live_account=None) -> CouponAccount:
+def account(
+    kind: str, *, program_month=None, live_account=None, live_account_id=None
+) -> CouponAccount:
+    if live_account is not None:
+        live_account_id = live_account.pk
     return get_or_create_row(
-        CouponAccount, kind=kind, program_month=program_month, live_account=live_account
+        CouponAccount, kind=kind, program_month=program_month, live_account_id=live_account_id
     )
 
 
@@ -65,6 +70,7 @@ def post(
     lines: list[tuple[CouponAccount, int]],
     cause: str,
     live_account: LiveAccount | None = None,
+    live_account_id: int | None = None,
     program_month: ProgramMonth | None = None,
     reason: str = "",
     params: dict | None = None,
@@ -99,7 +105,7 @@ def post(
                 raise _refusal(row, row.balance, -amounts[pk])
         created = CouponTransaction.objects.create(
             kind=kind,
-            live_account=live_account,
+            live_account_id=live_account.pk if live_account is not None else live_account_id,
             program_month=program_month,
             cause=cause,
             reason=reason,
@@ -232,6 +238,138 @@ def coupons_grant(
                 for_session=for_session,
             )
     return grant
+
+
+@dataclass(frozen=True)
+class GrantLine:
+    """One grant of a set-based batch (coupons_grant_many)."""
+
+    live_account_id: int
+    amount: int
+    cause: str
+    reason: str
+    params: dict
+
+
+CHUNK = 5000  # ids per IN list (well under the 65,535 parameters of one statement)
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def coupons_grant_many(
+    *, program_month: ProgramMonth, grants: list[GrantLine], actor=None
+) -> dict[str, CouponTransaction]:
+    """I4/I8, set-based: grant a batch from the month's budget, first come first served in the
+    order given — a grant the budget left cannot cover is refused and the next ones are still
+    tried. The same book as `post` (one balanced transaction of two entries and one lot per
+    grant), written in a few statements for the whole batch, with the same locks in the same
+    order: the budget account and every wallet of the batch at once, by primary key. Returns
+    the granted causes with their transactions; the caller records the refused ones.
+
+    Call it with the batch's subject locked against a second run (growth locks its award
+    month), so no cause of the batch is granted yet."""
+    grants = [g for g in grants if _positive(g.amount)]
+    if not grants:
+        return {}
+    with transaction.atomic():
+        budget = account(Kind.BUDGET, program_month=program_month)
+        ids = sorted({g.live_account_id for g in grants})
+        have: set[int] = set()
+        for chunk in _chunks(ids):
+            have.update(
+                CouponAccount.objects.filter(
+                    kind=Kind.WALLET, live_account_id__in=chunk
+                ).values_list("live_account_id", flat=True)
+            )
+        missing = [i for i in ids if i not in have]
+        if missing:
+            CouponAccount.objects.bulk_create(
+                [CouponAccount(kind=Kind.WALLET, live_account_id=i) for i in missing],
+                ignore_conflicts=True,
+            )
+        pks = sorted([budget.pk, *_wallet_pks(ids)])
+        locked: dict[int, CouponAccount] = {}
+        for chunk in _chunks(pks):
+            for row in (
+                CouponAccount.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+            ):
+                locked[row.pk] = row
+        budget = locked[budget.pk]
+        wallets = {row.live_account_id: row for row in locked.values() if row.kind == Kind.WALLET}
+        left, accepted = budget.balance, []
+        for line in grants:
+            if line.amount <= left:
+                accepted.append(line)
+                left -= line.amount
+        if not accepted:
+            return {}
+        moves = CouponTransaction.objects.bulk_create(
+            [
+                CouponTransaction(
+                    kind=CouponTransactionKind.GRANT,
+                    live_account_id=line.live_account_id,
+                    program_month=program_month,
+                    cause=line.cause,
+                    reason=line.reason,
+                    params=line.params,
+                    created_by=actor,
+                )
+                for line in accepted
+            ],
+            batch_size=2000,
+        )
+        entries, lots = [], []
+        expires = timedelta(days=program_month.program.coupon_days)
+        for line, move in zip(accepted, moves, strict=True):
+            wallet = wallets[line.live_account_id]
+            budget.balance -= line.amount
+            wallet.balance += line.amount
+            entries.append(
+                CouponEntry(
+                    transaction=move,
+                    account=budget,
+                    amount=-line.amount,
+                    balance_after=budget.balance,
+                )
+            )
+            entries.append(
+                CouponEntry(
+                    transaction=move,
+                    account=wallet,
+                    amount=line.amount,
+                    balance_after=wallet.balance,
+                )
+            )
+            lots.append(
+                CouponLot(
+                    live_account_id=line.live_account_id,
+                    program_month=program_month,
+                    grant=move,
+                    amount=line.amount,
+                    remaining=line.amount,
+                    expires_at=move.created_at + expires,
+                )
+            )
+        CouponEntry.objects.bulk_create(entries, batch_size=4000)
+        CouponLot.objects.bulk_create(lots, batch_size=2000)
+        CouponAccount.objects.filter(pk=budget.pk).update(balance=budget.balance)
+        touched = {line.live_account_id for line in accepted}
+        CouponAccount.objects.bulk_update(
+            [wallets[i] for i in sorted(touched)], ["balance"], batch_size=1000
+        )
+    return {line.cause: move for line, move in zip(accepted, moves, strict=True)}
+
+
+def _wallet_pks(ids: list[int]) -> list[int]:
+    pks: list[int] = []
+    for chunk in _chunks(ids):
+        pks += CouponAccount.objects.filter(
+            kind=Kind.WALLET, live_account_id__in=chunk
+        ).values_list("pk", flat=True)
+    return pks
 
 
 def coupons_expire(*, at=None, batch: int = 500) -> int:

@@ -1,7 +1,7 @@
-"""I9: restrictions. A live whose refund rate is above 40% stops new grants to its account for 30
-days and voids the unused coupons granted in the 30 days before (each lot once). The month's
-refund rate and the complaints confirmed by ops come with the growth evaluation and the ops
-confirmations (not built yet)."""
+"""I9: restrictions. A refund rate above 40% over a live (from the live's end) or over a month
+(from the first instant of the next month, found by the growth evaluation), or 3 complaints
+confirmed by ops within 30 days (from the third), stops new grants to the account for 30 days
+and voids the unused coupons granted in the 30 days before (each lot once)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,19 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from parties.notifications import notify
+from parties.notifications import Notice, notify_many
 
 from ..models import ChannelsSession, CouponLot, CouponTransactionKind, LiveAccount
-from ..selectors import account_owners
+from ..selectors import owners_by_account
 from .coupons import Kind, account, post
 
 RESTRICTION = timedelta(days=30)
+# The message each reason sends (parties.notifications.MESSAGES).
+RESTRICTION_MESSAGES = {
+    "refund_rate_above_40": "incentive_restricted",
+    "month_refund_rate_above_40": "incentive_restricted_month",
+    "complaints_confirmed": "incentive_restricted_complaints",
+}
 MAX_REFUND_PERCENT = 40  # I9: above 40% restricts (exactly 40.00% does not)
 
 
@@ -26,25 +32,18 @@ def refund_rate_too_high(gmv_fen: int, refund_fen: int) -> bool:
     return gmv_fen > 0 and refund_fen * 100 > gmv_fen * MAX_REFUND_PERCENT
 
 
-@transaction.atomic
-def restrict(*, live_account: LiveAccount, since: datetime, reason: str, params: dict) -> bool:
-    """Restrict the account for 30 days from `since` and void the unused coupons of the lots
-    granted in the 30 days before it. Idempotent: the same `since` changes nothing twice.
-    Returns whether the restriction was new or longer."""
-    live_account = LiveAccount.objects.select_for_update().get(pk=live_account.pk)
-    until = since + RESTRICTION
-    longer = live_account.restricted_until is None or live_account.restricted_until < until
-    if longer:
-        live_account.restricted_until = until
-        live_account.save(update_fields=["restricted_until"])
+def _void_recent(live_account_id: int, *, since: datetime, reason: str, params: dict) -> int:
+    """The unused coupons of the lots granted in the 30 days before `since` are voided (each lot
+    once, its cause). Called with the live account locked."""
     lots = (
         CouponLot.objects.select_for_update()
         .filter(
-            live_account=live_account,
+            live_account_id=live_account_id,
             remaining__gt=0,
             grant__created_at__gte=since - RESTRICTION,
             grant__created_at__lte=since,
         )
+        .select_related("program_month")
         .order_by("pk")
     )
     voided = 0
@@ -52,26 +51,66 @@ def restrict(*, live_account: LiveAccount, since: datetime, reason: str, params:
         post(
             kind=CouponTransactionKind.VOID,
             lines=[
-                (account(Kind.WALLET, live_account=live_account), -lot.remaining),
+                (account(Kind.WALLET, live_account_id=live_account_id), -lot.remaining),
                 (account(Kind.VOID), lot.remaining),
             ],
             cause=f"void:restriction:{lot.pk}",
-            live_account=live_account,
+            live_account_id=live_account_id,
             program_month=lot.program_month,
             reason=reason,
             params={**params, "coupons": lot.remaining},
         )
         voided += lot.remaining
         CouponLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - lot.remaining)
-    if longer:
-        notify(
-            account_owners(live_account),
-            "incentive_restricted",
-            account=live_account.nickname,
-            until_at=until,
-            coupons=voided,
+    return voided
+
+
+@transaction.atomic
+def restrict(*, live_account: LiveAccount, since: datetime, reason: str, params: dict) -> bool:
+    """Restrict the account for 30 days from `since` and void the unused coupons of the lots
+    granted in the 30 days before it. Idempotent: the same `since` changes nothing twice.
+    Returns whether the restriction was new or longer."""
+    return (
+        restrict_many(live_account_ids=[live_account.pk], since=since, reason=reason, params=params)
+        == 1
+    )
+
+
+@transaction.atomic
+def restrict_many(
+    *, live_account_ids: list[int], since: datetime, reason: str, params: dict
+) -> int:
+    """restrict() for many accounts at once (the growth evaluation's high-refund months):
+    accounts locked by primary key, then their lots, then the coupon accounts. Returns how many
+    restrictions were new or longer; those accounts are told, with the coupons voided."""
+    until = since + RESTRICTION
+    ids = sorted(set(live_account_ids))
+    longer: list[int] = []
+    for start in range(0, len(ids), 5000):
+        rows = (
+            LiveAccount.objects.select_for_update()
+            .filter(pk__in=ids[start : start + 5000])
+            .order_by("pk")
+            .values_list("pk", "restricted_until")
         )
-    return longer
+        longer += [pk for pk, current in rows if current is None or current < until]
+    for start in range(0, len(longer), 5000):
+        LiveAccount.objects.filter(pk__in=longer[start : start + 5000]).update(
+            restricted_until=until
+        )
+    voided = {pk: _void_recent(pk, since=since, reason=reason, params=params) for pk in longer}
+    if longer:
+        owners = owners_by_account(longer)
+        message = RESTRICTION_MESSAGES.get(reason, "incentive_restricted")
+        notify_many(
+            Notice(
+                owners[pk].users,
+                message,
+                params={"account": owners[pk].nickname, "until_at": until, "coupons": voided[pk]},
+            )
+            for pk in longer
+        )
+    return len(longer)
 
 
 def restrictions_from_lives(*, live_account_ids: list[int] | None = None) -> int:
