@@ -120,6 +120,16 @@ MESSAGES = {
         "were confirmed within 30 days. %(coupons)s unused coupons of the last 30 days were "
         "voided."
     ),
+    "coupons_granted_for_live": _(
+        "%(coupons)s traffic coupons for %(account)s (%(program)s), valid until %(expires_at)s, "
+        "for the live of %(live_at)s: %(minutes)s minutes, %(viewers)s viewers, GMV %(gmv)s, "
+        "%(used)s coupons used for heating."
+    ),
+    "live_report": _(
+        "Your live of %(live_at)s on %(account)s: %(minutes)s minutes, %(viewers)s viewers, GMV "
+        "%(gmv)s (refunds %(refund)s), %(used)s coupons used for heating; it earned %(earned)s "
+        "coupons."
+    ),
     "growth_awarded": _(
         "%(coupons)s traffic coupons for %(account)s: a growth award for %(month)s, valid "
         "until %(expires_at)s."

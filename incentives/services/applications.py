@@ -231,11 +231,15 @@ def application_approve(
     return application
 
 
-def stage_grant(*, stage: Stage, actor: User | None = None, for_session: str = "") -> Stage:
-    """I5: grant a reserved stage from its reservation, once (idempotent on the stage)."""
+def stage_grant(
+    *, stage: Stage, actor: User | None = None, live: ChannelsSession | None = None
+) -> Stage:
+    """I5/I7: grant a reserved stage from its reservation, once (idempotent on the stage). A
+    stage earned by a live names it: the account's message carries that live's data (I8), and
+    a benchmark tranche's coupons pay only for heating that live (I7)."""
     stage = (
         Stage.objects.select_for_update()
-        .select_related("application__live_account")
+        .select_related("application__live_account", "application__program")
         .get(pk=stage.pk)
     )
     if stage.status != StageStatus.RESERVED:
@@ -243,29 +247,63 @@ def stage_grant(*, stage: Stage, actor: User | None = None, for_session: str = "
     application = stage.application
     if is_restricted(application.live_account):
         return stage  # I9: no new grant while restricted; the stage may still lapse
+    code = application.program.code
+    params = {"stage": stage.number}
+    if live is not None:
+        params["session"] = live.session_id
     grant = coupons_grant(
         program_month=application.program_month,
         live_account=application.live_account,
         amount=stage.coupons,
-        cause=f"{application.program.code}:{application.pk}:stage:{stage.number}",
-        reason=f"{application.program.code}_stage",
-        params={"stage": stage.number},
+        cause=f"{code}:{application.pk}:stage:{stage.number}",
+        reason=f"{code}_stage",
+        params=params,
         from_reservation=True,
-        for_session=for_session,
+        for_session=live.session_id if live is not None and code == ProgramCode.BENCHMARK else "",
         actor=actor,
     )
     stage.status, stage.grant, stage.settled_at = StageStatus.GRANTED, grant, timezone.now()
     stage.save(update_fields=["status", "grant", "settled_at"])
     account = application.live_account
-    notify(
-        owners(account),
-        "coupons_granted",
-        coupons=stage.coupons,
-        account=account.nickname,
-        program=str(application.program.get_code_display()),
-        expires_at=grant.lot.expires_at,
-    )
+    program = str(application.program.get_code_display())
+    if live is None:
+        notify(
+            owners(account),
+            "coupons_granted",
+            coupons=stage.coupons,
+            account=account.nickname,
+            program=program,
+            expires_at=grant.lot.expires_at,
+        )
+    else:
+        notify(
+            owners(account),
+            "coupons_granted_for_live",
+            coupons=stage.coupons,
+            account=account.nickname,
+            program=program,
+            expires_at=grant.lot.expires_at,
+            **live_data(live),
+        )
     return stage
+
+
+def live_data(live: ChannelsSession) -> dict:
+    """I8: a live's data as a message shows it: start, duration, viewers, GMV and the coupons
+    its heating orders used so far."""
+    end = live.ended_at or timezone.now()
+    minutes = max(0, int((end - live.started_at).total_seconds()) // 60)
+    used = sum(
+        order.used if order.used is not None else order.coupons
+        for order in live.heating_orders.all()
+    )
+    return {
+        "live_at": live.started_at,
+        "minutes": minutes,
+        "viewers": live.viewers,
+        "gmv_fen": live.gmv_fen,
+        "used": used,
+    }
 
 
 @transaction.atomic

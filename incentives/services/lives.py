@@ -17,10 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.feeds import IngestReport, RowResult, check_batch, count, money, parse_time, store_rows
+from parties.notifications import Notice, notify_many
 
 from ..models import (
     ApplicationStatus,
     ChannelsSession,
+    CouponLot,
     IncentiveApplication,
     LiveAccount,
     ProgramCode,
@@ -28,7 +30,8 @@ from ..models import (
     StageStatus,
 )
 from ..policy import TRANCHES
-from .applications import stage_grant
+from ..selectors import owners_by_account
+from .applications import live_data, stage_grant
 from .coupons import reservation_release
 from .restrictions import restrictions_from_lives
 
@@ -166,7 +169,7 @@ def cold_start_evaluate(*, application: IncentiveApplication, at: datetime | Non
                 return
         elif agreed_live.ended_at is not None:
             if _length(agreed_live) >= AGREED_MIN_LENGTH:
-                stage_grant(stage=two, for_session=agreed_live.session_id)
+                stage_grant(stage=two, live=agreed_live)
             else:
                 _lapse(two, reason="cold_start_agreed_live_short", at=at)
                 return
@@ -190,7 +193,7 @@ def cold_start_evaluate(*, application: IncentiveApplication, at: datetime | Non
         if at < live.ended_at + FURTHER_SETTLES_AFTER:
             return  # refunds may still come: decided seven days after it ended
         if live.net >= FURTHER_MIN_NET_FEN:
-            stage_grant(stage=three, for_session=live.session_id)
+            stage_grant(stage=three, live=live)
             return
     if at > deadline + FURTHER_SETTLES_AFTER:
         _lapse(three, reason="cold_start_further_live_missed", at=at)
@@ -227,7 +230,56 @@ def benchmark_evaluate(*, application: IncentiveApplication, at: datetime | None
     thresholds = {n: percent for n, (percent, _share) in enumerate(TRANCHES, start=1)}
     for stage in stages:
         if live.gmv_fen * 100 >= application.gmv_target_fen * thresholds[stage.number]:
-            stage_grant(stage=stage, for_session=live.session_id)
+            stage_grant(stage=stage, live=live)
+
+
+REPORT_WITHIN = timedelta(days=2)  # a live reported (or backfilled) later than this gets none
+
+
+def live_reports_send(*, live_account_ids: list[int] | None = None, at=None, batch=200) -> int:
+    """I8: once per ended live, a private message with the live's data and the coupons it
+    earned (after its stages were evaluated). Marked on the live, so a rerun or a second worker
+    sends nothing twice. Returns how many were sent."""
+    at = at or timezone.now()
+    sent = 0
+    while True:
+        with transaction.atomic():
+            lives = ChannelsSession.objects.select_for_update(skip_locked=True).filter(
+                reported_at__isnull=True, ended_at__isnull=False, ended_at__gte=at - REPORT_WITHIN
+            )
+            if live_account_ids is not None:
+                lives = lives.filter(live_account_id__in=live_account_ids)
+            lives = list(
+                lives.select_related("live_account").prefetch_related("heating_orders")[:batch]
+            )
+            if not lives:
+                return sent
+            earned: dict[str, int] = {}
+            for lot in CouponLot.objects.filter(
+                grant__params__session__in=[live.session_id for live in lives]
+            ).select_related("grant"):
+                session = lot.grant.params.get("session")
+                earned[session] = earned.get(session, 0) + lot.amount
+            owners = owners_by_account([live.live_account_id for live in lives])
+            notify_many(
+                Notice(
+                    owners[live.live_account_id].users,
+                    "live_report",
+                    params={
+                        **live_data(live),
+                        "account": live.live_account.nickname,
+                        "refund_fen": live.refund_fen,
+                        "earned": earned.get(live.session_id, 0),
+                    },
+                )
+                for live in lives
+            )
+            ChannelsSession.objects.filter(pk__in=[live.pk for live in lives]).update(
+                reported_at=at
+            )
+            sent += len(lives)
+        if len(lives) < batch:
+            return sent
 
 
 def cold_starts_evaluate(*, live_account_ids: list[int] | None = None, at=None) -> int:
@@ -247,4 +299,5 @@ def cold_starts_evaluate(*, live_account_ids: list[int] | None = None, at=None) 
         else:
             cold_start_evaluate(application=application, at=at)
         done += 1
+    live_reports_send(live_account_ids=live_account_ids, at=at)
     return done

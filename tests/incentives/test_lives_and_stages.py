@@ -182,3 +182,25 @@ def test_a_refund_rate_above_40_percent_restricts_and_voids_the_last_30_days(
         assert account.restricted_until is None
         assert wallet == 1000  # stages 1 and 2
         assert not CouponTransaction.objects.filter(kind="void").exists()
+
+
+@pytest.mark.django_db
+def test_a_grant_for_a_live_and_the_live_report_carry_the_lives_data(approved, creator):
+    """I8: the stage a live earned arrives as a private message with that live's data
+    (duration, viewers, GMV, coupons used for heating), and once per ended live a report says
+    what it earned; a rerun sends neither twice. Cold-start coupons are not tied to the live."""
+    from incentives.models import CouponLot
+    from incentives.services.lives import cold_starts_evaluate
+    from parties.models import Notification
+    from parties.notifications import render
+
+    feed_ingest([row("agreed", AGREED, 2.5, gmv="3280.00")])
+    with time_machine.travel(AGREED + timedelta(hours=3), tick=False):
+        cold_starts_evaluate(live_account_ids=[approved.live_account_id])
+        cold_starts_evaluate(live_account_ids=[approved.live_account_id])
+    granted = Notification.objects.get(user=creator, kind="coupons_granted_for_live")
+    text = render(granted)
+    assert "150" in text and "1200" in text and "¥3,280.00" in text and "500" in text
+    report = Notification.objects.get(user=creator, kind="live_report")
+    assert report.params["earned"] == 500 and report.params["minutes"] == 150
+    assert not CouponLot.objects.exclude(for_session="").exists()
