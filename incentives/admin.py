@@ -20,14 +20,18 @@ from .models import (
     CouponEntry,
     CouponLot,
     CouponTransaction,
+    GrowthAward,
     GrowthTier,
+    HeatingOrder,
     IncentiveApplication,
     LiveAccount,
     Program,
     ProgramMonth,
     Stage,
+    ViolationConfirmation,
+    ViolationKind,
 )
-from .selectors import program_meters
+from .selectors import coupon_wallet, program_meters
 
 
 class GrowthTierInline(admin.TabularInline):
@@ -74,18 +78,147 @@ class ProgramMonthAdmin(ReadOnlyModelAdmin):
     list_filter = ["program", "month"]
 
 
-@admin.register(LiveAccount)
-class LiveAccountAdmin(admin.ModelAdmin):
-    """I1: bound by creators and merchants; ops read them (and I10 bars one for good)."""
+class ConfirmViolationForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("what was confirmed"),
+        choices=[("", "---------"), *ViolationKind.choices],  # no default: ops choose
+    )
+    note = forms.CharField(
+        label=_("what was found (the account reads it)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    restriction_days = forms.IntegerField(
+        label=_("cheating: days of the S2 restriction on the owner (empty: for good)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        initial=90,
+    )
 
-    list_display = ["finder_id", "nickname", "has_brand_mark", "creator", "shop", "barred_at"]
+
+class ViolationInline(ReadOnlyInline):
+    model = ViolationConfirmation
+    fields = ["kind", "note", "confirmed_by", "confirmed_at", "voided", "clawed_back"]
+    readonly_fields = fields
+
+
+@admin.register(LiveAccount)
+class LiveAccountAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
+    """I1: bound by creators and merchants; ops read them, and (I9, I10) confirm complaints,
+    counterfeit goods, closed shops and cheating on the account's page."""
+
+    list_display = [
+        "finder_id",
+        "nickname",
+        "has_brand_mark",
+        "creator",
+        "shop",
+        "restricted_until",
+        "barred_at",
+        "confirm_link",
+    ]
     list_filter = ["has_brand_mark"]
     search_fields = ["finder_id", "nickname"]
-    readonly_fields = ["finder_id", "creator", "shop", "bound_by", "bound_at", "barred_at"]
+    readonly_fields = [
+        "finder_id",
+        "creator",
+        "shop",
+        "bound_by",
+        "bound_at",
+        "restricted_until",
+        "barred_at",
+    ]
     list_select_related = ["creator", "shop__organization"]
+    inlines = [ViolationInline]
+    power_links = {"confirm_link": "incentives.confirm_incentive_violation"}  # Z3
+    object_page = ObjectPage(
+        "confirm",
+        "incentives.confirm_incentive_violation",
+        "admin/incentives/confirm_violation.html",
+        ConfirmViolationForm,
+        _("The violation is confirmed and the account is told."),
+        related=("creator__user", "shop__organization"),
+    )
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("violations"))
+    def confirm_link(self, live_account):
+        return self.object_page_link(live_account, _("Confirm a violation"))
+
+    def object_page_act(self, request, live_account, data) -> None:
+        services.violation_confirm(
+            actor=request.user,
+            live_account=live_account,
+            kind=data["kind"],
+            note=data["note"],
+            restriction_days=data.get("restriction_days"),
+        )
+
+    def object_page_refused(self, form, exc) -> None:
+        placed = False
+        for field in ("kind", "note", "restriction_days"):
+            for error in exc.fields.get(field, []):
+                form.add_error(field, error)
+                placed = True
+        if not placed:
+            form.add_error(None, exc.message)
+
+    def object_page_context(self, request, live_account) -> dict:
+        return {
+            "title": _("Confirm a violation of %(account)s") % {"account": live_account},
+            "live_account": live_account,
+            "wallet": coupon_wallet(live_account=live_account, limit=10),
+            "violations": live_account.violations.select_related("confirmed_by")[:20],
+        }
+
+
+@admin.register(ViolationConfirmation)
+class ViolationConfirmationAdmin(ReadOnlyModelAdmin):
+    """I9/I10: every confirmation, with who and when and what it voided or clawed back."""
+
+    list_display = [
+        "live_account",
+        "kind",
+        "confirmed_by",
+        "confirmed_at",
+        "voided",
+        "clawed_back",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["live_account__finder_id", "live_account__nickname"]
+    list_select_related = ["live_account", "confirmed_by"]
+
+
+@admin.register(HeatingOrder)
+class HeatingOrderAdmin(LargeTableMixin, ReadOnlyModelAdmin):
+    """I8: heating orders paid with coupons."""
+
+    list_display = ["id", "live_account", "hours", "coupons", "used", "status", "started_at"]
+    list_filter = ["status"]
+    search_fields = ["live_account__finder_id"]
+    list_select_related = ["live_account"]
+
+
+@admin.register(GrowthAward)
+class GrowthAwardAdmin(LargeTableMixin, ReadOnlyModelAdmin):
+    """I6: the month's growth awards, granted or quota exhausted, in crossing order."""
+
+    list_display = [
+        "month",
+        "live_account",
+        "kind",
+        "threshold",
+        "coupons",
+        "status",
+        "crossed_at",
+    ]
+    list_filter = ["month", "kind", "status"]
+    search_fields = ["live_account__finder_id"]
+    list_select_related = ["live_account"]
+    ordering = ["-month", "crossed_at", "id"]
 
 
 @admin.register(CouponAccount)

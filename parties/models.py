@@ -335,6 +335,7 @@ class ViolationKind(models.TextChoices):
     OFF_PLATFORM = "off_platform", _("Off-platform private deal (私下接单)")
     HIGH_REFUND_RATE = "refund_rate", _("High refund rate")
     COMPLAINTS = "complaints", _("Many complaints")
+    CHEATING = "cheating", _("Cheating in the 视频号 programs")  # I10: an S2 restriction
 
 
 class SanctionKind(models.TextChoices):

@@ -130,6 +130,25 @@ MESSAGES = {
         "%(gmv)s (refunds %(refund)s), %(used)s coupons used for heating; it earned %(earned)s "
         "coupons."
     ),
+    "incentive_complaint": _(
+        "A complaint about %(account)s was confirmed by the platform: %(note)s. %(count)s "
+        "confirmed within 30 days; the third restricts new coupon grants for 30 days."
+    ),
+    "incentive_clawback_counterfeit": _(
+        "Counterfeit goods sold on %(account)s were confirmed by the platform: %(note)s. "
+        "%(voided)s unused coupons were voided and %(debt)s coupons used in the last 90 days "
+        "became a coupon debt, set off against later grants."
+    ),
+    "incentive_clawback_closed_shop": _(
+        "The platform confirmed that the shop of %(account)s is closed: %(note)s. %(voided)s "
+        "unused coupons were voided and %(debt)s coupons used in the last 90 days became a "
+        "coupon debt, set off against later grants."
+    ),
+    "incentive_barred_cheating": _(
+        "The platform confirmed cheating on %(account)s: %(note)s. The account is barred from "
+        "every incentive program for good; %(voided)s unused coupons were voided and "
+        "%(debt)s coupons ever used became a coupon debt."
+    ),
     "growth_awarded": _(
         "%(coupons)s traffic coupons for %(account)s: a growth award for %(month)s, valid "
         "until %(expires_at)s."

@@ -17,6 +17,7 @@ from .coupons import (
     reservation_take,
 )
 from .heating import heating_order_pay, heating_order_stop, heating_orders_finish
+from .violations import violation_confirm
 
 __all__ = [
     "application_approve",
@@ -33,4 +34,5 @@ __all__ = [
     "reservation_release",
     "reservation_take",
     "stage_grant",
+    "violation_confirm",
 ]

@@ -192,6 +192,9 @@ def application_approve(
     _require_reviewer(actor)
     at = timezone.now()
     application = _lock_submitted(application)
+    barred = _barred(application.live_account)
+    if barred is not None:
+        raise barred  # I10: barred for good, also while its application waited
     if application.program.code == ProgramCode.BENCHMARK:
         return _benchmark_approve(actor=actor, application=application, pool=pool, at=at)
     agreed_start = agreed_start or application.proposed_start
@@ -245,8 +248,8 @@ def stage_grant(
     if stage.status != StageStatus.RESERVED:
         return stage
     application = stage.application
-    if is_restricted(application.live_account):
-        return stage  # I9: no new grant while restricted; the stage may still lapse
+    if application.live_account.barred_at is not None or is_restricted(application.live_account):
+        return stage  # I9/I10: no new grant while restricted or barred
     code = application.program.code
     params = {"stage": stage.number}
     if live is not None:

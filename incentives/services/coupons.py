@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -228,7 +229,7 @@ def coupons_grant(
         )
         if created:
             days = program_month.program.coupon_days
-            CouponLot.objects.create(
+            lot = CouponLot.objects.create(
                 live_account=live_account,
                 program_month=program_month,
                 grant=grant,
@@ -237,7 +238,40 @@ def coupons_grant(
                 expires_at=grant.created_at + timedelta(days=days),
                 for_session=for_session,
             )
+            set_off(lot)
     return grant
+
+
+def set_off(lot: CouponLot) -> int:
+    """I10: a coupon debt is set off against a later grant: as much of the new lot as the
+    account owes moves from the wallet to the debt account, once per grant. Returns how many
+    coupons were set off."""
+    debt = (
+        CouponAccount.objects.select_for_update()
+        .filter(kind=Kind.DEBT, live_account_id=lot.live_account_id, balance__lt=0)
+        .first()
+    )
+    if debt is None:
+        return 0
+    amount = min(-debt.balance, lot.remaining)
+    if amount <= 0:
+        return 0
+    _txn, created = post(
+        kind=CouponTransactionKind.SETOFF,
+        lines=[
+            (account(Kind.WALLET, live_account_id=lot.live_account_id), -amount),
+            (debt, amount),
+        ],
+        cause=f"setoff:{lot.grant_id}",
+        live_account_id=lot.live_account_id,
+        program_month=lot.program_month,
+        reason="debt_set_off",
+        params={"coupons": amount},
+    )
+    if created:
+        CouponLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - amount)
+        lot.remaining -= amount
+    return amount if created else 0
 
 
 @dataclass(frozen=True)
@@ -360,6 +394,17 @@ def coupons_grant_many(
         CouponAccount.objects.bulk_update(
             [wallets[i] for i in sorted(touched)], ["balance"], batch_size=1000
         )
+        # I10: the debtors of the batch (few) set their debt off against the new lots.
+        debtors: set[int] = set()
+        for chunk in _chunks(sorted(touched)):
+            debtors.update(
+                CouponAccount.objects.filter(
+                    kind=Kind.DEBT, live_account_id__in=chunk, balance__lt=0
+                ).values_list("live_account_id", flat=True)
+            )
+        for lot in lots:
+            if lot.live_account_id in debtors:
+                set_off(lot)
     return {line.cause: move for line, move in zip(accepted, moves, strict=True)}
 
 
