@@ -117,6 +117,7 @@ urlpatterns = [
         name="contract_action",
     ),
     path("providers/", include("providers.urls")),
+    path("incentives/", include("incentives.urls")),
     path("", include("tasks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
