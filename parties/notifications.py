@@ -149,6 +149,12 @@ MESSAGES = {
         "every incentive program for good; %(voided)s unused coupons were voided and "
         "%(debt)s coupons ever used became a coupon debt."
     ),
+    "benchmark_tranche_reversed": _(
+        "Tranche %(stage)s (%(coupons)s coupons) of the benchmark case of %(account)s is "
+        "reversed: 7 days after the live its GMV net of refunds was %(net)s, below the "
+        "tranche's threshold. %(voided)s unused coupons were voided and %(debt)s used coupons "
+        "became a coupon debt."
+    ),
     "growth_awarded": _(
         "%(coupons)s traffic coupons for %(account)s: a growth award for %(month)s, valid "
         "until %(expires_at)s."

@@ -12,17 +12,18 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.feeds import IngestReport, RowResult, check_batch, count, money, parse_time, store_rows
-from parties.notifications import Notice, notify_many
+from parties.notifications import Notice, notify, notify_many
 
 from ..models import (
     ApplicationStatus,
     ChannelsSession,
     CouponLot,
+    CouponTransactionKind,
     IncentiveApplication,
     LiveAccount,
     ProgramCode,
@@ -30,9 +31,9 @@ from ..models import (
     StageStatus,
 )
 from ..policy import TRANCHES
-from ..selectors import owners_by_account
+from ..selectors import account_owners, owners_by_account
 from .applications import live_data, stage_grant
-from .coupons import reservation_release
+from .coupons import Kind, account, post, reservation_release
 from .restrictions import restrictions_from_lives
 
 UPDATABLE = ("started_at", "ended_at", "viewers", "gmv_fen", "refund_fen")
@@ -125,11 +126,12 @@ def _lapse(stage: Stage, *, reason: str, at: datetime) -> None:
         )
         .order_by("number")
     )
+    code = stage.application.program.code
     for row in later:
         reservation_release(
             program_month=stage.application.program_month,
             amount=row.coupons,
-            cause=f"cold_start:{stage.application_id}:stage:{row.number}:lapse",
+            cause=f"{code}:{stage.application_id}:stage:{row.number}:lapse",
             reason=reason,
         )
         row.status, row.settled_at = StageStatus.LAPSED, at
@@ -200,21 +202,39 @@ def cold_start_evaluate(*, application: IncentiveApplication, at: datetime | Non
 
 
 BENCHMARK_WINDOW = timedelta(hours=2)  # the event's live starts within 2 h of the planned start
+BENCHMARK_MIN_LENGTH = timedelta(hours=5)  # I7: a live shorter than 5 hours voids its tranches
+BENCHMARK_SETTLES_AFTER = timedelta(days=7)  # I7: 7 days after the live, the net GMV decides
+BENCHMARK_SWEPT_FOR = timedelta(days=10)  # planned start + 2 h + a day-long live + 7 days
 
 
 @transaction.atomic
 def benchmark_evaluate(*, application: IncentiveApplication, at: datetime | None = None) -> None:
-    """I7: as the feed reports the event live's paid GMV reaching 30%, 60% and 100% of the
-    target, the tranches of 20%, 30% and 50% of the pool are granted, usable only for that
-    live. Safe to run any number of times."""
-    application = IncentiveApplication.objects.select_for_update().get(pk=application.pk)
+    """I7, as of `at`, safe to run any number of times (every movement names its cause once):
+
+    - no live within 2 hours of the planned start: every tranche lapses (the reservation
+      returns to the month's budget);
+    - during the live, as the paid GMV reaches 30%, 60% and 100% of the target, the tranches
+      of 20%, 30% and 50% of the pool are granted, usable only for heating that live;
+    - a live shorter than 5 hours: its unused tranche coupons are voided, the tranches not
+      reached lapse;
+    - at the end, the tranches not reached lapse; 7 days after it, a tranche whose threshold
+      the GMV net of refunds no longer meets is reversed: its unused coupons are voided and the
+      used ones become a coupon debt (I10)."""
+    at = at or timezone.now()
+    application = (
+        IncentiveApplication.objects.select_for_update(of=("self",))
+        .select_related("program", "live_account")
+        .get(pk=application.pk)
+    )
+    if application.status != ApplicationStatus.APPROVED:
+        return
     stages = list(
-        Stage.objects.select_for_update()
-        .filter(application=application, status=StageStatus.RESERVED)
+        Stage.objects.select_for_update(of=("self",))
+        .filter(application=application)
+        .select_related("grant__lot", "application__program")
         .order_by("number")
     )
-    if application.status != ApplicationStatus.APPROVED or not stages:
-        return
+    reserved = [s for s in stages if s.status == StageStatus.RESERVED]
     planned = application.agreed_start
     live = (
         ChannelsSession.objects.filter(
@@ -226,11 +246,107 @@ def benchmark_evaluate(*, application: IncentiveApplication, at: datetime | None
         .first()
     )
     if live is None:
+        if reserved and at > planned + BENCHMARK_WINDOW:
+            _lapse(reserved[0], reason="benchmark_live_missed", at=at)
         return
     thresholds = {n: percent for n, (percent, _share) in enumerate(TRANCHES, start=1)}
-    for stage in stages:
-        if live.gmv_fen * 100 >= application.gmv_target_fen * thresholds[stage.number]:
+    target = application.gmv_target_fen
+
+    def reached(stage: Stage, gmv_fen: int) -> bool:
+        return gmv_fen * 100 >= target * thresholds[stage.number]
+
+    if live.ended_at is not None and _length(live) < BENCHMARK_MIN_LENGTH:
+        for stage in stages:
+            if stage.status == StageStatus.GRANTED:
+                _tranche_void(stage, live=live, reason="benchmark_live_short")
+        if reserved:
+            _lapse(reserved[0], reason="benchmark_live_short", at=at)
+        return
+    for stage in reserved:
+        if reached(stage, live.gmv_fen):
             stage_grant(stage=stage, live=live)
+    if live.ended_at is None:
+        return  # decided at the end
+    left = list(
+        Stage.objects.filter(application=application, status=StageStatus.RESERVED).select_related(
+            "application__program"
+        )
+    )
+    if left:
+        _lapse(left[0], reason="benchmark_target_missed", at=at)
+    if at < live.ended_at + BENCHMARK_SETTLES_AFTER:
+        return
+    net = live.gmv_fen - live.refund_fen
+    for stage in (
+        Stage.objects.select_for_update(of=("self",))
+        .filter(application=application, status=StageStatus.GRANTED)
+        .select_related("grant__lot", "application__program")
+        .order_by("number")
+    ):
+        if not reached(stage, net):
+            _tranche_reverse(stage, live=live, at=at)
+
+
+def _tranche_void(stage: Stage, *, live: ChannelsSession, reason: str) -> int:
+    """I7: the unused coupons of a granted tranche are voided (once)."""
+    account_id = stage.application.live_account_id
+    LiveAccount.objects.select_for_update().get(pk=account_id)
+    lot = CouponLot.objects.select_for_update().get(pk=stage.grant.lot.pk)
+    if not lot.remaining:
+        return 0
+    code = stage.application.program.code
+    _move, created = post(
+        kind=CouponTransactionKind.VOID,
+        lines=[
+            (account(Kind.WALLET, live_account_id=account_id), -lot.remaining),
+            (account(Kind.VOID), lot.remaining),
+        ],
+        cause=f"{code}:{stage.application_id}:stage:{stage.number}:void",
+        live_account_id=account_id,
+        program_month=lot.program_month,
+        reason=reason,
+        params={"session": live.session_id, "coupons": lot.remaining, "stage": stage.number},
+    )
+    if not created:
+        return 0
+    CouponLot.objects.filter(pk=lot.pk).update(remaining=0)
+    return lot.remaining
+
+
+def _tranche_reverse(stage: Stage, *, live: ChannelsSession, at: datetime) -> None:
+    """I7/I10: a tranche whose threshold the net GMV no longer meets 7 days after the live is
+    reversed: its unused coupons are voided, the used ones become a coupon debt."""
+    voided = _tranche_void(stage, live=live, reason="benchmark_tranche_reversed")
+    lot = stage.grant.lot
+    used = lot.amount - CouponLot.objects.get(pk=lot.pk).remaining - voided
+    account_id = stage.application.live_account_id
+    if used > 0:
+        post(
+            kind=CouponTransactionKind.CLAWBACK,
+            lines=[
+                (account(Kind.DEBT, live_account_id=account_id), -used),
+                (account(Kind.VOID), used),
+            ],
+            cause=f"{stage.application.program.code}:{stage.application_id}:stage:"
+            f"{stage.number}:reverse",
+            live_account_id=account_id,
+            program_month=lot.program_month,
+            reason="benchmark_tranche_reversed",
+            params={"session": live.session_id, "coupons": used, "stage": stage.number},
+        )
+    stage.status, stage.settled_at = StageStatus.REVERSED, at
+    stage.save(update_fields=["status", "settled_at"])
+    live_account = stage.application.live_account
+    notify(
+        account_owners(live_account),
+        "benchmark_tranche_reversed",
+        account=live_account.nickname,
+        stage=stage.number,
+        coupons=stage.coupons,
+        net_fen=live.gmv_fen - live.refund_fen,
+        voided=voided,
+        debt=max(used, 0),
+    )
 
 
 REPORT_WITHIN = timedelta(days=2)  # a live reported (or backfilled) later than this gets none
@@ -286,8 +402,15 @@ def cold_starts_evaluate(*, live_account_ids: list[int] | None = None, at=None) 
     """The sweep (and the ingest's after-commit job): evaluate the approved cold starts and
     benchmark cases with a reserved stage, of the given accounts or of all. Returns how many
     were evaluated."""
+    at_or_now = at or timezone.now()
     applications = IncentiveApplication.objects.filter(
-        status=ApplicationStatus.APPROVED, stages__status=StageStatus.RESERVED
+        Q(stages__status=StageStatus.RESERVED)
+        | Q(  # I7: the 7-day check after the live, with every tranche settled
+            program__code=ProgramCode.BENCHMARK,
+            stages__status=StageStatus.GRANTED,
+            agreed_start__gte=at_or_now - BENCHMARK_SWEPT_FOR,
+        ),
+        status=ApplicationStatus.APPROVED,
     ).distinct()
     if live_account_ids is not None:
         applications = applications.filter(live_account_id__in=live_account_ids)

@@ -123,3 +123,122 @@ def test_tranches_follow_the_lives_paid_gmv_and_are_granted_once(creator, accoun
     assert account.accounts.get(kind="wallet").balance == 2000
     lots = list(account.lots.values_list("amount", "for_session"))
     assert sorted(lots) == [(400, "bm-live"), (600, "bm-live"), (1000, "bm-live")]
+
+
+def approved_case(creator, account):
+    """A ¥100,000 case approved with its 2,000-coupon pool (400 / 600 / 1,000)."""
+    application_id = post(creator, body(account)).json()["id"]
+    reviewer = factories.UserFactory(is_staff=True)
+    reviewer.user_permissions.add(Permission.objects.get(codename="decide_incentiveapplication"))
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        services.application_approve(
+            actor=reviewer, application=IncentiveApplication.objects.get(pk=application_id)
+        )
+    return IncentiveApplication.objects.get(pk=application_id)
+
+
+def event(application, *, minutes=None, gmv="0", refund="0", late=10):
+    start = application.agreed_start + timedelta(minutes=late)
+    end = (start + timedelta(minutes=minutes)).isoformat() if minutes is not None else None
+    with time_machine.travel(start + timedelta(minutes=(minutes or 30) + 1), tick=False):
+        feed_ingest(
+            [
+                {
+                    "platform": "shipinhao",
+                    "session_id": "bm-event",
+                    "finder_id": "wx_bm",
+                    "started_at": start.isoformat(),
+                    "ended_at": end,
+                    "gmv": gmv,
+                    "refund": refund,
+                }
+            ]
+        )
+    return start
+
+
+def evaluate(application, at):
+    with time_machine.travel(at, tick=False):
+        benchmark_evaluate(application=application)
+
+
+def statuses(application):
+    return list(application.stages.order_by("number").values_list("status", flat=True))
+
+
+def budget(application):
+    [meter] = [m for m in program_meters(month=NOW.date()) if m.code == "benchmark"]
+    return meter
+
+
+@pytest.mark.django_db
+def test_no_live_within_two_hours_of_the_planned_start_lapses_every_tranche(creator, account):
+    """I7: no live by the planned start + 2 hours: the three tranches lapse and the pool's
+    reservation returns to the month's budget."""
+    application = approved_case(creator, account)
+    evaluate(application, application.agreed_start + timedelta(hours=1, minutes=59))
+    assert statuses(application) == ["reserved"] * 3
+    evaluate(application, application.agreed_start + timedelta(hours=2, minutes=1))
+    assert statuses(application) == ["lapsed"] * 3
+    assert (budget(application).reserved, budget(application).granted) == (0, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("minutes", "short"), [(299, True), (300, False)])
+def test_a_live_shorter_than_5_hours_voids_its_unused_tranche_coupons(
+    creator, account, minutes, short
+):
+    """I7: 4 h 59 min voids the unused coupons of the tranches granted during the live (the
+    ones used for heating stay used) and lapses the tranches not reached; 5 h keeps them."""
+    from incentives.selectors import coupon_breaches, coupon_wallet
+
+    application = approved_case(creator, account)
+    start = event(application, gmv="60000.00")  # live, 60%: tranches 1 and 2 (1,000)
+    evaluate(application, start + timedelta(minutes=30))
+    assert statuses(application) == ["granted", "granted", "reserved"]
+    with time_machine.travel(start + timedelta(minutes=40), tick=False):
+        order = services.heating_order_pay(
+            actor=creator, live_account=account, hours="1", coupons=300
+        )
+    with time_machine.travel(start + timedelta(minutes=90), tick=False):
+        services.heating_order_stop(actor=creator, order=order, used=300)
+    event(application, minutes=minutes, gmv="60000.00")
+    evaluate(application, start + timedelta(minutes=minutes + 5))
+    evaluate(application, start + timedelta(minutes=minutes + 6))
+    assert statuses(application) == ["granted", "granted", "lapsed"]
+    assert coupon_wallet(live_account=account).available == (0 if short else 700)
+    assert budget(application).reserved == 0
+    assert coupon_breaches() == []
+
+
+@pytest.mark.django_db
+def test_seven_days_after_the_live_a_tranche_the_net_gmv_no_longer_meets_is_reversed(
+    creator, account
+):
+    """I7/I10: paid GMV reached 100% (all three tranches); 7 days after the live, refunds leave
+    ¥59,999.99 net: the 60% and 100% tranches are reversed (unused voided, used turned into a
+    debt), the 30% one stands. Before the 7 days nothing is reversed; a rerun moves nothing."""
+    from incentives.selectors import coupon_breaches, coupon_wallet
+    from parties.models import Notification
+
+    application = approved_case(creator, account)
+    start = event(application, gmv="100000.00")
+    evaluate(application, start + timedelta(minutes=30))
+    with time_machine.travel(start + timedelta(minutes=40), tick=False):
+        order = services.heating_order_pay(
+            actor=creator, live_account=account, hours="1", coupons=1500
+        )  # the 400 + 600 lots first, then 500 of the 1,000
+    with time_machine.travel(start + timedelta(minutes=90), tick=False):
+        services.heating_order_stop(actor=creator, order=order, used=1500)
+    start = event(application, minutes=360, gmv="100000.00", refund="40000.01")
+    ended = start + timedelta(minutes=360)
+    evaluate(application, ended + timedelta(days=6, hours=23))
+    assert statuses(application) == ["granted"] * 3
+    evaluate(application, ended + timedelta(days=7))
+    evaluate(application, ended + timedelta(days=7, minutes=1))
+    assert statuses(application) == ["granted", "reversed", "reversed"]
+    view = coupon_wallet(live_account=account)
+    # Used 1,500 = 400 (stands) + 600 + 500 of the reversed ones: debt 1,100; unused 500 voided.
+    assert (view.available, view.debt) == (0, 1100)
+    assert Notification.objects.filter(user=creator, kind="benchmark_tranche_reversed").count() == 2
+    assert coupon_breaches() == []
