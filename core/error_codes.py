@@ -102,6 +102,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     # --- 视频号 incentives ---------------------------------------------------------------
     "quota_exhausted": (409, "The program's budget for the month cannot cover it (I4)."),
     "not_enough_coupons": (409, "The wallet holds fewer usable coupons than asked (I8)."),
+    "heating_ended": (409, "The heating order has already stopped or run its hours (I8)."),
     "live_account_bound": (409, "A 视频号 account is already bound there, or by someone (I1)."),
     "barred": (409, "The account is barred from every program for good (I10)."),
     "brand_mark": (409, "Accounts with a brand mark do not take part in cold start (I2)."),

@@ -4,6 +4,7 @@ through the services once per module (`world`) and handed to each test as `tenan
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -22,6 +23,8 @@ from agencies.models import (
     ThemeProposal,
     ThemeProposalStatus,
 )
+from incentives import services as incentive_services
+from incentives.models import Program, ProgramCode
 from parties.models import Category, Membership, Role, User
 from providers import services as provider_services
 from tasks import services as task_services
@@ -85,6 +88,25 @@ def build_tenant(label: str, *, ops: User, hour_at: int, beauty: Category):
 
     t.creator_profile = factories.CreatorFactory()
     t.creator = t.creator_profile.user
+    # I1/I8: the creator's 视频号 account with coupons and a running heating order, and the
+    # shop's account.
+    t.live_account = incentive_services.live_account_bind(
+        actor=t.creator, finder_id=f"wx_creator_{label}", nickname=f"{t.secret}直播间"
+    )
+    growth = incentive_services.month_open(Program.objects.get(code=ProgramCode.GROWTH))
+    incentive_services.coupons_grant(
+        program_month=growth,
+        live_account=t.live_account,
+        amount=1000,
+        cause=f"tenancy:{label}",
+        reason="growth_award",
+    )
+    t.heating_order = incentive_services.heating_order_pay(
+        actor=t.creator, live_account=t.live_account, hours=Decimal("6"), coupons=100
+    )
+    t.shop_live_account = incentive_services.live_account_bind(
+        actor=t.merchant, finder_id=f"wx_shop_{label}", nickname="店铺直播间", shop=t.shop
+    )
 
     t.agency_obj = factories.AgencyFactory()
     t.agency = t.agency_obj.owner

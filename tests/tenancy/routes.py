@@ -278,6 +278,10 @@ ROUTES: dict[str, Route] = {
     "api_provider_document_download": route(document_ids, "get", parties={"provider"}),
     "provider_document_download": route(document_ids, "get", parties={"provider"}, page=True),
     "provider_document_remove": route(document_ids, "post", parties={"provider"}, page=True),
+    # --- 视频号 incentives (I8) ---
+    "api_heating_order_stop": route(
+        lambda t: {"order_id": t.heating_order.pk}, Call("post", {"used": 0}), parties={"creator"}
+    ),
 }
 
 # Routes whose id names no tenant's object, so there is nothing to hide (A3 does not apply).
@@ -348,7 +352,66 @@ def task_body(shop_id) -> dict:
     }
 
 
+def live_account_of(t):
+    return t.live_account.pk
+
+
+def shop_live_account_of(t):
+    return t.shop_live_account.pk
+
+
 QUERY_ROUTES: dict[str, QueryRoute] = {
+    # I1/I8: a 视频号 account named in the query or the body is the user's own.
+    "api_coupons?live_account": by_query(
+        "api_coupons", live_account_of, "live_account", {"creator"}
+    ),
+    "api_coupons?live_account(shop)": by_query(
+        "api_coupons", shop_live_account_of, "live_account", SHOP
+    ),
+    "api_heating_orders{live_account}": by_body(
+        "api_heating_orders",
+        live_account_of,
+        lambda pk: {"live_account": pk, "hours": "1", "coupons": 1},
+        {"creator"},
+    ),
+    "api_cold_start{live_account}": by_body(
+        "api_cold_start",
+        shop_live_account_of,
+        lambda pk: {
+            "live_account": pk,
+            "proposed_start": in_days(3).isoformat(),
+            "plan": "每周三场",
+        },
+        SHOP,
+    ),
+    "api_benchmarks{live_account}": by_body(
+        "api_benchmarks",
+        live_account_of,
+        lambda pk: {
+            "live_account": pk,
+            "planned_start": in_days(20).isoformat(),
+            "planned_hours": "6",
+            "gmv_target": "100000.00",
+            "goods": [{"name": "礼盒", "is_exclusive": True}],
+        },
+        {"creator"},
+    ),
+    "incentive_wallet?account": by_query(
+        "incentive_wallet", live_account_of, "account", {"creator"}, page=True
+    ),
+    "incentive_cold_start?account": by_query(
+        "incentive_cold_start", shop_live_account_of, "account", SHOP, page=True
+    ),
+    "incentive_benchmark?account": by_query(
+        "incentive_benchmark", live_account_of, "account", {"creator"}, page=True
+    ),
+    "incentive_wallet{order}": by_body(
+        "incentive_wallet",
+        lambda t: t.heating_order.pk,
+        lambda pk: {"action": "stop", "account": "", "stop-order": pk, "stop-used": 0},
+        {"creator"},
+        page=True,
+    ),
     "api_wallet?shop": by_query("api_wallet", shop_of, "shop", SHOP),
     "api_entries?shop": by_query("api_entries", shop_of, "shop", SHOP),
     "api_income?shop": by_query("api_income", shop_of, "shop", SHOP),

@@ -17,6 +17,8 @@ from core.months import month_bounds, month_first_day, previous_month
 from escrow.services import wallet_top_up
 from incentives import services as incentive_services
 from incentives.models import LiveAccount
+from incentives.services.growth import growth_evaluate
+from incentives.services.lives import channels_sessions_ingest
 from parties import services
 from parties.models import (
     Category,
@@ -525,6 +527,31 @@ class Command(BaseCommand):
             goods=[{"name": "年货限定礼盒", "is_exclusive": True}, {"name": "坚果大礼包"}],
         )
         incentive_services.application_approve(actor=ops, application=case)
+        self._incentive_history(accounts["creator04"], approved, now)
+
+    def _incentive_history(self, account, owner, now) -> None:
+        """I6/I8: last month's lives of 阿杰好物 (nine of 2.5 hours, ¥61,200 net), evaluated by
+        the growth job (its 300 + 1,500 coupons), and a heating order running now."""
+        first = timezone.localtime(now).replace(day=1, hour=20, minute=0, second=0, microsecond=0)
+        last_month = (first - timedelta(days=1)).replace(day=1)
+        rows = [
+            {
+                "platform": "shipinhao",
+                "session_id": f"demo-sph-{day}",
+                "finder_id": account.finder_id,
+                "started_at": last_month.replace(day=day).isoformat(),
+                "ended_at": (last_month.replace(day=day) + timedelta(hours=2.5)).isoformat(),
+                "viewers": 800 + 150 * day,
+                "gmv": "7000.00",
+                "refund": "200.00",
+            }
+            for day in range(1, 10)
+        ]
+        channels_sessions_ingest(rows=rows)
+        growth_evaluate(month=last_month.date())
+        incentive_services.heating_order_pay(
+            actor=owner, live_account=account, hours=Decimal("2"), coupons=200
+        )
 
     def _print_logins(self) -> None:
         self.stdout.write(
@@ -537,7 +564,11 @@ class Command(BaseCommand):
             ("creator01", "creator (…creator20), signed to 星河MCN机构, an order to accept"),
             ("creator02", "creator, not signed"),
             ("creator03", "creator: a 视频号 cold-start application waiting for ops (激励申请)"),
-            ("creator04", "creator: cold start approved, 500 coupons granted, 1,500 reserved"),
+            (
+                "creator04",
+                "creator: cold start approved (500 granted, 1,500 reserved), last month's "
+                "growth awards, a heating order running",
+            ),
             ("creator05", "creator: a benchmark case approved (pool 4,000 coupons reserved)"),
             ("agency_owner", "MCN agency owner (星河MCN机构, 6 signed creators)"),
             ("agency_staff", "MCN agency staff (read only)"),
