@@ -34,22 +34,33 @@ class ObjectPage:
 
 class ObjectPageMixin:
     object_page: ObjectPage
+    # More pages about the same row, each with its own power (the hooks read which one from
+    # `request.object_page`).
+    more_object_pages: tuple[ObjectPage, ...] = ()
 
-    def object_page_name(self) -> str:
+    def object_page_name(self, page: ObjectPage | None = None) -> str:
         opts = self.model._meta
-        return f"{opts.app_label}_{opts.model_name}_{self.object_page.suffix}"
+        return f"{opts.app_label}_{opts.model_name}_{(page or self.object_page).suffix}"
 
-    def object_page_link(self, obj, label) -> str:
-        url = reverse(f"admin:{self.object_page_name()}", args=[obj.pk])
+    def object_page_link(self, obj, label, page: ObjectPage | None = None) -> str:
+        url = reverse(f"admin:{self.object_page_name(page)}", args=[obj.pk])
         return format_html('<a class="button" href="{}">{}</a>', url, label)
 
     def get_urls(self):
-        page = path(
-            f"<int:object_id>/{self.object_page.suffix}/",
-            self.admin_site.admin_view(self.object_page_view),
-            name=self.object_page_name(),
-        )
-        return [page, *super().get_urls()]
+        pages = []
+        for page in (self.object_page, *self.more_object_pages):
+
+            def view(request, object_id, page=page):
+                return self.object_page_view(request, object_id, page=page)
+
+            pages.append(
+                path(
+                    f"<int:object_id>/{page.suffix}/",
+                    self.admin_site.admin_view(view),
+                    name=self.object_page_name(page),
+                )
+            )
+        return [*pages, *super().get_urls()]
 
     def object_page_act(self, request, obj, data: dict) -> None:
         raise NotImplementedError
@@ -60,8 +71,9 @@ class ObjectPageMixin:
     def object_page_refused(self, form, exc: DomainError) -> None:
         form.add_error(None, exc.message)
 
-    def object_page_view(self, request, object_id: int):
-        page = self.object_page
+    def object_page_view(self, request, object_id: int, page: ObjectPage | None = None):
+        page = page or self.object_page
+        request.object_page = page
         require_power(request, page.permission)
         obj = get_object_or_404(self.model.objects.select_related(*page.related), pk=object_id)
         form = page.form(request.POST or None)

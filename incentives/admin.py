@@ -3,6 +3,8 @@ budget meters, live accounts, and the coupon book, read only (only services move
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
@@ -22,10 +24,12 @@ from .models import (
     CouponTransaction,
     GrowthAward,
     GrowthTier,
+    HeatingLotUse,
     HeatingOrder,
     IncentiveApplication,
     LiveAccount,
     Program,
+    ProgramCode,
     ProgramMonth,
     Stage,
     ViolationConfirmation,
@@ -89,12 +93,22 @@ class ConfirmViolationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     restriction_days = forms.IntegerField(
-        label=_("cheating: days of the S2 restriction on the owner (empty: for good)"),
+        label=_("cheating: days of the restriction recorded against the owner (empty: for good)"),
         required=False,
         min_value=1,
         max_value=365,
         initial=90,
     )
+
+
+class GrantCouponsForm(forms.Form):
+    program = forms.ChoiceField(
+        label=_("the program whose budget of this month pays"),
+        choices=[("", "---------"), *ProgramCode.choices],
+    )
+    coupons = forms.IntegerField(label=_("coupons"), min_value=1, max_value=50_000)
+    note = forms.CharField(label=_("why (the account reads it)"), max_length=200)
+    key = forms.CharField(widget=forms.HiddenInput, initial=lambda: uuid4().hex, max_length=40)
 
 
 class ViolationInline(ReadOnlyInline):
@@ -117,6 +131,7 @@ class LiveAccountAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
         "restricted_until",
         "barred_at",
         "confirm_link",
+        "grant_link",
     ]
     list_filter = ["has_brand_mark"]
     search_fields = ["finder_id", "nickname"]
@@ -131,7 +146,10 @@ class LiveAccountAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
     ]
     list_select_related = ["creator", "shop__organization"]
     inlines = [ViolationInline]
-    power_links = {"confirm_link": "incentives.confirm_incentive_violation"}  # Z3
+    power_links = {  # Z3
+        "confirm_link": "incentives.confirm_incentive_violation",
+        "grant_link": "incentives.grant_coupons",
+    }
     object_page = ObjectPage(
         "confirm",
         "incentives.confirm_incentive_violation",
@@ -140,6 +158,15 @@ class LiveAccountAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
         _("The violation is confirmed and the account is told."),
         related=("creator__user", "shop__organization"),
     )
+    grant_page = ObjectPage(
+        "grant",
+        "incentives.grant_coupons",
+        "admin/incentives/grant_coupons.html",
+        GrantCouponsForm,
+        _("The coupons are granted and the account is told."),
+        related=("creator__user", "shop__organization"),
+    )
+    more_object_pages = (grant_page,)
 
     def has_add_permission(self, request):
         return False
@@ -148,7 +175,21 @@ class LiveAccountAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
     def confirm_link(self, live_account):
         return self.object_page_link(live_account, _("Confirm a violation"))
 
+    @admin.display(description=_("grant"))
+    def grant_link(self, live_account):
+        return self.object_page_link(live_account, _("Grant coupons"), self.grant_page)
+
     def object_page_act(self, request, live_account, data) -> None:
+        if request.object_page is self.grant_page:
+            services.coupons_grant_by_ops(
+                actor=request.user,
+                live_account=live_account,
+                program=data["program"],
+                coupons=data["coupons"],
+                note=data["note"],
+                key=data["key"],
+            )
+            return
         services.violation_confirm(
             actor=request.user,
             live_account=live_account,
@@ -159,7 +200,7 @@ class LiveAccountAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
 
     def object_page_refused(self, form, exc) -> None:
         placed = False
-        for field in ("kind", "note", "restriction_days"):
+        for field in ("kind", "note", "restriction_days", "program", "coupons"):
             for error in exc.fields.get(field, []):
                 form.add_error(field, error)
                 placed = True
@@ -167,6 +208,13 @@ class LiveAccountAdmin(ObjectPageMixin, PowerLinksMixin, admin.ModelAdmin):
             form.add_error(None, exc.message)
 
     def object_page_context(self, request, live_account) -> dict:
+        if request.object_page is self.grant_page:
+            return {
+                "title": _("Grant coupons to %(account)s") % {"account": live_account},
+                "live_account": live_account,
+                "wallet": coupon_wallet(live_account=live_account, limit=10),
+                "meters": program_meters(),
+            }
         return {
             "title": _("Confirm a violation of %(account)s") % {"account": live_account},
             "live_account": live_account,
@@ -192,14 +240,27 @@ class ViolationConfirmationAdmin(ReadOnlyModelAdmin):
     list_select_related = ["live_account", "confirmed_by"]
 
 
+class HeatingLotUseInline(ReadOnlyInline):
+    model = HeatingLotUse
+    fields = ["lot", "coupons"]
+    readonly_fields = fields
+
+
 @admin.register(HeatingOrder)
 class HeatingOrderAdmin(LargeTableMixin, ReadOnlyModelAdmin):
-    """I8: heating orders paid with coupons."""
+    """I8: heating orders paid with coupons, and the lots each took its coupons from."""
 
     list_display = ["id", "live_account", "hours", "coupons", "used", "status", "started_at"]
     list_filter = ["status"]
     search_fields = ["live_account__finder_id"]
     list_select_related = ["live_account"]
+    inlines = [HeatingLotUseInline]
+
+
+@admin.register(HeatingLotUse)
+class HeatingLotUseAdmin(LargeTableMixin, ReadOnlyModelAdmin):
+    list_display = ["order", "lot", "coupons"]
+    list_select_related = ["order", "lot"]
 
 
 @admin.register(GrowthAward)

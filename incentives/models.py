@@ -90,6 +90,7 @@ class Program(models.Model):
         permissions = [
             ("decide_incentiveapplication", "Can approve or reject incentive applications"),
             ("confirm_incentive_violation", "Can confirm complaints, counterfeits and cheating"),
+            ("grant_coupons", "Can grant coupons from a program's budget by hand"),
         ]
 
     def __str__(self) -> str:

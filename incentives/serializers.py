@@ -113,7 +113,7 @@ class HeatingOrderPaySerializer(serializers.Serializer):
     def validate_money(self, value):
         if value not in (None, "", 0, "0", "0.00"):
             raise serializers.ValidationError(
-                _("A heating order is paid with coupons or with money, never both.")
+                _("Heating orders here are paid with coupons only: pay money heating on 视频号.")
             )
         return value
 

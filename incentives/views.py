@@ -63,10 +63,12 @@ REASON_TEXT = {
     "heating_stopped": gettext_lazy(
         "A heating order stopped early: the unused coupons came back with their expiry"
     ),
-    "coupons_expired": gettext_lazy("Expired unused"),
+    "coupons_expired": gettext_lazy("Expired before they were used"),
+    # xgettext:no-python-format
     "refund_rate_above_40": gettext_lazy(
         "Voided: a live's refunds were above 40% of its GMV, so grants stop for 30 days"
     ),
+    # xgettext:no-python-format
     "month_refund_rate_above_40": gettext_lazy(
         "Voided: the month's refunds were above 40% of its GMV, so grants stop for 30 days"
     ),
@@ -105,8 +107,11 @@ STAGE_CONDITIONS = {
         ),
     },
     ProgramCode.BENCHMARK: {
+        # xgettext:no-python-format
         1: gettext_lazy("The live's paid GMV reaches 30% of the target"),
+        # xgettext:no-python-format
         2: gettext_lazy("The live's paid GMV reaches 60% of the target"),
+        # xgettext:no-python-format
         3: gettext_lazy("The live's paid GMV reaches 100% of the target"),
     },
 }

@@ -155,6 +155,10 @@ MESSAGES = {
         "tranche's threshold. %(voided)s unused coupons were voided and %(debt)s used coupons "
         "became a coupon debt."
     ),
+    "coupons_granted_by_ops": _(
+        "The platform granted %(coupons)s traffic coupons to %(account)s: %(note)s. Valid until "
+        "%(expires_at)s."
+    ),
     "growth_awarded": _(
         "%(coupons)s traffic coupons for %(account)s: a growth award for %(month)s, valid "
         "until %(expires_at)s."

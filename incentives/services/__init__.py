@@ -17,6 +17,7 @@ from .coupons import (
     reservation_take,
 )
 from .heating import heating_order_pay, heating_order_stop, heating_orders_finish
+from .ops_grants import coupons_grant_by_ops
 from .violations import violation_confirm
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "cold_start_apply",
     "coupons_expire",
     "coupons_grant",
+    "coupons_grant_by_ops",
     "heating_order_pay",
     "heating_order_stop",
     "heating_orders_finish",

@@ -9,3 +9,11 @@ register = template.Library()
 def cny(fen):
     """128000 → ¥1,280.00"""
     return format_cny(fen)
+
+
+@register.filter
+def grouped(number):
+    """1500 → 1,500 (coupons and other whole counts; Chinese and English alike)."""
+    if isinstance(number, bool) or not isinstance(number, int):
+        return number
+    return f"{number:,}"

@@ -150,7 +150,7 @@ def test_creator_binds_applies_is_approved_earns_heats_and_stops(page, shot):
         )
         page.goto(page.base_url + "/incentives/")
         page.click(f"[data-testid=account-{account.pk}] [data-testid=wallet-link]")
-        expect(page.locator("[data-testid=available]")).to_have_text("1000")
+        expect(page.locator("[data-testid=available]")).to_have_text("1,000")
         expect(page.locator("[data-testid=ledger] li")).to_have_count(2)
         shots(page, shot, "wallet")
 

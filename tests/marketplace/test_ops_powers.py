@@ -63,6 +63,8 @@ PAGES = {
     "admin:marketplace_serviceprovider_standing": "marketplace.change_provider_standing",
     "admin:agencies_agencyappeal_decide": "agencies.decide_agencyappeal",
     "admin:incentives_incentiveapplication_decide": "incentives.decide_incentiveapplication",
+    "admin:incentives_liveaccount_confirm": "incentives.confirm_incentive_violation",
+    "admin:incentives_liveaccount_grant": "incentives.grant_coupons",
     "admin:marketplace_violation_record": "marketplace.record_violation",
     # setting another account's password is Django's own page, behind change_user
     "admin:auth_user_password_change": "marketplace.change_user",
@@ -367,6 +369,22 @@ def _cold_start_application(f):
     )
 
 
+def _live_account(f):
+    from incentives import services as incentive_services
+
+    return incentive_services.live_account_bind(
+        actor=f["creator"], finder_id="wx_z3_ops", nickname="Z3 风控"
+    )
+
+
+def _confirmations(account):
+    return account.violations.count()
+
+
+def _granted(account):
+    return account.coupon_moves.filter(kind="grant").count()
+
+
 # URL name → (build the object (None: no argument), a form that decides, read what it changes)
 PAGE_CASES = {
     "admin:tasks_dispute_decide": (
@@ -393,6 +411,16 @@ PAGE_CASES = {
         _cold_start_application,
         {"decision": "reject", "reason": "直播计划不完整"},
         lambda o: type(o).objects.get(pk=o.pk).status,
+    ),
+    "admin:incentives_liveaccount_confirm": (
+        _live_account,
+        {"kind": "complaint", "note": "售后投诉属实"},
+        _confirmations,
+    ),
+    "admin:incentives_liveaccount_grant": (
+        _live_account,
+        {"program": "growth", "coupons": "100", "note": "补偿", "key": "z3-grant"},
+        _granted,
     ),
     "admin:marketplace_violation_record": (
         None,
