@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProgramCode(models.TextChoices):
@@ -160,7 +161,7 @@ class CouponAccountKind(models.TextChoices):
     HEATING = "heating", _("In a heating order")  # per live account
     SPENT = "spent", _("Used for heating")  # one
     EXPIRED = "expired", _("Expired")  # one
-    VOID = "void", _("Voided")  # one
+    VOID = "void", pgettext_lazy("coupons", "Voided")  # one
 
 
 NEGATIVE_ALLOWED = (CouponAccountKind.ISSUE, CouponAccountKind.DEBT)
@@ -218,12 +219,12 @@ class CouponTransactionKind(models.TextChoices):
     FUND = "fund", _("Month opened")
     RESERVE = "reserve", _("Reserved")
     RELEASE = "release", _("Reservation returned")
-    GRANT = "grant", _("Granted")
+    GRANT = "grant", pgettext_lazy("coupons", "Granted")
     USE = "use", _("Used for heating")
     RETURN = "return", _("Returned from heating")
     SPEND = "spend", _("Heating delivered")
     EXPIRY = "expiry", _("Expired")
-    VOID = "void", _("Voided")
+    VOID = "void", pgettext_lazy("coupons", "Voided")
     CLAWBACK = "clawback", _("Clawed back")
     SETOFF = "setoff", _("Set off against the debt")
 
@@ -396,7 +397,7 @@ class IncentiveApplication(models.Model):
 
 class StageStatus(models.TextChoices):
     RESERVED = "reserved", _("Reserved")
-    GRANTED = "granted", _("Granted")
+    GRANTED = "granted", pgettext_lazy("coupons", "Granted")
     LAPSED = "lapsed", _("Lapsed")
     REVERSED = "reversed", _("Reversed")  # I7: 7 days on, the net GMV no longer meets it
 
@@ -512,7 +513,7 @@ class HeatingLotUse(models.Model):
 
 
 class GrowthAwardStatus(models.TextChoices):
-    GRANTED = "granted", _("Granted")
+    GRANTED = "granted", pgettext_lazy("coupons", "Granted")
     QUOTA_EXHAUSTED = "quota_exhausted", _("Budget exhausted")
 
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.exceptions import DomainError
 from core.forms import show_domain_error
@@ -64,13 +64,11 @@ REASON_TEXT = {
         "A heating order stopped early: the unused coupons came back with their expiry"
     ),
     "coupons_expired": gettext_lazy("Expired before they were used"),
-    # xgettext:no-python-format
     "refund_rate_above_40": gettext_lazy(
-        "Voided: a live's refunds were above 40% of its GMV, so grants stop for 30 days"
+        "Voided: a live's refunds were above 40 percent of its GMV, so grants stop for 30 days"
     ),
-    # xgettext:no-python-format
     "month_refund_rate_above_40": gettext_lazy(
-        "Voided: the month's refunds were above 40% of its GMV, so grants stop for 30 days"
+        "Voided: the month's refunds were above 40 percent of its GMV, so grants stop for 30 days"
     ),
     "complaints_confirmed": gettext_lazy(
         "Voided: three complaints confirmed by the platform within 30 days"
@@ -90,7 +88,7 @@ KIND_TEXT = {
     "use": gettext_lazy("Used for heating"),
     "return": gettext_lazy("Returned from heating"),
     "expiry": gettext_lazy("Expired"),
-    "void": gettext_lazy("Voided"),
+    "void": pgettext_lazy("coupons", "Voided"),
     "clawback": gettext_lazy("Clawed back"),
 }
 PROGRAM_NAMES = dict(ProgramCode.choices)
@@ -107,12 +105,9 @@ STAGE_CONDITIONS = {
         ),
     },
     ProgramCode.BENCHMARK: {
-        # xgettext:no-python-format
-        1: gettext_lazy("The live's paid GMV reaches 30% of the target"),
-        # xgettext:no-python-format
-        2: gettext_lazy("The live's paid GMV reaches 60% of the target"),
-        # xgettext:no-python-format
-        3: gettext_lazy("The live's paid GMV reaches 100% of the target"),
+        1: gettext_lazy("The live's paid GMV reaches 30 percent of the target"),
+        2: gettext_lazy("The live's paid GMV reaches 60 percent of the target"),
+        3: gettext_lazy("The live's paid GMV reaches 100 percent of the target"),
     },
 }
 

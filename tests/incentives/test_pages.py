@@ -513,7 +513,7 @@ def test_every_wallet_reason_reads_as_words_never_as_a_code():
         reason="refund_rate_above_40",
         at=None,
     )
-    assert "refunds were above 40%" in reason_text(coded)
+    assert "refunds were above 40 percent" in reason_text(coded)
     unknown = selectors.WalletEntry(
         kind="void", amount=-5, expires_at=None, program=None, reason="new_code_x", at=None
     )
