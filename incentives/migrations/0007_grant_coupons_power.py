@@ -4,8 +4,9 @@
 records (growth awards, heating orders, confirmed violations) are readable by the desks that
 work with them."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from core.migration_ops import add_group_permissions
 
 GROUPS = {
     "审核": ["grant_coupons", "view_growthaward", "view_heatingorder"],
@@ -14,21 +15,7 @@ GROUPS = {
 
 
 def seed(apps, schema_editor):
-    alias = schema_editor.connection.alias
-    config = apps.get_app_config("incentives")
-    config.models_module = True
-    create_permissions(config, verbosity=0, using=alias, apps=apps)
-    config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in GROUPS.items():
-        group, _ = Group.objects.using(alias).get_or_create(name=name)
-        for codename in codenames:
-            group.permissions.add(
-                Permission.objects.using(alias).get(
-                    content_type__app_label="incentives", codename=codename
-                )
-            )
+    add_group_permissions(apps, schema_editor, app_label="incentives", groups=GROUPS)
 
 
 class Migration(migrations.Migration):

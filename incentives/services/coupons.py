@@ -242,6 +242,30 @@ def coupons_grant(
     return grant
 
 
+def lot_void(lot: CouponLot, *, cause: str, reason: str, params: dict) -> int:
+    """I9/I7/I10: the unused coupons of one lot leave the wallet for the void account, once per
+    cause (a cause already posted moves nothing and leaves the lot as it is). Call it with the
+    lot locked. Returns how many coupons were voided."""
+    if lot.remaining <= 0:
+        return 0
+    _move, created = post(
+        kind=CouponTransactionKind.VOID,
+        lines=[
+            (account(Kind.WALLET, live_account_id=lot.live_account_id), -lot.remaining),
+            (account(Kind.VOID), lot.remaining),
+        ],
+        cause=cause,
+        live_account_id=lot.live_account_id,
+        program_month=lot.program_month,
+        reason=reason,
+        params={**params, "coupons": lot.remaining},
+    )
+    if not created:
+        return 0
+    CouponLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - lot.remaining)
+    return lot.remaining
+
+
 def set_off(lot: CouponLot) -> int:
     """I10: a coupon debt is set off against a later grant: as much of the new lot as the
     account owes moves from the wallet to the debt account, once per grant. Returns how many

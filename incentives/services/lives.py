@@ -33,7 +33,7 @@ from ..models import (
 from ..policy import TRANCHES
 from ..selectors import account_owners, owners_by_account
 from .applications import live_data, stage_grant
-from .coupons import Kind, account, post, reservation_release
+from .coupons import Kind, account, lot_void, post, reservation_release
 from .restrictions import restrictions_from_lives
 
 UPDATABLE = ("started_at", "ended_at", "viewers", "gmv_fen", "refund_fen")
@@ -291,26 +291,18 @@ def _tranche_void(stage: Stage, *, live: ChannelsSession, reason: str) -> int:
     """I7: the unused coupons of a granted tranche are voided (once)."""
     account_id = stage.application.live_account_id
     LiveAccount.objects.select_for_update().get(pk=account_id)
-    lot = CouponLot.objects.select_for_update().get(pk=stage.grant.lot.pk)
-    if not lot.remaining:
-        return 0
-    code = stage.application.program.code
-    _move, created = post(
-        kind=CouponTransactionKind.VOID,
-        lines=[
-            (account(Kind.WALLET, live_account_id=account_id), -lot.remaining),
-            (account(Kind.VOID), lot.remaining),
-        ],
-        cause=f"{code}:{stage.application_id}:stage:{stage.number}:void",
-        live_account_id=account_id,
-        program_month=lot.program_month,
-        reason=reason,
-        params={"session": live.session_id, "coupons": lot.remaining, "stage": stage.number},
+    lot = (
+        CouponLot.objects.select_for_update(of=("self",))
+        .select_related("program_month")
+        .get(pk=stage.grant.lot.pk)
     )
-    if not created:
-        return 0
-    CouponLot.objects.filter(pk=lot.pk).update(remaining=0)
-    return lot.remaining
+    code = stage.application.program.code
+    return lot_void(
+        lot,
+        cause=f"{code}:{stage.application_id}:stage:{stage.number}:void",
+        reason=reason,
+        params={"session": live.session_id, "stage": stage.number},
+    )
 
 
 def _tranche_reverse(stage: Stage, *, live: ChannelsSession, at: datetime) -> None:

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from parties.notifications import Notice, notify_many
 
-from ..models import ChannelsSession, CouponLot, CouponTransactionKind, LiveAccount
+from ..models import ChannelsSession, CouponLot, LiveAccount
 from ..selectors import owners_by_account
-from .coupons import Kind, account, post
+from .coupons import lot_void
 
 RESTRICTION = timedelta(days=30)
 # The message each reason sends (parties.notifications.MESSAGES).
@@ -46,23 +46,10 @@ def _void_recent(live_account_id: int, *, since: datetime, reason: str, params: 
         .select_related("program_month")
         .order_by("pk")
     )
-    voided = 0
-    for lot in lots:
-        post(
-            kind=CouponTransactionKind.VOID,
-            lines=[
-                (account(Kind.WALLET, live_account_id=live_account_id), -lot.remaining),
-                (account(Kind.VOID), lot.remaining),
-            ],
-            cause=f"void:restriction:{lot.pk}",
-            live_account_id=live_account_id,
-            program_month=lot.program_month,
-            reason=reason,
-            params={**params, "coupons": lot.remaining},
-        )
-        voided += lot.remaining
-        CouponLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - lot.remaining)
-    return voided
+    return sum(
+        lot_void(lot, cause=f"void:restriction:{lot.pk}", reason=reason, params=params)
+        for lot in lots
+    )
 
 
 @transaction.atomic

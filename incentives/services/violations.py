@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,7 +41,7 @@ from ..models import (
     ViolationKind,
 )
 from ..selectors import account_owners
-from .coupons import Kind, account, post, reservation_release
+from .coupons import Kind, account, lot_void, post, reservation_release
 from .restrictions import RESTRICTION, restrict
 
 COMPLAINTS_TO_RESTRICT = 3  # I9: 3 or more complaints confirmed within 30 days
@@ -129,29 +129,16 @@ def violation_confirm(
 
 def _void_unused(live_account: LiveAccount, *, reason: str, params: dict, at: datetime) -> int:
     """Every unused coupon of the account's lots is voided (each lot once)."""
-    voided = 0
     lots = (
         CouponLot.objects.select_for_update()
         .filter(live_account=live_account, remaining__gt=0)
         .select_related("program_month")
         .order_by("pk")
     )
-    for lot in lots:
-        post(
-            kind=CouponTransactionKind.VOID,
-            lines=[
-                (account(Kind.WALLET, live_account=live_account), -lot.remaining),
-                (account(Kind.VOID), lot.remaining),
-            ],
-            cause=f"void:violation:{params['violation']}:{lot.pk}",
-            live_account=live_account,
-            program_month=lot.program_month,
-            reason=reason,
-            params={**params, "coupons": lot.remaining},
-        )
-        voided += lot.remaining
-        CouponLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - lot.remaining)
-    return voided
+    cause = f"void:violation:{params['violation']}"
+    return sum(
+        lot_void(lot, cause=f"{cause}:{lot.pk}", reason=reason, params=params) for lot in lots
+    )
 
 
 def _claw_back(
