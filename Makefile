@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mk_bench
 BENCH_MONTH ?= 2026-10
+# I6 at scale (make bench-incentives): its own database, dropped and created on each run.
+BENCH_INC_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mk_bench_inc
 # Issue 10 (B1–B4): a dedicated database and the data set's scale (BENCH_SCALE=0.1: a tenth of
 # everything, the sweeper's backlogs too; BENCH_B3_SIZES=10000,100000 sets those alone).
 BENCH10_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mk_bench10
@@ -61,6 +63,17 @@ bench-agencies: install ## Issue 7: time score_agencies on 10k agencies/2M sessi
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.agencies generate --agencies 10000 \
 	  --creators 200000 --sessions 2000000 --month $(BENCH_MONTH)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.agencies run --month $(BENCH_MONTH) --write-docs
+
+.PHONY: bench-incentives
+bench-incentives: install ## I6: time growth_evaluate on 100k accounts/2M 视频号 lives vs hand SQL (PostgreSQL)
+	@case "$(notdir $(BENCH_INC_DATABASE_URL))" in *bench*) ;; \
+	  *) echo "refusing to drop $(notdir $(BENCH_INC_DATABASE_URL)): not a …bench… database"; exit 1;; esac
+	dropdb -h 127.0.0.1 -U postgres --if-exists $(notdir $(BENCH_INC_DATABASE_URL))
+	createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_INC_DATABASE_URL))
+	DATABASE_URL=$(BENCH_INC_DATABASE_URL) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(BENCH_INC_DATABASE_URL) $(PY) -m bench.incentives generate --accounts 100000 \
+	  --sessions 2000000 --month $(BENCH_MONTH)
+	DATABASE_URL=$(BENCH_INC_DATABASE_URL) $(PY) -m bench.incentives run --month $(BENCH_MONTH) --write-docs
 
 bench-tools: ## Install wrk and pgbench (Debian 12: pgbench ships in postgresql-15) if missing
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }

@@ -324,8 +324,9 @@ def coupons_grant_many(
     order given — a grant the budget left cannot cover is refused and the next ones are still
     tried. The same book as `post` (one balanced transaction of two entries and one lot per
     grant), written in a few statements for the whole batch, with the same locks in the same
-    order: the budget account and every wallet of the batch at once, by primary key. Returns
-    the granted causes with their transactions; the caller records the refused ones.
+    order: the budget account and the wallet of every grant the budget covers at once, by
+    primary key. Returns the granted causes with their transactions; the caller records the
+    refused ones.
 
     Call it with the batch's subject locked against a second run (growth locks its award
     month), so no cause of the batch is granted yet."""
@@ -334,20 +335,67 @@ def coupons_grant_many(
         return {}
     with transaction.atomic():
         budget = account(Kind.BUDGET, program_month=program_month)
-        ids = sorted({g.live_account_id for g in grants})
-        have: set[int] = set()
-        for chunk in _chunks(ids):
-            have.update(
-                CouponAccount.objects.filter(
-                    kind=Kind.WALLET, live_account_id__in=chunk
-                ).values_list("live_account_id", flat=True)
+        # Which grants the budget covers decides which wallets to lock; the balance read
+        # without a lock is checked again under it. Had it moved, the locks are given back
+        # (a savepoint rolled back) and the batch's every wallet is locked instead, which
+        # covers whatever the balance under the lock accepts (a growth month's budget is
+        # 1,000,000 coupons: its batch is mostly refused, and most wallets are not touched).
+        for covering in (_covered(grants, budget.balance), grants):
+            try:
+                return _grant_locked(
+                    program_month=program_month,
+                    budget=budget,
+                    grants=grants,
+                    wallets_for=covering,
+                    sure=covering is grants,
+                    actor=actor,
+                )
+            except _BudgetMoved:
+                continue
+    raise AssertionError("unreachable: the second attempt locks every wallet of the batch")
+
+
+class _BudgetMoved(Exception):
+    """The budget's balance under the lock is not the one the locked wallets were chosen by."""
+
+
+def _covered(grants: list[GrantLine], left: int) -> list[GrantLine]:
+    """I4: the grants `left` coupons cover, all or nothing each, in the order given."""
+    accepted = []
+    for line in grants:
+        if line.amount <= left:
+            accepted.append(line)
+            left -= line.amount
+    return accepted
+
+
+def _grant_locked(
+    *,
+    program_month: ProgramMonth,
+    budget: CouponAccount,
+    grants: list[GrantLine],
+    wallets_for: list[GrantLine],
+    sure: bool,
+    actor,
+) -> dict[str, CouponTransaction]:
+    """coupons_grant_many under the locks of the budget and the wallets of `wallets_for`, in a
+    savepoint; raises _BudgetMoved (the savepoint's locks released) when the budget's balance
+    under the lock covers other grants than `wallets_for` and `sure` is false."""
+    ids = sorted({g.live_account_id for g in wallets_for})
+    have: set[int] = set()
+    for chunk in _chunks(ids):
+        have.update(
+            CouponAccount.objects.filter(kind=Kind.WALLET, live_account_id__in=chunk).values_list(
+                "live_account_id", flat=True
             )
-        missing = [i for i in ids if i not in have]
-        if missing:
-            CouponAccount.objects.bulk_create(
-                [CouponAccount(kind=Kind.WALLET, live_account_id=i) for i in missing],
-                ignore_conflicts=True,
-            )
+        )
+    missing = [i for i in ids if i not in have]
+    if missing:
+        CouponAccount.objects.bulk_create(
+            [CouponAccount(kind=Kind.WALLET, live_account_id=i) for i in missing],
+            ignore_conflicts=True,
+        )
+    with transaction.atomic():
         pks = sorted([budget.pk, *_wallet_pks(ids)])
         locked: dict[int, CouponAccount] = {}
         for chunk in _chunks(pks):
@@ -357,11 +405,9 @@ def coupons_grant_many(
                 locked[row.pk] = row
         budget = locked[budget.pk]
         wallets = {row.live_account_id: row for row in locked.values() if row.kind == Kind.WALLET}
-        left, accepted = budget.balance, []
-        for line in grants:
-            if line.amount <= left:
-                accepted.append(line)
-                left -= line.amount
+        accepted = _covered(grants, budget.balance)
+        if not sure and [g.cause for g in accepted] != [g.cause for g in wallets_for]:
+            raise _BudgetMoved
         if not accepted:
             return {}
         moves = CouponTransaction.objects.bulk_create(
@@ -418,17 +464,6 @@ def coupons_grant_many(
         CouponAccount.objects.bulk_update(
             [wallets[i] for i in sorted(touched)], ["balance"], batch_size=1000
         )
-        # I10: the debtors of the batch (few) set their debt off against the new lots.
-        debtors: set[int] = set()
-        for chunk in _chunks(sorted(touched)):
-            debtors.update(
-                CouponAccount.objects.filter(
-                    kind=Kind.DEBT, live_account_id__in=chunk, balance__lt=0
-                ).values_list("live_account_id", flat=True)
-            )
-        for lot in lots:
-            if lot.live_account_id in debtors:
-                set_off(lot)
     return {line.cause: move for line, move in zip(accepted, moves, strict=True)}
 
 
