@@ -78,6 +78,7 @@ REASON_TEXT = {
     "cheating_confirmed": gettext_lazy("Cheating confirmed by the platform"),
     "account_barred": gettext_lazy("The account is barred from the programs"),
     "debt_set_off": gettext_lazy("Set off against the coupon debt"),
+    "granted_by_ops": gettext_lazy("Granted by the platform"),
     "benchmark_live_short": gettext_lazy("Voided: the benchmark live was shorter than 5 hours"),
     "benchmark_tranche_reversed": gettext_lazy(
         "Reversed: seven days after the live, its GMV net of refunds no longer reached the tranche"
@@ -112,11 +113,36 @@ STAGE_CONDITIONS = {
 }
 
 
+# Reasons whose sentence names the stage, tranche, month or note of the movement (its params).
+REASON_WITH_PARAMS = {
+    ("cold_start_stage", "stage"): gettext_lazy("Cold-start package: stage %(stage)s reached"),
+    ("benchmark_stage", "stage"): gettext_lazy(
+        "Benchmark case: tranche %(stage)s reached by the live (usable for that live only)"
+    ),
+    ("growth_award", "month"): gettext_lazy("Growth award for %(month)s"),
+    ("granted_by_ops", "note"): gettext_lazy("Granted by the platform: %(note)s"),
+}
+NAMES_ITS_PROGRAM = {"cold_start_stage", "benchmark_stage", "growth_award"}
+
+
 def reason_text(entry) -> str:
-    """A wallet movement as a sentence: its reason's text, or its kind's, with the program."""
-    text = REASON_TEXT.get(entry.reason) or KIND_TEXT.get(entry.kind) or _("Coupon movement")
+    """A wallet movement as a sentence: its reason's text (with its stage, month or note when
+    the movement carries them), or its kind's, with the program of a grant."""
+    params = getattr(entry, "params", None) or {}
+    text = next(
+        (
+            template % {key: params[key]}
+            for (reason, key), template in REASON_WITH_PARAMS.items()
+            if reason == entry.reason and params.get(key) not in (None, "")
+        ),
+        None,
+    )
+    text = text or REASON_TEXT.get(entry.reason) or KIND_TEXT.get(entry.kind)
+    text = str(text or _("Coupon movement"))
     program = PROGRAM_NAMES.get(entry.program)
-    return f"{text} · {program}" if program and entry.kind == "grant" else str(text)
+    if program and entry.kind == "grant" and entry.reason not in NAMES_ITS_PROGRAM:
+        return f"{text} · {program}"
+    return text
 
 
 # --- who may use the pages, and which account --------------------------------------------

@@ -571,3 +571,38 @@ def test_the_applications_page_reads_in_a_constant_number_of_queries(creator, re
     many = queries_of(client, reverse("incentive_applications"))
     assert IncentiveApplication.objects.count() == 3
     assert one == many
+
+
+def test_a_movement_with_its_stage_month_or_note_names_them():
+    """I8/I10: the wallet names the stage reached, the growth month or the platform's note,
+    and does not repeat the program its sentence already names."""
+    stage = selectors.WalletEntry(
+        kind="grant",
+        amount=500,
+        expires_at=None,
+        program="cold_start",
+        reason="cold_start_stage",
+        at=None,
+        params={"stage": 2},
+    )
+    assert reason_text(stage) == "Cold-start package: stage 2 reached"
+    growth = selectors.WalletEntry(
+        kind="grant",
+        amount=300,
+        expires_at=None,
+        program="growth",
+        reason="growth_award",
+        at=None,
+        params={"month": "2026-10"},
+    )
+    assert reason_text(growth) == "Growth award for 2026-10"
+    gift = selectors.WalletEntry(
+        kind="grant",
+        amount=100,
+        expires_at=None,
+        program="growth",
+        reason="granted_by_ops",
+        at=None,
+        params={"note": "直播事故补偿"},
+    )
+    assert reason_text(gift) == "Granted by the platform: 直播事故补偿 · Growth"
