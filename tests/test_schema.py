@@ -182,7 +182,8 @@ def test_paginated_lists_are_documented_with_their_envelope():
         assert schema["additionalProperties"] is False
         assert schema["properties"]["results"]["type"] == "array"
         assert ({"cursor", "page_size"} if path in cursor else {"page", "page_size"}) <= parameters
-    assert len(envelopes) == 17  # the 15 lists before, live accounts (I1), applications (I3)
+    # the 15 lists before, live accounts (I1), applications (I3), heating orders (I8)
+    assert len(envelopes) == 18
 
 
 def test_spectacular_validates_the_schema_with_no_warning(tmp_path):

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from incentives import selectors, services
 from incentives.models import (
@@ -498,6 +498,7 @@ def test_another_users_account_or_order_is_a_404_and_changes_nothing(
     assert order.status == "running"
 
 
+@translation.override("en")
 def test_every_wallet_reason_reads_as_words_never_as_a_code():
     """I8/I10: a known reason code is a sentence; an unknown one falls back to its kind's
     label, and an unknown kind to a generic one — never the raw code."""
@@ -573,6 +574,7 @@ def test_the_applications_page_reads_in_a_constant_number_of_queries(creator, re
     assert one == many
 
 
+@translation.override("en")
 def test_a_movement_with_its_stage_month_or_note_names_them():
     """I8/I10: the wallet names the stage reached, the growth month or the platform's note,
     and does not repeat the program its sentence already names."""
