@@ -20,6 +20,7 @@ from .models import (
     CouponAccountKind,
     CouponEntry,
     CouponLot,
+    GrowthAward,
     HeatingOrder,
     IncentiveApplication,
     LiveAccount,
@@ -468,6 +469,12 @@ def growth_progress(*, live_account: LiveAccount, month: date | None = None) -> 
     )
 
 
+def growth_awards_of(*, live_account: LiveAccount, month: date) -> list[GrowthAward]:
+    """I6: what the account was awarded for `month` — granted, or recorded as quota exhausted
+    when the budget ran out (told nowhere else: nothing is owed)."""
+    return list(GrowthAward.objects.filter(live_account=live_account, month=month).order_by("kind"))
+
+
 @dataclass(frozen=True)
 class Owners:
     nickname: str
@@ -475,26 +482,27 @@ class Owners:
 
 
 def owners_by_account(live_account_ids: list[int]) -> dict[int, Owners]:
-    """Who is told about each live account, and its nickname (account_owners for many, in two
-    queries a few thousand accounts each)."""
+    """Who is told about each live account, and its nickname (account_owners for many): two
+    reads of ids only, a few thousand accounts at a time; the users come back as bare
+    instances (their primary key), which is all a notice needs."""
     owners: dict[int, Owners] = {}
     shops: dict[int, int] = {}
     ids = sorted(set(live_account_ids))
     for start in range(0, len(ids), 5000):
-        for row in LiveAccount.objects.filter(pk__in=ids[start : start + 5000]).select_related(
-            "creator__user", "shop"
-        ):
-            if row.creator_id:
-                owners[row.pk] = Owners(row.nickname, [row.creator.user])
-            else:
-                shops[row.shop.organization_id] = row.pk
-                owners[row.pk] = Owners(row.nickname, [])
+        rows = LiveAccount.objects.filter(pk__in=ids[start : start + 5000]).values_list(
+            "pk", "nickname", "creator__user_id", "shop__organization_id"
+        )
+        for pk, nickname, user_id, organization_id in rows:
+            owners[pk] = Owners(nickname, [User(pk=user_id)] if user_id else [])
+            if organization_id:
+                shops[organization_id] = pk
     orgs = sorted(shops)
     for start in range(0, len(orgs), 5000):
-        for membership in Membership.objects.filter(
+        members = Membership.objects.filter(
             organization_id__in=orgs[start : start + 5000]
-        ).select_related("user"):
-            owners[shops[membership.organization_id]].users.append(membership.user)
+        ).values_list("organization_id", "user_id")
+        for organization_id, user_id in members:
+            owners[shops[organization_id]].users.append(User(pk=user_id))
     return owners
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from core.exceptions import DomainError
 from core.forms import show_domain_error
 from core.money import format_cny
+from core.months import previous_month
 from core.parsing import id_or_404
 from parties.selectors import shop_get, shop_list
 
@@ -218,8 +219,11 @@ def _growth(account) -> dict:
     gmv_reached = [
         t.threshold for t in progress.tiers if t.kind == GrowthTierKind.GMV and t.reached
     ]
+    last_month = previous_month(progress.month)
     return {
         "progress": progress,
+        "last_month": last_month,
+        "last_awards": selectors.growth_awards_of(live_account=account, month=last_month),
         "activity": [t for t in tiers if t["tier"].kind == GrowthTierKind.ACTIVITY],
         "gmv": [t for t in tiers if t["tier"].kind == GrowthTierKind.GMV],
         "gmv_paying": max(gmv_reached, default=None),

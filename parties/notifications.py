@@ -163,10 +163,6 @@ MESSAGES = {
         "%(coupons)s traffic coupons for %(account)s: a growth award for %(month)s, valid "
         "until %(expires_at)s."
     ),
-    "growth_quota_exhausted": _(
-        "%(account)s reached a growth award of %(coupons)s coupons for %(month)s, but the "
-        "month's growth budget was used up: it could not be granted, and nothing is owed."
-    ),
     "coupons_granted": _(
         "%(coupons)s traffic coupons for %(account)s (%(program)s), valid until %(expires_at)s."
     ),

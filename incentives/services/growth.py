@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.bulk import insert_rows
 from core.months import month_bounds, month_first_day, previous_month
 from parties.notifications import Notice, notify_many
 
@@ -105,70 +106,70 @@ def growth_evaluate(*, month: date | None = None, at: datetime | None = None) ->
             for _at, account_id, kind, threshold, coupons in candidates
         ]
         granted = coupons_grant_many(program_month=program_month, grants=lines)
+        evaluated_at = timezone.now()
         awards = [
-            GrowthAward(
-                month=month,
-                live_account_id=account_id,
-                kind=kind,
-                threshold=threshold,
-                coupons=coupons,
-                crossed_at=crossed_at,
-                status=GrowthAwardStatus.GRANTED
+            (
+                month,
+                account_id,
+                kind,
+                threshold,
+                coupons,
+                crossed_at,
+                GrowthAwardStatus.GRANTED
                 if line.cause in granted
                 else GrowthAwardStatus.QUOTA_EXHAUSTED,
-                grant=granted.get(line.cause),
+                granted[line.cause].pk if line.cause in granted else None,
+                evaluated_at,
             )
             for (crossed_at, account_id, kind, threshold, coupons), line in zip(
                 candidates, lines, strict=True
             )
         ]
-        GrowthAward.objects.bulk_create(awards, batch_size=2000)
-        _tell(awards, month=month, program=program)
+        # Tens of thousands of rows (most of them quota exhausted): plain tuples, one COPY.
+        insert_rows(GrowthAward, AWARD_FIELDS, awards)
+        won = [(line, granted[line.cause]) for line in lines if line.cause in granted]
+        _tell(won, month=month, program=program)
     return GrowthReport(
         month=month,
         accounts=len(rows),
-        granted=sum(1 for a in awards if a.status == GrowthAwardStatus.GRANTED),
-        coupons=sum(a.coupons for a in awards if a.status == GrowthAwardStatus.GRANTED),
-        exhausted=sum(1 for a in awards if a.status == GrowthAwardStatus.QUOTA_EXHAUSTED),
+        granted=len(won),
+        coupons=sum(line.amount for line, _grant in won),
+        exhausted=len(awards) - len(won),
         restricted=restricted,
         skipped=sum(1 for r in rows if r.live_account_id in excluded) - len(high_refund),
     )
 
 
-def _tell(awards: list[GrowthAward], *, month: date, program: Program) -> None:
-    """Each account reads what it earned, or that the budget ran out (nothing owed)."""
-    if not awards:
+AWARD_FIELDS = [
+    "month",
+    "live_account_id",
+    "kind",
+    "threshold",
+    "coupons",
+    "crossed_at",
+    "status",
+    "grant_id",
+    "evaluated_at",
+]
+
+
+def _tell(won: list, *, month: date, program: Program) -> None:
+    """Each account that was granted an award reads what it earned. An award the budget could
+    not cover sends nothing (nothing is owed); the account sees it on its 激励中心 page."""
+    if not won:
         return
-    owners = owners_by_account([a.live_account_id for a in awards])
+    owners = owners_by_account([line.live_account_id for line, _grant in won])
     days = program.coupon_days
-    notices = []
-    for award in awards:
-        who = owners[award.live_account_id]
-        if award.status == GrowthAwardStatus.GRANTED:
-            notices.append(
-                Notice(
-                    who.users,
-                    "growth_awarded",
-                    params={
-                        "coupons": award.coupons,
-                        "account": who.nickname,
-                        "month": f"{month:%Y-%m}",
-                        "task": award.kind,
-                        "expires_at": award.grant.created_at + timedelta(days=days),
-                    },
-                )
-            )
-        else:
-            notices.append(
-                Notice(
-                    who.users,
-                    "growth_quota_exhausted",
-                    params={
-                        "coupons": award.coupons,
-                        "account": who.nickname,
-                        "month": f"{month:%Y-%m}",
-                        "task": award.kind,
-                    },
-                )
-            )
-    notify_many(notices)
+    notify_many(
+        Notice(
+            owners[line.live_account_id].users,
+            "growth_awarded",
+            params={
+                "coupons": line.amount,
+                "account": owners[line.live_account_id].nickname,
+                "month": f"{month:%Y-%m}",
+                "expires_at": grant.created_at + timedelta(days=days),
+            },
+        )
+        for line, grant in won
+    )

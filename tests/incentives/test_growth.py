@@ -159,9 +159,9 @@ def test_awards_are_granted_in_crossing_order_and_the_budget_runs_out_without_de
     meter = {m.code: m for m in program_meters(month=OCTOBER)}["growth"]
     assert (meter.budget, meter.granted, meter.remaining) == (2000, 2000, 0)
     assert coupon_wallet(live_account=late).debt == 0
-    assert Notification.objects.filter(
-        user=late.creator.user, kind="growth_quota_exhausted"
-    ).exists()
+    # Told of what it was granted; an award the budget could not cover sends nothing.
+    assert Notification.objects.filter(user=early.creator.user, kind="growth_awarded").exists()
+    assert not Notification.objects.filter(user=late.creator.user).exists()
 
 
 @pytest.mark.django_db

@@ -608,3 +608,34 @@ def test_a_movement_with_its_stage_month_or_note_names_them():
         params={"note": "直播事故补偿"},
     )
     assert reason_text(gift) == "Granted by the platform: 直播事故补偿 · Growth"
+
+
+def test_the_home_page_shows_last_months_awards_granted_or_not(creator):
+    """I6: the growth card lists last month's awards, granted or recorded as quota exhausted
+    (the account is told nowhere else that the budget ran out)."""
+    from datetime import date, datetime
+
+    import time_machine
+
+    from incentives.models import GrowthAward, Program
+    from incentives.services.growth import growth_evaluate
+
+    Program.objects.filter(code="growth").update(monthly_budget=500)
+    account = bind(creator)
+    other = services.live_account_bind(
+        actor=factories.CreatorFactory().user, finder_id="wx_first", nickname="先到"
+    )
+    start = timezone.make_aware(datetime(2026, 10, 5, 20))
+    for who, minutes in ((other, 0), (account, 10)):
+        ChannelsSession.objects.create(
+            session_id=f"aw-{who.pk}",
+            live_account=who,
+            started_at=start + timedelta(minutes=minutes),
+            ended_at=start + timedelta(hours=1, minutes=minutes),
+            gmv_fen=1_500_000,
+        )
+    growth_evaluate(month=date(2026, 10, 1), at=timezone.make_aware(datetime(2026, 11, 8, 2)))
+    assert GrowthAward.objects.get(live_account=account).status == "quota_exhausted"
+    with time_machine.travel(timezone.make_aware(datetime(2026, 11, 20, 12))):
+        page = browser(creator).get(reverse("incentive_home")).content.decode()
+    assert "Awards for 2026-10" in page and "500 coupons: the month's budget was used up" in page
