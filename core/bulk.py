@@ -77,7 +77,10 @@ def insert_rows(model: type[Model], field_names: list[str], rows: list[tuple]) -
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(field.column) for field in fields)
     prepared = [
-        tuple(field.get_db_prep_save(value, connection) for field, value in zip(fields, row))
+        tuple(
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, row, strict=True)
+        )
         for row in rows
     ]
     with connection.cursor() as cursor:
