@@ -378,6 +378,9 @@ def generate(
         # map built), so the first timed run does not pay for rewriting fresh COPY pages.
         for model in (User, CreatorProfile, LiveAccount, ChannelsSession):
             cursor.execute(f"VACUUM (ANALYZE) {_table(model)}")
+        # The vacuum's dirty pages are written now, not by a checkpoint in the middle of the
+        # next timed run (seen as a 6–7 s stall of the service's first INSERT).
+        cursor.execute("CHECKPOINT")
     timings["vacuum analyze"] = time.perf_counter() - began
     log(f"  {'VACUUM (ANALYZE)':<28} {'':>10}       {timings['vacuum analyze']:7.1f} s")
     total_seconds = time.perf_counter() - started_all
@@ -667,6 +670,9 @@ def vacuum() -> None:
             LiveAccount,
         ):
             cursor.execute(f"VACUUM (ANALYZE) {_table(model)}")
+        # The vacuum's dirty pages are written now, not by a checkpoint in the middle of the
+        # next timed run (seen as a 6–7 s stall of the service's first INSERT).
+        cursor.execute("CHECKPOINT")
 
 
 def read_once(month: date) -> tuple[float, int]:
@@ -937,26 +943,27 @@ def _docs_section(
         f"Reading: the hand SQL only computes the {hand_count:,} awards; the service computes "
         f"them too (its read, {read_step:.2f} s with the rows turned into Python objects, is "
         f"{read_step / hand_median:.2f}× the hand SQL on its own) and then writes what I6 "
-        f"asks for: a GrowthAward row and a notice for every award, granted or quota "
-        f"exhausted ({len(median_run.awards):,} of each), the restrictions of "
-        f"{report.restricted:,} accounts and the batch grant. The writes make the gap: the "
-        f"notices alone take {notices:.2f} s ({notices / hand_median:.1f}× the hand SQL: "
-        f"`owners_by_account` loads each account with its creator and user as model objects, "
-        f"and `notify_many` builds and inserts a Notification per award), the GrowthAward rows "
-        f"{own:.2f} s (Django's bulk_create adapts each value in Python and sends the batch "
-        f"as arrays), the restrictions {restrictions:.2f} s (`restrict_many` looks for "
-        f"coupons to void with one query per restricted account). With "
-        f"{median_run.seconds - read_step:.2f} s of writes against a {hand_median:.2f} s "
-        "SELECT, no change to the read alone can bring the whole evaluation within 2×.",
+        f"asks for: a GrowthAward row for every award, granted or quota exhausted "
+        f"({len(median_run.awards):,}), a notice for each granted one ({report.granted:,}; "
+        f"an award the budget could not cover is shown on the account's 激励中心, not sent), "
+        f"the restrictions of {report.restricted:,} accounts (with their notices) and the "
+        f"batch grant. The GrowthAward rows go as plain tuples in one COPY "
+        f"(`core.bulk.insert_rows`, {own:.2f} s with the candidates and their order), the "
+        f"notices take {notices:.2f} s (owners read as ids), the restrictions "
+        f"{restrictions:.2f} s (the lots to void read for all restricted accounts at once).",
         "",
-        "Changed for this benchmark (issue: I6 at scale): `growth_rows` reads the month's "
+        "Changed for this benchmark (issue 19, I6 at scale): `growth_rows` reads the month's "
         "lives in a MATERIALIZED CTE — left to itself the planner fed the window in the order "
         "of the live_account_id index, visiting the table's pages in random order (about twice "
         "the time of a scan and a sort here) — and, on PostgreSQL, keeps the aware datetimes "
         "psycopg returns instead of re-checking each one; `coupons_grant_many` locks and "
         "creates wallets only for the grants the budget covers (about 1,500 of 74,000 here), "
         "not for every award of the batch, and locks the batch's every wallet instead when "
-        "the budget moved between its read and its lock.",
+        "the budget moved between its read and its lock. The first measurement (4.1×) was "
+        "dominated by a notice per award (13 s), Django's bulk_create of the award rows and "
+        "a query per restricted account; those three changes brought it under 2×. Each "
+        "repetition starts after a VACUUM ANALYZE and a CHECKPOINT of the tables the service "
+        "writes, so that no checkpoint lands inside a timed run.",
         "",
     ]
     return "\n".join(lines) + "\n"

@@ -67,28 +67,29 @@ def get_or_create_row(model: type[Model], **lookup):
 def insert_rows(model: type[Model], field_names: list[str], rows: list[tuple]) -> int:
     """Insert plain value tuples (in `field_names` order, attnames such as `grant_id`) as new
     rows of `model`, without building a model instance per row: PostgreSQL's COPY through
-    psycopg, one multi-row INSERT per 500 rows elsewhere. For batches of tens of thousands of
-    rows (the growth awards, I6). Database defaults and auto_now fields are not applied:
-    name every column. Returns how many rows were written."""
+    psycopg (the values go as they are: ints, strings, dates, aware datetimes, None), one
+    multi-row INSERT per 500 rows elsewhere (each value prepared by its field). For batches of
+    tens of thousands of rows (the growth awards, I6). Database defaults and auto_now fields
+    are not applied: name every column. Returns how many rows were written."""
     if not rows:
         return 0
     quote = connection.ops.quote_name
     fields = [model._meta.get_field(name) for name in field_names]
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(field.column) for field in fields)
-    prepared = [
-        tuple(
-            field.get_db_prep_save(value, connection)
-            for field, value in zip(fields, row, strict=True)
-        )
-        for row in rows
-    ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in prepared:
+                for row in rows:
                     copy.write_row(row)
-            return len(prepared)
+            return len(rows)
+        prepared = [
+            tuple(
+                field.get_db_prep_save(value, connection)
+                for field, value in zip(fields, row, strict=True)
+            )
+            for row in rows
+        ]
         marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
         for start in range(0, len(prepared), 500):
             chunk = prepared[start : start + 500]

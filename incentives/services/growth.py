@@ -115,9 +115,7 @@ def growth_evaluate(*, month: date | None = None, at: datetime | None = None) ->
                 threshold,
                 coupons,
                 crossed_at,
-                GrowthAwardStatus.GRANTED
-                if line.cause in granted
-                else GrowthAwardStatus.QUOTA_EXHAUSTED,
+                GRANTED if line.cause in granted else EXHAUSTED,
                 granted[line.cause].pk if line.cause in granted else None,
                 evaluated_at,
             )
@@ -140,6 +138,7 @@ def growth_evaluate(*, month: date | None = None, at: datetime | None = None) ->
     )
 
 
+GRANTED, EXHAUSTED = GrowthAwardStatus.GRANTED.value, GrowthAwardStatus.QUOTA_EXHAUSTED.value
 AWARD_FIELDS = [
     "month",
     "live_account_id",
