@@ -33,7 +33,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bench.common import DOCS_FILE, PROFILE_COLUMNS, ROOT, USER_COLUMNS
+from bench.common import (
+    DOCS_FILE,
+    PROFILE_COLUMNS,
+    ROOT,
+    USER_COLUMNS,
+    write_docs_section,
+    write_generate_record,
+)
 
 SEED = 20261001
 DOCS_SECTION = "## MCN agency scoring (issue 7)"
@@ -1031,7 +1038,7 @@ def run(
             session_settings=session_settings,
             first_of_month=first_of_month,
         )
-        write_section(DOCS_FILE, text)
+        write_docs_section(DOCS_FILE, DOCS_SECTION, text)
         print(f"wrote the section {DOCS_SECTION!r} of {DOCS_FILE.relative_to(ROOT)}")
 
 
@@ -1172,27 +1179,6 @@ def _docs_section(
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace the section (from its heading to the next "## " line or the end) or append it."""
-    if path.exists():
-        lines = path.read_text().splitlines(keepends=True)
-    else:
-        lines = ["# Performance\n", "\n"]
-    begin = next((i for i, line in enumerate(lines) if line.rstrip() == DOCS_SECTION), None)
-    if begin is None:
-        if lines and lines[-1].strip():
-            lines.append("\n")
-        lines.append(section)
-    else:
-        stop = next(
-            (i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        tail = lines[stop:]
-        lines[begin:stop] = [section + ("\n" if tail else "")]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(lines))
-
-
 # --- command line ---------------------------------------------------------------------------
 
 
@@ -1251,25 +1237,19 @@ def main(argv=None) -> None:
             month=args.month,
             seed=args.seed,
         )
-        path = _generate_record_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps(
-                {
-                    "agencies": args.agencies,
-                    "creators": args.creators,
-                    "sessions": args.sessions,
-                    "month": f"{args.month:%Y-%m}",
-                    "seed": args.seed,
-                    "rows": result.rows,
-                    "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
-                    "total_seconds": round(result.total_seconds, 2),
-                    "short_share": round(result.short_share, 4),
-                    "wipe_seconds": round(wipe_seconds, 2),
-                    "finished_at": datetime.now().isoformat(timespec="seconds"),
-                },
-                indent=2,
-            )
+        arguments = {
+            "agencies": args.agencies,
+            "creators": args.creators,
+            "sessions": args.sessions,
+            "month": f"{args.month:%Y-%m}",
+            "seed": args.seed,
+        }
+        write_generate_record(
+            _generate_record_path(),
+            arguments,
+            result,
+            share="short_share",
+            wipe_seconds=wipe_seconds,
         )
     else:
         run(

@@ -527,3 +527,44 @@ def main(argv=None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def write_docs_section(path: Path, heading: str, section: str) -> None:
+    """Replace the section of docs/performance.md that starts at `heading` (up to the next
+    "## " line or the end) with `section`, or append it. Each bench owns one section."""
+    lines = path.read_text().splitlines(keepends=True) if path.exists() else ["# Performance\n"]
+    begin = next((i for i, line in enumerate(lines) if line.rstrip() == heading), None)
+    if begin is None:
+        if lines and lines[-1].strip():
+            lines.append("\n")
+        lines.append(section)
+    else:
+        stop = next(
+            (i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        tail = lines[stop:]
+        lines[begin:stop] = [section + ("\n" if tail else "")]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(lines))
+
+
+def write_generate_record(
+    path: Path, arguments: dict, result, *, share: str, wipe_seconds: float
+) -> None:
+    """What a bench's `generate` made, for its docs section: the arguments, the rows and
+    seconds per table, and `share` (the attribute of `result` the section quotes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(
+            {
+                **arguments,
+                "rows": result.rows,
+                "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
+                "total_seconds": round(result.total_seconds, 2),
+                share: round(getattr(result, share), 4),
+                "wipe_seconds": round(wipe_seconds, 2),
+                "finished_at": datetime.now().isoformat(timespec="seconds"),
+            },
+            indent=2,
+        )
+    )

@@ -51,7 +51,14 @@ from bench.agencies import (
     require_postgres,
     setup_django,
 )
-from bench.common import DOCS_FILE, PROFILE_COLUMNS, ROOT, USER_COLUMNS
+from bench.common import (
+    DOCS_FILE,
+    PROFILE_COLUMNS,
+    ROOT,
+    USER_COLUMNS,
+    write_docs_section,
+    write_generate_record,
+)
 
 SEED = 20261108
 DOCS_SECTION = "## Growth evaluation at scale (I6)"
@@ -829,7 +836,7 @@ def run(*, month: date, repeats: int = 3, write_docs: bool = False, log=_log) ->
             hand_count=len(hand_rows),
             load_after=machine()["load_average"],
         )
-        write_section(DOCS_FILE, text)
+        write_docs_section(DOCS_FILE, DOCS_SECTION, text)
         log(f"wrote the section {DOCS_SECTION!r} of {DOCS_FILE.relative_to(ROOT)}")
     return result
 
@@ -969,24 +976,6 @@ def _docs_section(
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace the section (from its heading to the next "## " line or the end) or append it."""
-    lines = path.read_text().splitlines(keepends=True) if path.exists() else ["# Performance\n"]
-    begin = next((i for i, line in enumerate(lines) if line.rstrip() == DOCS_SECTION), None)
-    if begin is None:
-        if lines and lines[-1].strip():
-            lines.append("\n")
-        lines.append(section)
-    else:
-        stop = next(
-            (i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        tail = lines[stop:]
-        lines[begin:stop] = [section + ("\n" if tail else "")]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(lines))
-
-
 # --- command line ---------------------------------------------------------------------------
 
 
@@ -1025,24 +1014,18 @@ def main(argv=None) -> None:
         result = generate(
             accounts=args.accounts, sessions=args.sessions, month=args.month, seed=args.seed
         )
-        path = _generate_record_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps(
-                {
-                    "accounts": args.accounts,
-                    "sessions": args.sessions,
-                    "month": f"{args.month:%Y-%m}",
-                    "seed": args.seed,
-                    "rows": result.rows,
-                    "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
-                    "total_seconds": round(result.total_seconds, 2),
-                    "long_share": round(result.long_share, 4),
-                    "wipe_seconds": round(wipe_seconds, 2),
-                    "finished_at": datetime.now().isoformat(timespec="seconds"),
-                },
-                indent=2,
-            )
+        arguments = {
+            "accounts": args.accounts,
+            "sessions": args.sessions,
+            "month": f"{args.month:%Y-%m}",
+            "seed": args.seed,
+        }
+        write_generate_record(
+            _generate_record_path(),
+            arguments,
+            result,
+            share="long_share",
+            wipe_seconds=wipe_seconds,
         )
     else:
         run(month=args.month, repeats=args.repeats, write_docs=args.write_docs)
