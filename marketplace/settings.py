@@ -298,6 +298,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 600,
         "options": {"expires": 550},
     },
+    # D5: the e-mail copies of the inbox lines written since the last run.
+    "send-pending-emails": {
+        "task": "marketplace.send_pending_emails",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
     # I8: heating orders that ran their hours out spend their coupons.
     "finish-heating-orders": {
         "task": "incentives.finish_heating_orders",

@@ -1,14 +1,15 @@
 """D5: the notifications, in one module every app uses — create, render, read, e-mail.
 
 - create: services call `notify()` / `notify_many()` inside their transaction; the inbox rows
-  commit with the event, and the e-mail copies are enqueued only after commit, so nobody is
-  told about something that rolled back.
+  commit with the event, and only committed rows are e-mailed (by the beat job below), so
+  nobody is told about something that rolled back.
 - render: a row stores a message code (`kind`) and its parameters, never text; `render()` turns
   it into a sentence when it is read, in the reader's language.
 - read: `inbox()`, `unread_count()`, `mark_read()`; opening a notice (`notice_open()`) marks it
   read and says where it leads.
-- e-mail: the Celery jobs `send_email` and `send_notification_emails` (registered through
-  `parties.jobs`, the module the workers discover).
+- e-mail: the Celery job `send_email`, and `send_pending_emails`, which beat runs every minute
+  to e-mail the inbox lines not e-mailed yet (registered through `parties.jobs`, the module the
+  workers discover).
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ def notify(
     task=None,
     **params,
 ) -> list:
-    """Write one inbox line per distinct user, and e-mail copies after commit.
+    """Write one inbox line per distinct user (e-mailed by the beat job once committed).
 
     Money parameters end in `_fen` (integers), times in `_at` (aware datetimes); both are
     formatted when read. Call it inside the service's transaction.
@@ -253,8 +254,8 @@ def _stored(params: dict) -> dict:
 
 
 def notify_many(notices: Iterable[Notice]) -> list:
-    """notify() for several events at once: one insert for all their inbox lines and one
-    e-mail job for all their copies, after commit (the sweeper's batches, D1)."""
+    """notify() for several events at once: one insert for all their inbox lines (the
+    sweeper's batches, D1)."""
     rows = []
     for notice in notices:
         if notice.kind not in MESSAGES:
@@ -274,12 +275,9 @@ def notify_many(notices: Iterable[Notice]) -> list:
                     task=notice.task,
                 )
             )
-    created = Notification.objects.bulk_create(rows)
-    ids = [row.pk for row in created if row.pk is not None]
-    # PostgreSQL and SQLite (3.35+) both return the new ids from a bulk insert.
-    if ids:
-        transaction.on_commit(lambda: send_notification_emails.delay(notification_ids=ids))
-    return created
+    # The e-mail copies are sent by the beat job reading the inbox (send_pending_emails), not
+    # by a job per event: nothing is enqueued inside the service's transaction (issue 20).
+    return Notification.objects.bulk_create(rows)
 
 
 # --- reading (the inbox) ------------------------------------------------------------------
@@ -342,27 +340,46 @@ def email_on_commit(*, to: str, subject: str, body: str) -> None:
     transaction.on_commit(lambda: send_email.delay(to=to, subject=subject, body=body))
 
 
+EMAIL_BATCH = 200
+
+
+def pending_emails_send(*, batch: int = EMAIL_BATCH) -> int:
+    """D5: the e-mail copies of the inbox lines not e-mailed yet, oldest first. Each batch is
+    claimed (its `emailed_at` set) and committed before it is sent, with SKIP LOCKED, so two
+    workers or a rerun never e-mail a line twice; a line committed later is sent by the next
+    run. Lines of users without an e-mail address are claimed and skipped. Returns how many
+    e-mails were sent."""
+    sent = 0
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(emailed_at__isnull=True)
+                .select_related("user")
+                .order_by("id")[:batch]
+            )
+            Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(
+                emailed_at=timezone.now()
+            )
+        for notification in claimed:
+            if not notification.user.email:
+                continue
+            with translation.override(settings.LANGUAGE_CODE):
+                body = render(notification)
+            send_mail(body[:60], body, settings.DEFAULT_FROM_EMAIL, [notification.user.email])
+            sent += 1
+        if len(claimed) < batch:
+            return sent
+
+
 @shared_task(
-    name="marketplace.send_notification_emails",
+    name="marketplace.send_pending_emails",
     acks_late=True,
+    ignore_result=True,
     autoretry_for=(ConnectionError, TimeoutError, OSError),
     retry_backoff=True,
     max_retries=5,
 )
-def send_notification_emails(*, notification_ids: list[int]) -> int:
-    """D5: e-mail copies of inbox lines. Each line is claimed before sending, so a rerun of
-    the job (a retry, a second worker) never e-mails it twice."""
-    sent = 0
-    for notification in Notification.objects.filter(
-        pk__in=notification_ids, emailed_at__isnull=True
-    ).select_related("user"):
-        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
-        )
-        if not claimed or not notification.user.email:
-            continue
-        with translation.override(settings.LANGUAGE_CODE):
-            body = render(notification)
-        send_mail(body[:60], body, settings.DEFAULT_FROM_EMAIL, [notification.user.email])
-        sent += 1
-    return sent
+def send_pending_emails() -> int:
+    """D5, beat every minute: the e-mail copies of the inbox (pending_emails_send)."""
+    return pending_emails_send()

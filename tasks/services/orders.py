@@ -696,7 +696,7 @@ def order_mark_overdue(
 def orders_mark_overdue(*, order_ids: list[int], at: datetime) -> list[Order]:
     """T51 for a batch of the sweeper (D1): order_mark_overdue for each of `order_ids` still in
     production past its deadline at `at`, in one transaction — one lock query, one journal
-    posting of all the refunds, one insert of the inbox lines and one e-mail job.
+    posting of all the refunds and one insert of the inbox lines (e-mailed by the beat job).
 
     Orders another worker holds are skipped (SKIP LOCKED) and the state and the deadline are
     checked under the lock, so a rerun or a second worker moves nothing twice (D2). The orders

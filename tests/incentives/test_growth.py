@@ -217,3 +217,17 @@ def test_growth_progress_shows_the_month_so_far_against_each_tier():
     reached = {(t.kind, t.threshold): t.reached for t in progress.tiers}
     assert reached[("gmv", 1_000_000)] is True and reached[("gmv", 5_000_000)] is False
     assert reached[("activity", 8)] is False
+
+
+def test_beat_runs_the_growth_job_on_the_8th_and_finishes_heating_orders(settings):
+    """I6/I8: beat runs the growth evaluation on the 8th at 02:00 Beijing time (the previous
+    month) and finishes heating orders every 5 minutes; both jobs are registered."""
+    from marketplace.celery import app
+
+    growth = settings.CELERY_BEAT_SCHEDULE["evaluate-growth"]
+    assert growth["task"] == "incentives.evaluate_growth"
+    assert (growth["schedule"].day_of_month, growth["schedule"].hour) == ({8}, {2})
+    heating = settings.CELERY_BEAT_SCHEDULE["finish-heating-orders"]
+    assert (heating["task"], heating["schedule"]) == ("incentives.finish_heating_orders", 300)
+    app.loader.import_default_modules()
+    assert {"incentives.evaluate_growth", "incentives.finish_heating_orders"} <= set(app.tasks)

@@ -104,27 +104,25 @@ def test_a_batch_has_the_effects_of_one_order_at_a_time(funded_shop, other_shop,
     assert ledger_breaches() == []
 
 
-def test_a_batch_sends_one_email_job_after_commit(
-    funded_shop, merchant, creator, django_capture_on_commit_callbacks, monkeypatch
+def test_a_batch_enqueues_nothing_and_its_copies_are_mailed_once_after_commit(
+    funded_shop, merchant, creator, django_capture_on_commit_callbacks, mailoutbox
 ):
-    """D5/D1: the batch's e-mail copies go out as one job, only after its commit."""
-    from parties import jobs
+    """D5/D1: the batch enqueues no e-mail job inside its flow; the beat job reading the inbox
+    e-mails each committed line once (a second run sends nothing)."""
+    from parties.notifications import pending_emails_send
 
     orders = [_in_production(funded_shop, merchant, creator, price_fen=10_000) for _ in range(3)]
-    sent = []
-    monkeypatch.setattr(
-        jobs.send_notification_emails, "delay", lambda **kw: sent.append(kw["notification_ids"])
-    )
+    Notification.objects.update(emailed_at=timezone.now())  # the set-up's lines are done
     at = timezone.now() + timedelta(days=4)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.orders_mark_overdue(order_ids=[o.pk for o in orders], at=at)
-    assert len(callbacks) == 1 and len(sent) == 1
-    assert sorted(sent[0]) == sorted(
-        Notification.objects.filter(order__in=orders, kind="order_overdue").values_list(
-            "pk", flat=True
-        )
-    )
-    assert len(sent[0]) == 6  # merchant and creator, for each of the three orders
+    assert callbacks == []
+    lines = Notification.objects.filter(order__in=orders, kind="order_overdue")
+    assert lines.count() == 6  # merchant and creator, for each of the three orders
+    with_address = lines.exclude(user__email="").count()
+    assert pending_emails_send() == with_address == len(mailoutbox)
+    assert pending_emails_send() == 0
+    assert not lines.filter(emailed_at__isnull=True).exists()
 
 
 def test_a_rerun_of_a_batch_moves_nothing(funded_shop, merchant, creator):
