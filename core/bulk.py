@@ -64,6 +64,15 @@ def get_or_create_row(model: type[Model], **lookup):
         return model.objects.get(**lookup)
 
 
+IN_LIST = 5000  # ids per IN (…) list: well under the 65,535 parameters of one statement
+
+
+def chunks(items: list, size: int = IN_LIST):
+    """`items` in consecutive slices of `size`, for IN lists and batched statements."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def insert_rows(model: type[Model], field_names: list[str], rows: list[tuple]) -> int:
     """Insert plain value tuples (in `field_names` order, attnames such as `grant_id`) as new
     rows of `model`, without building a model instance per row: PostgreSQL's COPY through
@@ -91,8 +100,7 @@ def insert_rows(model: type[Model], field_names: list[str], rows: list[tuple]) -
             for row in rows
         ]
         marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        for start in range(0, len(prepared), 500):
-            chunk = prepared[start : start + 500]
+        for chunk in chunks(prepared, 500):
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(chunk))}",
                 [value for row in chunk for value in row],

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.bulk import chunks
 from core.months import month_bounds, month_first_day
 from parties.models import Membership, OrganizationKind, User
 
@@ -488,8 +489,8 @@ def owners_by_account(live_account_ids: list[int]) -> dict[int, Owners]:
     owners: dict[int, Owners] = {}
     shops: dict[int, int] = {}
     ids = sorted(set(live_account_ids))
-    for start in range(0, len(ids), 5000):
-        rows = LiveAccount.objects.filter(pk__in=ids[start : start + 5000]).values_list(
+    for chunk in chunks(ids):
+        rows = LiveAccount.objects.filter(pk__in=chunk).values_list(
             "pk", "nickname", "creator__user_id", "shop__organization_id"
         )
         for pk, nickname, user_id, organization_id in rows:
@@ -497,10 +498,10 @@ def owners_by_account(live_account_ids: list[int]) -> dict[int, Owners]:
             if organization_id:
                 shops[organization_id] = pk
     orgs = sorted(shops)
-    for start in range(0, len(orgs), 5000):
-        members = Membership.objects.filter(
-            organization_id__in=orgs[start : start + 5000]
-        ).values_list("organization_id", "user_id")
+    for chunk in chunks(orgs):
+        members = Membership.objects.filter(organization_id__in=chunk).values_list(
+            "organization_id", "user_id"
+        )
         for organization_id, user_id in members:
             owners[shops[organization_id]].users.append(User(pk=user_id))
     return owners

@@ -269,25 +269,15 @@ def stage_grant(
     stage.save(update_fields=["status", "grant", "settled_at"])
     account = application.live_account
     program = str(application.program.get_code_display())
-    if live is None:
-        notify(
-            owners(account),
-            "coupons_granted",
-            coupons=stage.coupons,
-            account=account.nickname,
-            program=program,
-            expires_at=grant.lot.expires_at,
-        )
-    else:
-        notify(
-            owners(account),
-            "coupons_granted_for_live",
-            coupons=stage.coupons,
-            account=account.nickname,
-            program=program,
-            expires_at=grant.lot.expires_at,
-            **live_data(live),
-        )
+    notify(
+        owners(account),
+        "coupons_granted" if live is None else "coupons_granted_for_live",
+        coupons=stage.coupons,
+        account=account.nickname,
+        program=program,
+        expires_at=grant.lot.expires_at,
+        **(live_data(live) if live is not None else {}),
+    )
     return stage
 
 

@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.bulk import get_or_create_row
+from core.bulk import chunks, get_or_create_row
 from core.exceptions import InvalidInput
 from core.months import month_first_day
 
@@ -309,14 +309,6 @@ class GrantLine:
     params: dict
 
 
-CHUNK = 5000  # ids per IN list (well under the 65,535 parameters of one statement)
-
-
-def _chunks(items: list, size: int = CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def coupons_grant_many(
     *, program_month: ProgramMonth, grants: list[GrantLine], actor=None
 ) -> dict[str, CouponTransaction]:
@@ -383,7 +375,7 @@ def _grant_locked(
     under the lock covers other grants than `wallets_for` and `sure` is false."""
     ids = sorted({g.live_account_id for g in wallets_for})
     have: set[int] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         have.update(
             CouponAccount.objects.filter(kind=Kind.WALLET, live_account_id__in=chunk).values_list(
                 "live_account_id", flat=True
@@ -398,7 +390,7 @@ def _grant_locked(
     with transaction.atomic():
         pks = sorted([budget.pk, *_wallet_pks(ids)])
         locked: dict[int, CouponAccount] = {}
-        for chunk in _chunks(pks):
+        for chunk in chunks(pks):
             for row in (
                 CouponAccount.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
             ):
@@ -469,7 +461,7 @@ def _grant_locked(
 
 def _wallet_pks(ids: list[int]) -> list[int]:
     pks: list[int] = []
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         pks += CouponAccount.objects.filter(
             kind=Kind.WALLET, live_account_id__in=chunk
         ).values_list("pk", flat=True)

@@ -138,17 +138,14 @@ def _settle(order: HeatingOrder, *, used: int, status: str, at) -> HeatingOrder:
     first. Called with the live account locked; each movement names its cause once."""
     unused = order.coupons - used
     live_account = order.live_account
-    uses = list(
-        HeatingLotUse.objects.filter(order=order)
-        .select_related("lot")
-        .order_by("-lot__expires_at", "-lot__pk")
-    )
-    locked = {
-        lot.pk: lot
-        for lot in CouponLot.objects.select_for_update()
+    uses = list(HeatingLotUse.objects.filter(order=order).order_by("-lot__expires_at", "-lot__pk"))
+    # The lots the coupons return to, locked in primary-key order (after the live account).
+    list(
+        CouponLot.objects.select_for_update()
         .filter(pk__in=[u.lot_id for u in uses])
         .order_by("pk")
-    }
+        .values_list("pk", flat=True)
+    )
     heating = account(Kind.HEATING, live_account=live_account)
     if used:
         post(
@@ -173,8 +170,7 @@ def _settle(order: HeatingOrder, *, used: int, status: str, at) -> HeatingOrder:
             if not left:
                 break
             back = min(left, use.coupons)
-            lot = locked[use.lot_id]
-            CouponLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") + back)
+            CouponLot.objects.filter(pk=use.lot_id).update(remaining=F("remaining") + back)
             left -= back
     order.used, order.status, order.stopped_at = used, status, at
     order.save(update_fields=["used", "status", "stopped_at"])

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.bulk import chunks
 from parties.notifications import Notice, notify_many
 
 from ..models import ChannelsSession, CouponLot, LiveAccount
@@ -37,11 +38,11 @@ def _void_recent(live_account_ids: list[int], *, since: datetime, reason: str, p
     once, its cause), for many accounts in a few reads. Called with the accounts locked.
     Returns the coupons voided per account."""
     voided: dict[int, int] = dict.fromkeys(live_account_ids, 0)
-    for start in range(0, len(live_account_ids), 5000):
+    for chunk in chunks(live_account_ids):
         lots = (
             CouponLot.objects.select_for_update(of=("self",))
             .filter(
-                live_account_id__in=live_account_ids[start : start + 5000],
+                live_account_id__in=chunk,
                 remaining__gt=0,
                 grant__created_at__gte=since - RESTRICTION,
                 grant__created_at__lte=since,
@@ -77,18 +78,16 @@ def restrict_many(
     until = since + RESTRICTION
     ids = sorted(set(live_account_ids))
     longer: list[int] = []
-    for start in range(0, len(ids), 5000):
+    for chunk in chunks(ids):
         rows = (
             LiveAccount.objects.select_for_update()
-            .filter(pk__in=ids[start : start + 5000])
+            .filter(pk__in=chunk)
             .order_by("pk")
             .values_list("pk", "restricted_until")
         )
         longer += [pk for pk, current in rows if current is None or current < until]
-    for start in range(0, len(longer), 5000):
-        LiveAccount.objects.filter(pk__in=longer[start : start + 5000]).update(
-            restricted_until=until
-        )
+    for chunk in chunks(longer):
+        LiveAccount.objects.filter(pk__in=chunk).update(restricted_until=until)
     voided = _void_recent(longer, since=since, reason=reason, params=params)
     if longer:
         owners = owners_by_account(longer)

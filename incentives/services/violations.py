@@ -109,7 +109,7 @@ def violation_confirm(
         return confirmation
     since = None if kind == ViolationKind.CHEATING else at - CLAWBACK_WINDOW
     reason = f"{kind}_confirmed"
-    confirmation.voided = _void_unused(live_account, reason=reason, params=params, at=at)
+    confirmation.voided = _void_unused(live_account, reason=reason, params=params)
     confirmation.clawed_back = _claw_back(
         live_account, since=since, reason=reason, params=params, cause=confirmation.pk
     )
@@ -127,7 +127,7 @@ def violation_confirm(
     return confirmation
 
 
-def _void_unused(live_account: LiveAccount, *, reason: str, params: dict, at: datetime) -> int:
+def _void_unused(live_account: LiveAccount, *, reason: str, params: dict) -> int:
     """Every unused coupon of the account's lots is voided (each lot once)."""
     lots = (
         CouponLot.objects.select_for_update()
