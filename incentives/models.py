@@ -325,7 +325,15 @@ class ChannelsSession(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["live_account", "started_at"], name="channels_live_idx")]
+        indexes = [
+            models.Index(fields=["live_account", "started_at"], name="channels_live_idx"),
+            # The live-report sweep (I8) reads only the ended lives not reported yet.
+            models.Index(
+                fields=["ended_at"],
+                condition=Q(reported_at__isnull=True, ended_at__isnull=False),
+                name="channels_unreported_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(refund_fen__lte=models.F("gmv_fen")), name="channels_refund_within_gmv"
