@@ -41,8 +41,8 @@ from bench.common import (
     PROFILE_COLUMNS,
     ROOT,
     USER_COLUMNS,
+    generate_into_bench_database,
     write_docs_section,
-    write_generate_record,
 )
 
 SEED = 20261001
@@ -1362,35 +1362,27 @@ def main(argv=None) -> None:
 
     name = connection.settings_dict["NAME"]
     if args.command == "generate":
-        if "bench" not in name and not args.force:
-            raise SystemExit(
-                f"refusing to write the bench rows into {name!r}: use a dedicated database "
-                "whose name contains 'bench' (e.g. mk_bench), or pass --force"
-            )
-        print(f"database {name}: deleting the rows of any earlier bench run first")
-        began = time.perf_counter()
-        wipe()
-        wipe_seconds = time.perf_counter() - began
-        result = generate(
-            agencies=args.agencies,
-            creators=args.creators,
-            sessions=args.sessions,
-            month=args.month,
-            seed=args.seed,
-        )
-        arguments = {
-            "agencies": args.agencies,
-            "creators": args.creators,
-            "sessions": args.sessions,
-            "month": f"{args.month:%Y-%m}",
-            "seed": args.seed,
-        }
-        write_generate_record(
-            _generate_record_path(),
-            arguments,
-            result,
+        generate_into_bench_database(
+            name,
+            force=args.force,
+            example="mk_bench",
+            wipe=wipe,
+            generate=lambda: generate(
+                agencies=args.agencies,
+                creators=args.creators,
+                sessions=args.sessions,
+                month=args.month,
+                seed=args.seed,
+            ),
+            arguments={
+                "agencies": args.agencies,
+                "creators": args.creators,
+                "sessions": args.sessions,
+                "month": f"{args.month:%Y-%m}",
+                "seed": args.seed,
+            },
             share="short_share",
-            wipe_seconds=wipe_seconds,
+            record=_generate_record_path(),
         )
     else:
         run(

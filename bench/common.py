@@ -548,6 +548,26 @@ def write_docs_section(path: Path, heading: str, section: str) -> None:
     path.write_text("".join(lines))
 
 
+def generate_into_bench_database(
+    name: str, *, force: bool, example: str, wipe, generate, arguments: dict, share: str, record
+):
+    """A bench's `generate` command: refuse a database whose name lacks "bench" (unless
+    `force`), delete an earlier run's rows (`wipe`), call `generate()` and keep its record
+    (write_generate_record) at `record`. Returns what `generate()` returned."""
+    if "bench" not in name and not force:
+        raise SystemExit(
+            f"refusing to write the bench rows into {name!r}: use a dedicated database "
+            f"whose name contains 'bench' (e.g. {example}), or pass --force"
+        )
+    print(f"database {name}: deleting the rows of any earlier bench run first")
+    began = time.perf_counter()
+    wipe()
+    wipe_seconds = time.perf_counter() - began
+    result = generate()
+    write_generate_record(record, arguments, result, share=share, wipe_seconds=wipe_seconds)
+    return result
+
+
 def write_generate_record(
     path: Path, arguments: dict, result, *, share: str, wipe_seconds: float
 ) -> None:

@@ -56,8 +56,8 @@ from bench.common import (
     PROFILE_COLUMNS,
     ROOT,
     USER_COLUMNS,
+    generate_into_bench_database,
     write_docs_section,
-    write_generate_record,
 )
 
 SEED = 20261108
@@ -1002,30 +1002,22 @@ def main(argv=None) -> None:
 
     name = connection.settings_dict["NAME"]
     if args.command == "generate":
-        if "bench" not in name and not args.force:
-            raise SystemExit(
-                f"refusing to write the bench rows into {name!r}: use a dedicated database "
-                "whose name contains 'bench' (e.g. mk_bench_inc), or pass --force"
-            )
-        print(f"database {name}: deleting the rows of any earlier bench run first")
-        began = time.perf_counter()
-        wipe()
-        wipe_seconds = time.perf_counter() - began
-        result = generate(
-            accounts=args.accounts, sessions=args.sessions, month=args.month, seed=args.seed
-        )
-        arguments = {
-            "accounts": args.accounts,
-            "sessions": args.sessions,
-            "month": f"{args.month:%Y-%m}",
-            "seed": args.seed,
-        }
-        write_generate_record(
-            _generate_record_path(),
-            arguments,
-            result,
+        generate_into_bench_database(
+            name,
+            force=args.force,
+            example="mk_bench_inc",
+            wipe=wipe,
+            generate=lambda: generate(
+                accounts=args.accounts, sessions=args.sessions, month=args.month, seed=args.seed
+            ),
+            arguments={
+                "accounts": args.accounts,
+                "sessions": args.sessions,
+                "month": f"{args.month:%Y-%m}",
+                "seed": args.seed,
+            },
             share="long_share",
-            wipe_seconds=wipe_seconds,
+            record=_generate_record_path(),
         )
     else:
         run(month=args.month, repeats=args.repeats, write_docs=args.write_docs)
