@@ -40,6 +40,7 @@ from .exceptions import (
 )
 from .gateway import get_gateway, signature_is_valid
 from .models import (
+    SINGLETON_KINDS,
     Account,
     AccountKind,
     Entry,
@@ -94,16 +95,83 @@ def escrow_account(order: Model) -> Account:
     return get_or_create_row(Account, kind=AccountKind.ORDER_ESCROW, order=order)
 
 
+@dataclass(frozen=True)
+class AccountRef:
+    """An account named by what it belongs to, not by its id: the wallet of a shop, the escrow
+    of an order, the earnings of a creator, or a platform account. A posting given by refs
+    reads or creates its accounts where it posts (in Python, or in the database function
+    escrow_post on PostgreSQL), so a money step need not look them up first."""
+
+    kind: str
+    shop_id: int | None = None
+    creator_id: int | None = None
+    order_id: int | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "shop": self.shop_id,
+            "creator": self.creator_id,
+            "order": self.order_id,
+        }
+
+
+def wallet_ref(shop_id: int) -> AccountRef:
+    return AccountRef(AccountKind.MERCHANT_WALLET, shop_id=shop_id)
+
+
+def escrow_ref(order_id: int) -> AccountRef:
+    return AccountRef(AccountKind.ORDER_ESCROW, order_id=order_id)
+
+
+def earnings_ref(creator_id: int) -> AccountRef:
+    return AccountRef(AccountKind.CREATOR_EARNINGS, creator_id=creator_id)
+
+
+def platform_ref(kind: str) -> AccountRef:
+    return AccountRef(kind)
+
+
+def account_for(ref: AccountRef) -> Account:
+    """The account a ref names, created if it does not exist yet."""
+    if ref.kind in SINGLETON_KINDS:
+        return platform_account(ref.kind)
+    lookup = {"shop_id": ref.shop_id, "creator_id": ref.creator_id, "order_id": ref.order_id}
+    return get_or_create_row(
+        Account, kind=ref.kind, **{key: value for key, value in lookup.items() if value}
+    )
+
+
 # --- posting (E2, E3, E5) -------------------------------------------------------------------
 
 
-def _account_name(account: Account) -> str:
+def _account_name(kind: str) -> str:
     names = {
         AccountKind.MERCHANT_WALLET: _("wallet"),
         AccountKind.ORDER_ESCROW: _("order escrow"),
         AccountKind.CREATOR_EARNINGS: _("available earnings"),
     }
-    return names.get(account.kind) or str(account.get_kind_display())
+    return str(names.get(kind) or AccountKind(kind).label)
+
+
+def insufficient_funds(*, kind: str, balance_fen: int, needed_fen: int) -> InsufficientFunds:
+    """E3: the refusal of a line that would take an account of `kind` below zero."""
+    return InsufficientFunds(
+        _("Not enough money in the %(account)s: it holds %(balance)s, %(needed)s needed.")
+        % {
+            "account": _account_name(kind),
+            "balance": format_cny(balance_fen),
+            "needed": format_cny(needed_fen),
+        }
+    )
+
+
+def escrow_mismatch(*, held_fen: int, needed_fen: int) -> EscrowMismatch:
+    """E4: a release finds the escrow holding other than the price and fee it moves."""
+    return EscrowMismatch(
+        _("The order's escrow holds %(held)s, not the %(needed)s to release.")
+        % {"held": format_cny(held_fen), "needed": format_cny(needed_fen)}
+    )
 
 
 @dataclass(frozen=True)
@@ -168,16 +236,8 @@ def post_transactions(postings: list[Posting]) -> list[JournalTransaction]:
             balance = balances[pk] + amounts[pk]
             account = locked[pk]
             if balance < 0 and account.kind != AccountKind.GATEWAY_CLEARING:
-                raise InsufficientFunds(
-                    _(
-                        "Not enough money in the %(account)s: it holds %(balance)s, "
-                        "%(needed)s needed."
-                    )
-                    % {
-                        "account": _account_name(account),
-                        "balance": format_cny(balances[pk]),
-                        "needed": format_cny(-amounts[pk]),
-                    }
+                raise insufficient_funds(
+                    kind=account.kind, balance_fen=balances[pk], needed_fen=-amounts[pk]
                 )
             balances[pk] = after[pk] = balance
         balances_after.append(after)
@@ -225,11 +285,66 @@ def _require_payment_account(shop: MerchantShop) -> None:
 # --- escrow (E4) ----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def escrow_hold(
+@dataclass(frozen=True)
+class MoneyMove:
+    """One journal transaction given by account refs, ready to post either way: in Python
+    (`move_money`, what SQLite runs) or inside the database by the function escrow_post (what
+    an order step posts on PostgreSQL in the same round trip as the order's own rows; see
+    tasks.services.steps). Both lock the accounts in primary-key order, refuse a line that
+    would take an account below zero (E3) before writing anything, and write the same rows.
+
+    `expect_first_fen`: the balance the first line's account must hold, or the move is refused
+    (a release of an order's whole escrow, E4)."""
+
+    kind: str
+    lines: tuple[tuple[AccountRef, int], ...]
+    order: Model | None = None
+    memo: str = ""
+    actor: User | None = None
+    expect_first_fen: int | None = None
+
+    def as_json(self, *, at) -> dict:
+        return {
+            "kind": self.kind,
+            "order": self.order.pk if self.order is not None else None,
+            "memo": self.memo[:200],
+            "by": self.actor.pk if self.actor is not None else None,
+            "at": at.isoformat(),
+            "expect_first": self.expect_first_fen,
+            "lines": [{**ref.as_json(), "amount": amount} for ref, amount in self.lines],
+        }
+
+
+def move_money(move: MoneyMove) -> JournalTransaction:
+    """Post `move` through the ORM (the caller is inside transaction.atomic())."""
+    lines = [(account_for(ref), amount) for ref, amount in move.lines]
+    if move.expect_first_fen is not None:
+        first = lines[0][0]
+        first.refresh_from_db(fields=["balance_fen"])
+        if first.balance_fen != move.expect_first_fen:
+            raise escrow_mismatch(held_fen=first.balance_fen, needed_fen=move.expect_first_fen)
+    return post_transaction(
+        kind=move.kind, lines=lines, order=move.order, memo=move.memo, actor=move.actor
+    )
+
+
+def refusal_of(result: dict) -> Exception | None:
+    """The exception escrow_post's answer stands for, or None when it posted."""
+    if "short_kind" in result:
+        return insufficient_funds(
+            kind=result["short_kind"],
+            balance_fen=int(result["balance"]),
+            needed_fen=int(result["needed"]),
+        )
+    if "held" in result:
+        return escrow_mismatch(held_fen=int(result["held"]), needed_fen=int(result["needed"]))
+    return None
+
+
+def hold_move(
     *, order: Model, amount_fen: int, actor: User | None = None, memo: str = ""
-) -> JournalTransaction:
-    """E4: move a payment from the shop's wallet into the order's escrow."""
+) -> MoneyMove:
+    """E4: a payment from the shop's wallet into the order's escrow, checked but not posted."""
     _positive_amount(amount_fen)
     if order.is_terminal:
         # E4: a terminal order's escrow stays empty; no flow would move a late payment out.
@@ -239,13 +354,21 @@ def escrow_hold(
             code="order_closed",
         )
     _require_payment_account(order.shop)
-    return post_transaction(
+    return MoneyMove(
         kind=TransactionKind.HOLD,
-        lines=[(wallet_account(order.shop), -amount_fen), (escrow_account(order), amount_fen)],
+        lines=((wallet_ref(order.shop_id), -amount_fen), (escrow_ref(order.pk), amount_fen)),
         order=order,
         memo=memo,
         actor=actor,
     )
+
+
+@transaction.atomic
+def escrow_hold(
+    *, order: Model, amount_fen: int, actor: User | None = None, memo: str = ""
+) -> JournalTransaction:
+    """E4: move a payment from the shop's wallet into the order's escrow."""
+    return move_money(hold_move(order=order, amount_fen=amount_fen, actor=actor, memo=memo))
 
 
 @transaction.atomic
@@ -278,6 +401,42 @@ def escrow_hold_many(
     return post_transaction(kind=TransactionKind.HOLD, lines=lines, memo=memo, actor=actor)
 
 
+def release_move(
+    *,
+    order: Model,
+    actor: User | None = None,
+    creator_fen: int | None = None,
+    fee_fen: int | None = None,
+    memo: str = "",
+) -> MoneyMove:
+    """E4/E10: pay the creator out of escrow, and the platform its fee (checked, not posted).
+
+    By default the escrow must hold exactly the order's price plus fee, and all of it moves: the
+    creator receives the price, the platform the fee. A dispute split passes the creator's part
+    (and the fee) explicitly; whatever is left stays in escrow for a refund.
+    """
+    expect = None
+    if creator_fen is None and fee_fen is None:
+        creator_fen, fee_fen = order.price_fen, order.fee_fen
+        expect = creator_fen + fee_fen
+    creator_fen, fee_fen = creator_fen or 0, fee_fen or 0
+    if creator_fen < 0 or fee_fen < 0 or creator_fen + fee_fen <= 0:
+        raise InvalidInput(_("A release moves a positive amount."))
+    lines = [(escrow_ref(order.pk), -(creator_fen + fee_fen))]
+    if creator_fen:
+        lines.append((earnings_ref(order.creator_id), creator_fen))
+    if fee_fen:
+        lines.append((platform_ref(AccountKind.PLATFORM_FEES), fee_fen))
+    return MoneyMove(
+        kind=TransactionKind.RELEASE,
+        lines=tuple(lines),
+        order=order,
+        memo=memo,
+        actor=actor,
+        expect_first_fen=expect,
+    )
+
+
 @transaction.atomic
 def escrow_release(
     *,
@@ -287,34 +446,9 @@ def escrow_release(
     fee_fen: int | None = None,
     memo: str = "",
 ) -> JournalTransaction:
-    """E4/E10: pay the creator out of escrow, and the platform its fee.
-
-    By default the escrow must hold exactly the order's price plus fee, and all of it moves: the
-    creator receives the price, the platform the fee. A dispute split passes the creator's part
-    (and the fee) explicitly; whatever is left stays in escrow for a refund.
-    """
-    escrow = escrow_account(order)
-    escrow.refresh_from_db(fields=["balance_fen"])
-    if creator_fen is None and fee_fen is None:
-        creator_fen, fee_fen = order.price_fen, order.fee_fen
-        if escrow.balance_fen != creator_fen + fee_fen:
-            raise EscrowMismatch(
-                _("The order's escrow holds %(held)s, not the %(needed)s to release.")
-                % {
-                    "held": format_cny(escrow.balance_fen),
-                    "needed": format_cny(creator_fen + fee_fen),
-                }
-            )
-    creator_fen, fee_fen = creator_fen or 0, fee_fen or 0
-    if creator_fen < 0 or fee_fen < 0 or creator_fen + fee_fen <= 0:
-        raise InvalidInput(_("A release moves a positive amount."))
-    lines = [(escrow, -(creator_fen + fee_fen))]
-    if creator_fen:
-        lines.append((earnings_account(order.creator), creator_fen))
-    if fee_fen:
-        lines.append((platform_account(AccountKind.PLATFORM_FEES), fee_fen))
-    return post_transaction(
-        kind=TransactionKind.RELEASE, lines=lines, order=order, memo=memo, actor=actor
+    """E4/E10: pay the creator out of escrow, and the platform its fee (see release_move)."""
+    return move_money(
+        release_move(order=order, actor=actor, creator_fen=creator_fen, fee_fen=fee_fen, memo=memo)
     )
 
 

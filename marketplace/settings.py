@@ -130,6 +130,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# T70: an order's state-log row is written by the order's own step (tasks.services.steps), in
+# the same database round trip as the order (issue 20), not by django-fsm-log's signal; every
+# other model's transitions are still logged by django-fsm-log.
+DJANGO_FSM_LOG_IGNORED_MODELS = ["tasks.models.orders.Order"]
+# Issue 20: on PostgreSQL an order step writes its rows through the database function
+# tasks_order_step in one round trip; False runs the ORM path SQLite always runs (the test that
+# compares the two paths switches it).
+ORDER_STEPS_IN_DATABASE = True
 AUTH_USER_MODEL = "marketplace.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -217,6 +217,9 @@ class CreatorProfile(models.Model):
     # The average of the merchants' 1–5 star ratings; not money, so a decimal is fine.
     rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2, default=0)
     rating_count = models.PositiveIntegerField(_("ratings"), default=0)
+    # C1, kept as running sums (issue 20): the sum of the ratings, so that a confirm adds one
+    # rating without reading the creator's reviews; `rating` is rating_total / rating_count.
+    rating_total = models.PositiveIntegerField(_("sum of ratings"), default=0, db_default=0)
     agency = models.ForeignKey(
         "agencies.Agency",  # upward (agencies sit above parties): by string, never an import
         on_delete=models.SET_NULL,

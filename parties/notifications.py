@@ -242,7 +242,9 @@ def notify(
     return notify_many([Notice(users, kind, order=order, task=task, params=params)])
 
 
-def _stored(params: dict) -> dict:
+def stored_params(params: dict) -> dict:
+    """Notice parameters as the inbox stores them: times as ISO text, anything else not an
+    int, str or None as its text."""
     stored = {}
     for key, value in params.items():
         if hasattr(value, "isoformat"):
@@ -260,7 +262,7 @@ def notify_many(notices: Iterable[Notice]) -> list:
     for notice in notices:
         if notice.kind not in MESSAGES:
             raise ValueError(f"unknown notification kind {notice.kind!r}")
-        stored = _stored(notice.params)
+        stored = stored_params(notice.params)
         seen = set()
         for user in notice.users:
             if user is None or user.pk in seen:

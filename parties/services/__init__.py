@@ -273,9 +273,14 @@ def payment_account_unbind(*, shop: MerchantShop, actor: User) -> PaymentAccount
 
 
 def shop_can_pay(*, shop: MerchantShop) -> bool:
-    """M2: a Tmall store pays only with a bound operating account (uses shop_list's prefetch)."""
-
-    return shop.platform != Platform.TMALL or shop_bound_account(shop) is not None
+    """M2: a Tmall store pays only with a bound operating account (uses shop_list's prefetch,
+    or the answer `has_bound_account` of an order's lock, tasks.locks.lock_order)."""
+    if shop.platform != Platform.TMALL:
+        return True
+    bound = getattr(shop, "has_bound_account", None)
+    if bound is not None:
+        return bound
+    return shop_bound_account(shop) is not None
 
 
 @transaction.atomic

@@ -65,6 +65,16 @@ def require_merchant_of(*, shop: MerchantShop, actor: User) -> None:
         raise WrongSide(_("Only the merchant of this order can do this."))
 
 
+def require_merchant_of_order(order: Order, actor: User) -> None:
+    """require_merchant_of, read from the lock's answer when the order was locked with
+    `lock_order(order, member=actor)` (no query of its own)."""
+    member = getattr(order, "actor_is_shop_member", None)
+    if member is None:
+        require_merchant_of(shop=order.shop, actor=actor)
+    elif not member:
+        raise WrongSide(_("Only the merchant of this order can do this."))
+
+
 def require_creator_of(*, creator: CreatorProfile, actor: User) -> None:
     if creator.user_id != actor.pk:
         raise WrongSide(_("Only the creator of this order can do this."))
@@ -106,15 +116,47 @@ def refuse_state(obj, action: str) -> NotAllowed:
     )
 
 
-def run_transition(obj, method_name: str, action: str, **kwargs):
-    """Call an FSM transition; a state that does not allow it becomes a 409."""
+def run_transition(obj, method_name: str, action: str, *, log: bool = True, **kwargs):
+    """Call an FSM transition; a state that does not allow it becomes a 409.
+
+    T70: django-fsm-log writes the state-log row of every model's transition but an order's
+    (settings.DJANGO_FSM_LOG_IGNORED_MODELS): an order's row is written here, or — with
+    `log=False` — by the caller's order step (tasks.services.steps), which posts it in the same
+    round trip as the order."""
     method = getattr(obj, method_name)
     if not can_proceed(method):
         raise refuse_state(obj, action)
+    source = obj.status
     try:
-        return method(**kwargs)
+        result = method(**kwargs)
     except TransitionNotAllowed:
         raise refuse_state(obj, action) from None
+    if log and isinstance(obj, Order):
+        StateLog.objects.create(
+            **order_log_fields(
+                obj,
+                transition=method_name,
+                source=source,
+                by=kwargs.get("by"),
+                description=kwargs.get("description"),
+                at=timezone.now(),
+            )
+        )
+    return result
+
+
+def order_log_fields(order: Order, *, transition: str, source: str, by, description, at) -> dict:
+    """The state-log row (T70) of an order's transition from `source`, as model fields."""
+    return {
+        "timestamp": at,
+        "by": by,
+        "source_state": source,
+        "state": order.status,
+        "transition": transition,
+        "content_type": DjangoContentType.objects.get_for_model(order),
+        "object_id": order.pk,
+        "description": description,
+    }
 
 
 def deadline_passed(message: str) -> NotAllowed:

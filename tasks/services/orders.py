@@ -12,7 +12,6 @@ from urllib.parse import urlparse
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Avg, Count
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
@@ -35,7 +34,6 @@ from tasks.models import (
     Order,
     OrderKind,
     OrderStatus,
-    Review,
     Revision,
     Task,
 )
@@ -50,10 +48,12 @@ from .common import (
     refuse_state,
     require_creator_of,
     require_merchant_of,
+    require_merchant_of_order,
     run_transition,
     shop_users,
     shop_users_by_org,
 )
+from .steps import OrderStep, StepNotice, StepReview
 
 MAX_LINKS = 10
 MAX_FILES = 5
@@ -126,39 +126,41 @@ def _payable_now(order: Order, at) -> None:
 
 @transaction.atomic
 def order_pay(*, order: Order, actor: User) -> Order:
-    """T4/T40/T30: pay a private order in full, a deposit order's deposit, or a brand order."""
-    order = lock_order(order)
-    require_merchant_of(shop=order.shop, actor=actor)
+    """T4/T40/T30: pay a private order in full, a deposit order's deposit, or a brand order.
+
+    One order step (tasks.services.steps): the lock answers whether the actor is the shop's,
+    and the order, its log, the payment and the creator's inbox line are written at once."""
+    order = lock_order(order, member=actor)
+    require_merchant_of_order(order, actor)
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise refuse_state(order, _("pay"))
     at = now()
     _payable_now(order, at)
     amount = order.deposit_fen if order.is_deposit else order.total_fen
-    run_transition(order, "pay", _("pay"), at=at, by=actor)
-    order.save()
-    escrow.escrow_hold(
+    move = escrow.hold_move(
         order=order,
         amount_fen=amount,
         actor=actor,
         memo=_("deposit") if order.is_deposit else _("payment"),
     )
+    step = OrderStep.begin(order, "pay", _("pay"), at=at, by=actor)
     if order.status == OrderStatus.IN_PRODUCTION:
-        notify(
-            [order.creator.user],
+        notice = StepNotice(
             "order_started",
-            order=order,
-            title=order.title,
-            deadline_at=order.delivery_deadline,
+            {"title": order.title, "deadline_at": order.delivery_deadline},
+            users=(order.creator.user,),
         )
     else:
-        notify(
-            [order.creator.user],
+        notice = StepNotice(
             "order_paid",
-            order=order,
-            title=order.title,
-            price_fen=order.price_fen,
-            deadline_at=order.acceptance_deadline,
+            {
+                "title": order.title,
+                "price_fen": order.price_fen,
+                "deadline_at": order.acceptance_deadline,
+            },
+            users=(order.creator.user,),
         )
+    step.finish(move=move, notices=[notice])
     return order
 
 
@@ -169,29 +171,32 @@ def _check_balance_payable(order: Order, at) -> None:
         raise deadline_passed(_("The 7 days to pay the balance are over (T42)."))
 
 
-def _after_balance_paid(order: Order, *, at, actor: User) -> None:
-    run_transition(order, "pay_balance", _("pay the balance of"), at=at, by=actor)
-    order.save()
-    notify(
-        [order.creator.user],
+def _balance_paid_notice(order: Order) -> StepNotice:
+    return StepNotice(
         "order_balance_paid",
-        order=order,
-        title=order.title,
-        deadline_at=order.delivery_deadline,
+        {"title": order.title, "deadline_at": order.delivery_deadline},
+        users=(order.creator.user,),
     )
+
+
+def _after_balance_paid(order: Order, *, at, actor: User) -> None:
+    step = OrderStep.begin(order, "pay_balance", _("pay the balance of"), at=at, by=actor)
+    step.finish(notices=[_balance_paid_notice(order)])
 
 
 @transaction.atomic
 def order_pay_balance(*, order: Order, actor: User) -> Order:
-    """T42: the balance (final price + fee on it − deposit), within 7 days of acceptance."""
-    order = lock_order(order)
-    require_merchant_of(shop=order.shop, actor=actor)
+    """T42: the balance (final price + fee on it − deposit), within 7 days of acceptance. One
+    order step, like order_pay."""
+    order = lock_order(order, member=actor)
+    require_merchant_of_order(order, actor)
     at = now()
     _check_balance_payable(order, at)
-    escrow.escrow_hold(
+    move = escrow.hold_move(
         order=order, amount_fen=order.balance_due_fen, actor=actor, memo=_("balance")
     )
-    _after_balance_paid(order, at=at, actor=actor)
+    step = OrderStep.begin(order, "pay_balance", _("pay the balance of"), at=at, by=actor)
+    step.finish(move=move, notices=[_balance_paid_notice(order)])
     return order
 
 
@@ -228,10 +233,17 @@ def balances_pay(*, order_ids: list[int], actor: User) -> list[Order]:
 
 
 def _linked_application(order: Order):
-    """A recruitment order's application (the merchant's payment), locked, or None."""
-    application_id = (
-        type(order).objects.filter(pk=order.pk).values_list("application__pk", flat=True).first()
-    )
+    """A recruitment order's application (the merchant's payment), locked, or None. An order
+    locked `with_application` already knows its id."""
+    if hasattr(order, "linked_application_id"):
+        application_id = order.linked_application_id
+    else:
+        application_id = (
+            type(order)
+            .objects.filter(pk=order.pk)
+            .values_list("application__pk", flat=True)
+            .first()
+        )
     return lock_application(application_id) if application_id else None
 
 
@@ -246,11 +258,12 @@ def _check_acceptance_open(order: Order, at, action: str) -> None:
 def order_accept(*, order: Order, actor: User, price_fen: int | None = None) -> Order:
     """T4/T20: the creator accepts. A deposit order's creator may change the price by ±20%
     of the original (T41); the merchant then owes the balance within 7 days (T42)."""
-    order = lock_order(order)
+    order = lock_order(order, with_application=True)
     require_creator_of(creator=order.creator, actor=actor)
     require_not_banned(user=actor)  # S1/S2: a banned creator cannot accept
     at = now()
     _check_acceptance_open(order, at, _("accept"))
+    new_price = None
     if price_fen is not None and price_fen != order.price_fen:
         if not order.is_deposit:
             raise invalid("price", _("Only a deposit order's price can change on acceptance."))
@@ -261,35 +274,28 @@ def order_accept(*, order: Order, actor: User, price_fen: int | None = None) -> 
                 _("The new price must be within ±%(limit)s%% of the original price (T41).")
                 % {"limit": PRICE_CHANGE_LIMIT_PERCENT},
             )
-        order.price_fen = price_fen
-        order.fee_fen = fee_for(price_fen=price_fen, rate_bp=order.fee_rate_bp)
-    run_transition(order, "accept", _("accept"), at=at, by=actor)
-    order.save()
+        new_price = price_fen
+    step = OrderStep.begin(order, "accept", _("accept"), at=at, by=actor)
+    if new_price is not None:
+        step.also_changed(
+            price_fen=new_price,
+            fee_fen=fee_for(price_fen=new_price, rate_bp=order.fee_rate_bp),
+        )
     application = _linked_application(order)
     if application is not None:
         run_transition(application, "approve", _("approve"), at=at, by=actor)
         application.save()
-    merchants = shop_users(order.shop)
+    params = {
+        "title": order.title,
+        "creator": order.creator.display_name,
+        "price_fen": order.price_fen,
+    }
     if order.is_deposit:
-        notify(
-            merchants,
-            "order_accepted_deposit",
-            order=order,
-            title=order.title,
-            creator=order.creator.display_name,
-            price_fen=order.price_fen,
-            balance_fen=order.balance_due_fen,
-            deadline_at=order.balance_deadline,
-        )
+        kind = "order_accepted_deposit"
+        params.update(balance_fen=order.balance_due_fen, deadline_at=order.balance_deadline)
     else:
-        notify(
-            merchants,
-            "order_accepted",
-            order=order,
-            title=order.title,
-            creator=order.creator.display_name,
-            price_fen=order.price_fen,
-        )
+        kind = "order_accepted"
+    step.finish(notices=[StepNotice(kind, params, organizations=(order.shop.organization_id,))])
     return order
 
 
@@ -526,8 +532,7 @@ def order_deliver(
     at = now()
     if order.delivery_deadline is not None and at >= order.delivery_deadline:
         raise deadline_passed(_("The delivery deadline has passed; delivery is refused (T50)."))
-    run_transition(order, "deliver", _("deliver"), at=at, by=actor)
-    order.save()
+    step = OrderStep.begin(order, "deliver", _("deliver"), at=at, by=actor)
     delivery = Delivery.objects.create(
         order=order,
         links=cleaned,
@@ -539,12 +544,14 @@ def order_deliver(
         DeliveryFile.objects.create(
             delivery=delivery, file=upload, name=upload.name[:200], size=upload.size
         )
-    notify(
-        shop_users(order.shop),
-        "order_delivered",
-        order=order,
-        title=order.title,
-        deadline_at=order.auto_confirm_at,
+    step.finish(
+        notices=[
+            StepNotice(
+                "order_delivered",
+                {"title": order.title, "deadline_at": order.auto_confirm_at},
+                organizations=(order.shop.organization_id,),
+            )
+        ]
     )
     return order
 
@@ -605,18 +612,6 @@ def order_request_revision(*, order: Order, actor: User, note: str, new_deadline
     return order
 
 
-def _update_creator_rating(creator: CreatorProfile) -> None:
-    """C1: the creator's rating is the average of its reviews. The profile row is locked last
-    (after the ledger accounts), so concurrent confirms for one creator queue here."""
-    CreatorProfile.objects.select_for_update().filter(pk=creator.pk).first()
-    stats = Review.objects.filter(order__creator=creator).aggregate(
-        average=Avg("rating"), count=Count("id")
-    )
-    CreatorProfile.objects.filter(pk=creator.pk).update(
-        rating=round(stats["average"] or 0, 2), rating_count=stats["count"]
-    )
-
-
 def release_to_creator(order: Order, *, actor: User | None, memo: str) -> None:
     escrow.escrow_release(order=order, actor=actor, memo=memo)
 
@@ -630,22 +625,24 @@ def order_confirm(*, order: Order, actor: User, rating: int, comment: str = "") 
     comment = (comment or "").strip()
     if len(comment) > MAX_TEXT:
         raise invalid("comment", _("At most %(max)s characters.") % {"max": MAX_TEXT})
-    order = lock_order(order)
-    require_merchant_of(shop=order.shop, actor=actor)
+    order = lock_order(order, member=actor)
+    require_merchant_of_order(order, actor)
     if order.status != OrderStatus.DELIVERED:
         raise refuse_state(order, _("confirm"))
     at = now()
-    run_transition(order, "confirm", _("confirm"), at=at, by=actor)
-    order.save()
-    release_to_creator(order, actor=actor, memo=_("confirmed"))
-    Review.objects.create(order=order, rating=rating, comment=comment, created_by=actor)
-    _update_creator_rating(order.creator)
-    notify(
-        [order.creator.user],
-        "order_confirmed",
-        order=order,
-        title=order.title,
-        amount_fen=order.price_fen,
+    step = OrderStep.begin(order, "confirm", _("confirm"), at=at, by=actor)
+    # C1: the rating joins the creator's running sums; the profile row is locked last (after
+    # the ledger accounts), so concurrent confirms for one creator queue there.
+    step.finish(
+        move=escrow.release_move(order=order, actor=actor, memo=_("confirmed")),
+        notices=[
+            StepNotice(
+                "order_confirmed",
+                {"title": order.title, "amount_fen": order.price_fen},
+                users=(order.creator.user,),
+            )
+        ],
+        review=StepReview(rating=rating, comment=comment, by=actor),
     )
     return order
 
@@ -661,15 +658,17 @@ def order_auto_confirm(
         order.auto_confirm_at and at >= order.auto_confirm_at
     ):
         return None
-    run_transition(order, "confirm", _("confirm"), at=at, by=actor, description="auto")
-    order.save()
-    release_to_creator(order, actor=actor, memo=_("confirmed automatically"))
-    notify(
-        order_parties(order),
-        "order_auto_confirmed",
-        order=order,
-        title=order.title,
-        amount_fen=order.price_fen,
+    step = OrderStep.begin(order, "confirm", _("confirm"), at=at, by=actor, description="auto")
+    step.finish(
+        move=escrow.release_move(order=order, actor=actor, memo=_("confirmed automatically")),
+        notices=[
+            StepNotice(
+                "order_auto_confirmed",
+                {"title": order.title, "amount_fen": order.price_fen},
+                users=(order.creator.user,),
+                organizations=(order.shop.organization_id,),
+            )
+        ],
     )
     return order
 
