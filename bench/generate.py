@@ -1545,12 +1545,13 @@ def generate(
                 dt(joined[n]),
                 None,
                 creator_user_base + n,
+                sum(given) if given else 0,  # rating_total: C1's running sum (issue 20)
             )
 
     timer.copy(
         "creator profiles",
         "marketplace_creatorprofile",
-        PROFILE_COLUMNS,
+        [*PROFILE_COLUMNS, "rating_total"],
         profiles(),
     )
     channel_pks = list(channels.values())

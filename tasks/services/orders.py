@@ -258,9 +258,10 @@ def _check_acceptance_open(order: Order, at, action: str) -> None:
 def order_accept(*, order: Order, actor: User, price_fen: int | None = None) -> Order:
     """T4/T20: the creator accepts. A deposit order's creator may change the price by ±20%
     of the original (T41); the merchant then owes the balance within 7 days (T42)."""
-    order = lock_order(order, with_application=True)
+    order = lock_order(order, with_application=True, unbanned=actor)
     require_creator_of(creator=order.creator, actor=actor)
-    require_not_banned(user=actor)  # S1/S2: a banned creator cannot accept
+    if order.actor_may_be_banned:  # the lock's answer; the details only when it says so
+        require_not_banned(user=actor)  # S1/S2: a banned creator cannot accept
     at = now()
     _check_acceptance_open(order, at, _("accept"))
     new_price = None
