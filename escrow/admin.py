@@ -93,11 +93,15 @@ class AccountAdmin(AmountSearchMixin, ReadOnlyAdmin):
 
 @admin.register(JournalTransaction)
 class JournalTransactionAdmin(LargeTableMixin, ReadOnlyAdmin):
-    list_display = ["id", "kind", "order", "memo", "created_by", "created_at"]
+    list_display = ["id", "kind", "order", "memo_shown", "created_by", "created_at"]
     list_filter = ["kind", CREATED_FILTER]
     search_fields = ["=id", "=order__id", "memo", "created_by__username"]
     list_select_related = ["order", "created_by"]
     inlines = [EntryInline]
+
+    @admin.display(description=_("memo"), ordering="memo")
+    def memo_shown(self, journal):
+        return journal.memo_text
 
 
 @admin.register(Entry)

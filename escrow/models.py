@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from .memos import memo_text
+
 
 class AccountKind(models.TextChoices):
     MERCHANT_WALLET = "merchant_wallet", _("Merchant wallet")
@@ -161,6 +163,11 @@ class JournalTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()}"
+
+    @property
+    def memo_text(self) -> str:
+        """The memo in the reader's language (escrow.memos)."""
+        return memo_text(self.memo)
 
 
 class Entry(models.Model):

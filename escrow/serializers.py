@@ -37,7 +37,7 @@ class EntrySerializer(serializers.ModelSerializer):
     balance_after = MoneyField(source="balance_after_fen")
     kind = serializers.CharField(source="transaction.kind")
     order = serializers.IntegerField(source="transaction.order_id", allow_null=True)
-    memo = serializers.CharField(source="transaction.memo")
+    memo = serializers.CharField(source="transaction.memo_text")
     transaction = serializers.IntegerField(source="transaction_id")
 
     class Meta:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import NotAllowed, WrongSide
 from escrow import services as escrow
+from escrow.memos import memo
 from parties.models import MerchantShop, User
 from parties.notifications import notify
 from parties.services.sanctions import require_not_banned
@@ -254,7 +255,7 @@ def plaza_task_pay(*, task: Task, actor: User) -> list[Order]:
         shop=task.shop,
         holds=[(order, order.total_fen) for order in orders],
         actor=actor,
-        memo=_("plaza task #%(id)s") % {"id": task.pk},
+        memo=memo("plaza_task", task.pk),
     )
     Order.objects.filter(pk__in=[order.pk for order in orders]).update(paid_at=at)
     run_transition(task, "mark_paid", _("pay"), by=actor)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import NotAllowed, WrongSide
 from escrow import services as escrow
+from escrow.memos import memo
 from escrow.services import fee_for
 from parties.models import Membership, User
 from parties.notifications import notify
@@ -116,17 +117,21 @@ def dispute_resolve(
     order.save()
     refunded = 0
     if outcome == DisputeOutcome.RELEASE:
-        release_to_creator(order, actor=actor, memo=_("dispute: released"))
+        release_to_creator(order, actor=actor, memo=memo("dispute_released"))
         creator_part = order.price_fen
     elif outcome == DisputeOutcome.REFUND:
-        refunded = refund_all(order, actor=actor, memo=_("dispute: refunded"))
+        refunded = refund_all(order, actor=actor, memo=memo("dispute_refunded"))
         creator_part = 0
     else:
         fee = fee_for(price_fen=creator_fen, rate_bp=order.fee_rate_bp)
         escrow.escrow_release(
-            order=order, actor=actor, creator_fen=creator_fen, fee_fen=fee, memo=_("dispute: split")
+            order=order,
+            actor=actor,
+            creator_fen=creator_fen,
+            fee_fen=fee,
+            memo=memo("dispute_split"),
         )
-        refunded = refund_all(order, actor=actor, memo=_("dispute: split"))
+        refunded = refund_all(order, actor=actor, memo=memo("dispute_split"))
         creator_part = creator_fen
     dispute.outcome = outcome
     dispute.creator_fen = creator_part

@@ -19,6 +19,7 @@ from core.bulk import update_uniform
 from core.exceptions import NotAllowed
 from core.uploads import check_content, display_name
 from escrow import services as escrow
+from escrow.memos import memo
 from escrow.services import fee_for, fee_rate_for
 from parties.models import CreatorProfile, MerchantShop, User
 from parties.notifications import Notice, notify, notify_many
@@ -141,7 +142,7 @@ def order_pay(*, order: Order, actor: User) -> Order:
         order=order,
         amount_fen=amount,
         actor=actor,
-        memo=_("deposit") if order.is_deposit else _("payment"),
+        memo=memo("deposit") if order.is_deposit else memo("payment"),
     )
     step = OrderStep.begin(order, "pay", _("pay"), at=at, by=actor)
     if order.status == OrderStatus.IN_PRODUCTION:
@@ -193,7 +194,7 @@ def order_pay_balance(*, order: Order, actor: User) -> Order:
     at = now()
     _check_balance_payable(order, at)
     move = escrow.hold_move(
-        order=order, amount_fen=order.balance_due_fen, actor=actor, memo=_("balance")
+        order=order, amount_fen=order.balance_due_fen, actor=actor, memo=memo("balance")
     )
     step = OrderStep.begin(order, "pay_balance", _("pay the balance of"), at=at, by=actor)
     step.finish(move=move, notices=[_balance_paid_notice(order)])
@@ -222,7 +223,7 @@ def balances_pay(*, order_ids: list[int], actor: User) -> list[Order]:
         shop=shop,
         holds=[(order, order.balance_due_fen) for order in orders],
         actor=actor,
-        memo=_("combined balance payment"),
+        memo=memo("combined_balance"),
     )
     for order in orders:
         _after_balance_paid(order, at=at, actor=actor)
@@ -323,7 +324,7 @@ def order_decline(*, order: Order, actor: User) -> Order:
     if application is not None:
         run_transition(application, "reject", _("reject"), at=at, by=actor)
         application.save()
-    amount = refund_all(order, actor=actor, memo=_("declined"))
+    amount = refund_all(order, actor=actor, memo=memo("declined"))
     notify(
         shop_users(order.shop),
         "order_declined",
@@ -356,7 +357,7 @@ def order_expire(
     if application is not None:
         run_transition(application, "expire", _("expire"), at=at, by=actor)
         application.save()
-    amount = refund_all(order, actor=actor, memo=_("expired"))
+    amount = refund_all(order, actor=actor, memo=memo("expired"))
     notify(order_parties(order), "order_expired", order=order, title=order.title, amount_fen=amount)
     return order
 
@@ -378,7 +379,7 @@ def order_cancel(*, order: Order, actor: User) -> Order:
     ):
         run_transition(application, "withdraw", _("withdraw"), at=at, by=actor)
         application.save()
-    amount = refund_all(order, actor=actor, memo=_("cancelled"))
+    amount = refund_all(order, actor=actor, memo=memo("cancelled"))
     if was_paid:
         notify([order.creator.user], "order_cancelled", order=order, title=order.title)
     notify(
@@ -458,7 +459,7 @@ def order_forfeit(
     held.refresh_from_db(fields=["balance_fen"])
     amount = held.balance_fen
     if amount > 0:
-        escrow.escrow_forfeit(order=order, actor=actor, memo=_("deposit forfeited"))
+        escrow.escrow_forfeit(order=order, actor=actor, memo=memo("deposit_forfeited"))
     notify(
         order_parties(order), "order_forfeited", order=order, title=order.title, amount_fen=amount
     )
@@ -635,7 +636,7 @@ def order_confirm(*, order: Order, actor: User, rating: int, comment: str = "") 
     # C1: the rating joins the creator's running sums; the profile row is locked last (after
     # the ledger accounts), so concurrent confirms for one creator queue there.
     step.finish(
-        move=escrow.release_move(order=order, actor=actor, memo=_("confirmed")),
+        move=escrow.release_move(order=order, actor=actor, memo=memo("confirmed")),
         notices=[
             StepNotice(
                 "order_confirmed",
@@ -661,7 +662,7 @@ def order_auto_confirm(
         return None
     step = OrderStep.begin(order, "confirm", _("confirm"), at=at, by=actor, description="auto")
     step.finish(
-        move=escrow.release_move(order=order, actor=actor, memo=_("confirmed automatically")),
+        move=escrow.release_move(order=order, actor=actor, memo=memo("confirmed_automatically")),
         notices=[
             StepNotice(
                 "order_auto_confirmed",
@@ -688,7 +689,7 @@ def order_mark_overdue(
         return None
     run_transition(order, "mark_overdue", _("close"), at=at, by=actor)
     order.save()
-    amount = refund_all(order, actor=actor, memo=_("not delivered in time"))
+    amount = refund_all(order, actor=actor, memo=memo("not_delivered"))
     notify(order_parties(order), "order_overdue", order=order, title=order.title, amount_fen=amount)
     return order
 
@@ -722,7 +723,7 @@ def orders_mark_overdue(*, order_ids: list[int], at: datetime) -> list[Order]:
                 name for name, value in _field_values(order).items() if before[name] != value
             }
         update_uniform(Order, orders, changed)
-        refunded = escrow.escrow_refund_many(orders=orders, memo=_("not delivered in time"))
+        refunded = escrow.escrow_refund_many(orders=orders, memo=memo("not_delivered"))
         parties = shop_users_by_org({order.shop.organization_id for order in orders})
         notify_many(
             Notice(
