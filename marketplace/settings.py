@@ -334,6 +334,56 @@ FOCUS_SLOTS_PER_HOUR = int(os.environ.get("FOCUS_SLOTS_PER_HOUR", "5"))  # G6: a
 FOCUS_ANSWER_HOURS = int(os.environ.get("FOCUS_ANSWER_HOURS", "4"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# --- Caches and prepared statements (issue 20) ------------------------------------------
+
+
+def cache_settings(environ) -> dict:
+    """CACHES from the environment: CACHE_URL (redis://…, locmem://, dummy://), else Redis at
+    REDIS_URL when one is set (production), else the local-memory cache of each process
+    (`make run`, the tests)."""
+    url = environ.get("CACHE_URL") or environ.get("REDIS_URL") or "locmem://"
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {"default": {**backend, "KEY_PREFIX": environ.get("CACHE_KEY_PREFIX", "mk")}}
+    if url.startswith("dummy://"):
+        return {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "marketplace",
+        }
+    }
+
+
+def postgres_options(environ) -> dict:
+    """Prepared statements on PostgreSQL: psycopg 3 binds the parameters on the server
+    (Django's `server_side_binding`) and prepares a statement once one connection has run it
+    DB_PREPARE_THRESHOLD times (psycopg's `prepare_threshold`), so a plaza request's repeated
+    statements skip the planner. DB_SERVER_SIDE_BINDING=0 goes back to Django's default
+    (client-side binding, nothing prepared), which a transaction-pooling pgbouncer needs."""
+    if not env_bool_in(environ, "DB_SERVER_SIDE_BINDING", True):
+        return {}
+    return {
+        "server_side_binding": True,
+        "prepare_threshold": int(environ.get("DB_PREPARE_THRESHOLD", "5")),
+    }
+
+
+def env_bool_in(environ, name: str, default: bool) -> bool:
+    value = environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+CACHES = cache_settings(os.environ)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(postgres_options(os.environ))
+# How long the public part of a plaza page (tasks.selectors.TaskListing) and a user's
+# navigation counts (parties.navigation) are kept; 0 turns each cache off.
+PLAZA_CACHE_SECONDS = int(os.environ.get("PLAZA_CACHE_SECONDS", "5"))
+NAVIGATION_CACHE_SECONDS = int(os.environ.get("NAVIGATION_CACHE_SECONDS", "5"))
+
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

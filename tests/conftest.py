@@ -75,6 +75,37 @@ def pytest_runtest_setup(item):
             pytest.skip(missing)
 
 
+# --- caches ------------------------------------------------------------------------------
+
+LOCAL_CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tests",
+    }
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _local_caches():
+    """The tests keep their cache in memory even when REDIS_URL points the settings at Redis
+    (the Celery tests' broker), so that clearing it between tests flushes nothing else."""
+    from django.test.utils import override_settings
+
+    with override_settings(CACHES=LOCAL_CACHES):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test starts with an empty cache: SQLite hands out the same primary keys again in
+    the next test, so a per-user or per-page entry left behind would be another's."""
+    from django.core.cache import caches
+
+    for each in caches.all():
+        each.clear()
+    yield
+
+
 # --- clients and personas -----------------------------------------------------------------
 
 
