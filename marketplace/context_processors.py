@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from parties.navigation import navigation_key
 from parties.notifications import unread_count
 
 
@@ -31,18 +33,36 @@ def navigation(request):
                 (_("My profile"), reverse("creator_profile")),
                 (_("Agency"), reverse("creator_agency")),
             ]
-        memberships = list(user.memberships.select_related("organization__agency"))
-        for membership in memberships:
-            organization = membership.organization
-            if organization.kind == "agency" and hasattr(organization, "agency"):
-                url = reverse("agency_detail", args=[organization.agency.pk])
-                items.append((_("Agency center"), url))
-            elif organization.kind == "provider":
+        facts = navigation_facts(user)
+        for kind, agency_id in facts["organizations"]:
+            if kind == "agency":
+                items.append((_("Agency center"), reverse("agency_detail", args=[agency_id])))
+            else:
                 items.append((_("Provider workspace"), reverse("provider_home")))
         if user.is_staff:
             items.append((_("Ops admin"), reverse("admin:index")))
-    unread = unread_count(user=user) if user is not None else 0
-    return {"nav_items": items, "unread_count": unread}
+        return {"nav_items": items, "unread_count": facts["unread"]}
+    return {"nav_items": items, "unread_count": 0}
+
+
+def navigation_facts(user) -> dict:
+    """What the navigation reads from the database — the user's agencies and providers (in
+    membership order) and its unread count — cached per user for NAVIGATION_CACHE_SECONDS
+    (parties.navigation says when an entry is forgotten early)."""
+    key = navigation_key(user.pk)
+    facts = cache.get(key) if settings.NAVIGATION_CACHE_SECONDS else None
+    if facts is None:
+        organizations = []
+        for membership in user.memberships.select_related("organization__agency"):
+            organization = membership.organization
+            if organization.kind == "agency" and hasattr(organization, "agency"):
+                organizations.append(("agency", organization.agency.pk))
+            elif organization.kind == "provider":
+                organizations.append(("provider", None))
+        facts = {"organizations": organizations, "unread": unread_count(user=user)}
+        if settings.NAVIGATION_CACHE_SECONDS:
+            cache.set(key, facts, settings.NAVIGATION_CACHE_SECONDS)
+    return facts
 
 
 def deployment(request):

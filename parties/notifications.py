@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from core.money import format_cny
 
 from .models import Notification, User
+from .navigation import navigation_changed
 
 MESSAGES = {
     # orders (§4)
@@ -279,7 +280,9 @@ def notify_many(notices: Iterable[Notice]) -> list:
             )
     # The e-mail copies are sent by the beat job reading the inbox (send_pending_emails), not
     # by a job per event: nothing is enqueued inside the service's transaction (issue 20).
-    return Notification.objects.bulk_create(rows)
+    created = Notification.objects.bulk_create(rows)
+    navigation_changed((row.user_id for row in rows), after_commit=False)
+    return created
 
 
 # --- reading (the inbox) ------------------------------------------------------------------
@@ -305,6 +308,7 @@ def mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     notices = inbox(user=user, unread=True)
     if ids is not None:
         notices = notices.filter(pk__in=list(ids))
+    navigation_changed([user.pk])
     return notices.update(read_at=timezone.now())
 
 
@@ -318,6 +322,7 @@ def notice_open(*, user: User, notification_id: int) -> Notification:
         Notification.objects.filter(pk=notice.pk, read_at__isnull=True).update(
             read_at=notice.read_at
         )
+        navigation_changed([user.pk])
     return notice
 
 

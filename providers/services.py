@@ -24,6 +24,7 @@ from parties.models import (
     ServiceProvider,
     User,
 )
+from parties.navigation import navigation_changed
 from parties.notifications import notify
 from parties.selectors import manages_organization
 from providers.exceptions import AlreadyDelegated, ApplicationLocked, NotAdmitted, NotSubmitted
@@ -141,6 +142,7 @@ def provider_application_start(*, actor: User, company_name: str) -> ProviderApp
         )
     organization = Organization.objects.create(kind=OrganizationKind.PROVIDER, name=company_name)
     Membership.objects.create(user=actor, organization=organization, role=Role.OWNER)
+    navigation_changed([actor.pk])  # the provider workspace link shows at once
     provider = ServiceProvider.objects.create(organization=organization)
     return ProviderApplication.objects.create(
         provider=provider, created_by=actor, company_name=company_name

@@ -32,6 +32,7 @@ from agencies.services.focus import (
 from agencies.services.live_sessions import live_sessions_import_csv, live_sessions_ingest
 from core.exceptions import NotAllowed, WrongSide
 from parties.models import CreatorProfile, Membership, Organization, OrganizationKind, Role, User
+from parties.navigation import navigation_changed
 from parties.notifications import email_on_commit
 from parties.selectors import manages_organization
 
@@ -162,6 +163,7 @@ def agency_create(*, name: str, owner: User) -> Agency:
     """Create an MCN agency with its owner (ops and seed data use this)."""
     organization = Organization.objects.create(kind=OrganizationKind.AGENCY, name=name)
     Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
+    navigation_changed([owner.pk])  # the owner's navigation links to its agency at once
     return Agency.objects.create(organization=organization)
 
 

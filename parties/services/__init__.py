@@ -35,6 +35,7 @@ from parties.models import (
     User,
     channel_model,
 )
+from parties.navigation import navigation_changed
 from parties.notifications import email_on_commit
 from parties.selectors import manages_organization, shop_bound_account
 
@@ -355,4 +356,5 @@ def membership_add(*, organization: Organization, user: User, role: str = Role.S
     membership, _created = Membership.objects.get_or_create(
         user=user, organization=organization, defaults={"role": role}
     )
+    navigation_changed([user.pk])  # an agency's or a provider's staff get its link at once
     return membership

@@ -540,12 +540,14 @@ def test_the_wallet_page_reads_in_a_constant_number_of_queries(creator, funded):
     as with 6 orders and a dozen movements."""
     client = browser(creator)
     services.heating_order_pay(actor=creator, live_account=funded, hours="1", coupons=10)
+    client.get(wallet_url(funded))  # warm the navigation's cached facts
     few = queries_of(client, wallet_url(funded))
     for _ in range(5):
         order = services.heating_order_pay(
             actor=creator, live_account=funded, hours="1", coupons=10
         )
         services.heating_order_stop(actor=creator, order=order, used=3)
+    client.get(wallet_url(funded))
     many = queries_of(client, wallet_url(funded))
     assert len(selectors.coupon_wallet(live_account=funded).entries) >= 12
     assert few == many
