@@ -43,15 +43,26 @@ from .serializers import (
 
 
 def _refinement(filterset_class, request, model):
-    """The request's filters, checked once, as a function of a queryset of `model` (the plaza
-    applies them to each of its branches)."""
+    """The request's filters, checked once, as a function of a queryset of `model`; its
+    `cache_key` (the checked values) names them for the plaza cache."""
     filterset = filterset_class(
         request.query_params, queryset=model.objects.none(), request=request
     )
     if not filterset.is_valid():
         fields = {key: [str(e) for e in errors] for key, errors in filterset.errors.items()}
         raise InvalidInput(_("Please correct the filters."), fields=fields)
-    return filterset.filter_queryset
+
+    def refine(queryset):
+        return filterset.filter_queryset(queryset)
+
+    refine.cache_key = tuple(
+        sorted(
+            (name, str(value))
+            for name, value in filterset.form.cleaned_data.items()
+            if value not in (None, "", [])
+        )
+    )
+    return refine
 
 
 def _filtered(filterset_class, request, queryset):

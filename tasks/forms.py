@@ -15,6 +15,7 @@ from tasks.models import (
     PaymentMode,
     TaskMode,
 )
+from tasks.selectors import channel_choices
 from tasks.services.tasks import sponsor_logo_problem
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -137,9 +138,7 @@ class TaskFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [("", _("All"))] + [
-            (channel.code, channel.name) for channel in Channel.objects.order_by("pk")
-        ]
+        self.fields["channel"].choices = [("", _("All")), *channel_choices()]
 
     def clean(self):
         data = super().clean()

@@ -9,7 +9,13 @@ annotations, no per-row lookups).
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from datetime import date, datetime
+
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType as DjangoContentType
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -21,6 +27,7 @@ from django_fsm_log.models import StateLog
 from core.exceptions import InvalidInput, NotAllowed
 from escrow.selectors import wallet_shop
 from parties.models import (
+    ContentType,
     CreatorProfile,
     Membership,
     MerchantShop,
@@ -42,6 +49,8 @@ from tasks.models import (
     TaskMode,
     TaskStatus,
 )
+
+from .caching import plaza_generation
 
 
 def _member_org_ids(user: User, kind: str | None = None):
@@ -95,31 +104,42 @@ def taking_applications(at=None) -> Q:
     )
 
 
-def _visibility_branches(user: User, *, listing: bool = False) -> list[Q]:
+def public_modes(user: User, orgs: dict[str, list[int]] | None = None) -> set[str]:
+    """The modes whose open tasks `user` browses: plaza and brand tasks for a creator,
+    recruitment tasks for a merchant, brand tasks for agency staff (A3)."""
+    modes = set()
+    if user.is_creator:
+        modes |= {TaskMode.PLAZA, TaskMode.BRAND}
+    if user.is_merchant:
+        modes.add(TaskMode.RECRUITMENT)
+    if orgs is None:
+        orgs, _shop_orgs = _organizations_of(user)
+    if orgs[OrganizationKind.AGENCY]:
+        modes.add(TaskMode.BRAND)
+    return modes
+
+
+def _visibility_branches(user: User, *, listing: bool = False, split: bool = False):
     """The kinds of task `user` may see, each a condition one index answers (A3, A4).
 
     With `listing` (the plazas), a public task is listed only while it takes applications;
-    a task the user takes part in is listed whatever its state.
+    a task the user takes part in is listed whatever its state. With `split`, the public
+    branch (or None), its modes and the other branches, apart.
 
     The user's organizations are read here (one query, plus one for a provider's
     delegations), so a branch that can hold nothing — a creator's shops — is left out
     instead of reaching the database as an empty subquery."""
     orgs, shop_orgs = _organizations_of(user)
-    public_modes = []
-    if user.is_creator:
-        public_modes += [TaskMode.PLAZA, TaskMode.BRAND]
-    if user.is_merchant:
-        public_modes.append(TaskMode.RECRUITMENT)
-    if orgs[OrganizationKind.AGENCY]:
-        public_modes.append(TaskMode.BRAND)
+    modes = public_modes(user, orgs)
 
     def task_ids(model, **lookup) -> Q:
         return Q(pk__in=model.objects.filter(**lookup).values("task_id"))
 
+    public = None
+    if modes:
+        public = Q(status=TaskStatus.OPEN, mode__in=sorted(modes))
+        public = public & taking_applications() if listing else public
     branches = []
-    if public_modes:
-        public = Q(status=TaskStatus.OPEN, mode__in=sorted(set(public_modes)))
-        branches.append(public & taking_applications() if listing else public)
     if shop_orgs:
         # own shops' tasks, and (P6) the tasks of shops that delegated to the user's provider
         branches.append(Q(shop__organization_id__in=shop_orgs))
@@ -129,13 +149,27 @@ def _visibility_branches(user: User, *, listing: bool = False) -> list[Q]:
         branches.append(task_ids(Application, shop__organization_id__in=orgs["shop"]))
     if orgs[OrganizationKind.AGENCY]:
         branches.append(task_ids(Proposal, agency__organization_id__in=orgs["agency"]))
+    branches.append(Q(creator__user=user))  # own recruitment tasks
+    if split:
+        # The plazas: the public branch apart (they cache it, by its modes), and the tasks the
+        # user applied to, has orders of or proposed for as one branch — one union of task ids
+        # — so that the personal part compiles and plans one branch for them, not three.
+        party = (
+            Application.objects.filter(creator__user=user)
+            .order_by()
+            .values_list("task_id")
+            .union(
+                Order.objects.filter(creator__user=user).order_by().values_list("task_id"),
+                Proposal.objects.filter(creator__user=user).order_by().values_list("task_id"),
+            )
+        )
+        return public, sorted(modes), [*branches, Q(pk__in=party)]
     branches += [
-        Q(creator__user=user),  # own recruitment tasks
         task_ids(Application, creator__user=user),
         task_ids(Order, creator__user=user),
         task_ids(Proposal, creator__user=user),
     ]
-    return branches
+    return [public, *branches] if public is not None else branches
 
 
 def task_visibility(user: User) -> Q:
@@ -146,10 +180,38 @@ def task_visibility(user: User) -> Q:
     return visible
 
 
+CHANNEL_IDS_KEY = "tasks:channel-ids"
+CHANNEL_IDS_SECONDS = 60
+
+
+def _channel_rows(*, fresh: bool = False) -> list[tuple[int, str, str]]:
+    """Every channel's (id, code, name) in id order, kept in the cache for a minute: every
+    plaza request filters by one and the plaza page lists them (ops add a channel now and
+    then; a code asked for that is not among them is looked up afresh)."""
+    rows = None if fresh else cache.get(CHANNEL_IDS_KEY)
+    if rows is None:
+        rows = list(Channel.objects.order_by("pk").values_list("pk", "code", "name"))
+        cache.set(CHANNEL_IDS_KEY, rows, CHANNEL_IDS_SECONDS)
+    return rows
+
+
+def _channel_ids(*, fresh: bool = False) -> dict[str, int]:
+    return {code: pk for pk, code, _name in _channel_rows(fresh=fresh)}
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    """(code, name) of every channel in id order, for the plaza's filter form."""
+    return [(code, name) for _pk, code, name in _channel_rows()]
+
+
 def on_channel(code: str) -> Q:
     """Q of the tasks on the channel `code`, by channel_id. A join on the channel's code would
-    hide the id from the planner, which then cannot walk task_open_channel_idx (B1)."""
-    return Q(channel_id=Subquery(Channel.objects.filter(code=code).values("pk")[:1]))
+    hide the id from the planner, which then cannot walk task_open_channel_idx (B1); the id is
+    a plain value, not a subquery, so each branch of a plaza compiles nothing more (B1)."""
+    channel_id = _channel_ids().get(code)
+    if channel_id is None:
+        channel_id = _channel_ids(fresh=True).get(code)
+    return Q(channel_id=channel_id) if channel_id is not None else Q(channel__isnull=True)
 
 
 def _count_of(model, **lookup) -> Coalesce:
@@ -172,73 +234,313 @@ def _task_queryset() -> QuerySet[Task]:
     )
 
 
+# The columns of a plaza row: what TaskSerializer and the task cards read, in this order.
+_ROW_COLUMNS = (
+    "id",
+    "mode",
+    "status",
+    "title",
+    "brief",
+    "content_type",
+    "channel__code",
+    "channel__name",
+    "channel__name_en",
+    "price_fen",
+    "budget_fen",
+    "payment_mode",
+    "slots",
+    "enrollment_deadline",
+    "delivery_deadline",
+    "payment_due_at",
+    "sponsor_brand_name",
+    "sponsor_logo_url",
+    "sponsor_products",
+    "shop_id",
+    "shop__organization__name",
+    "creator_id",
+    "creator__display_name",
+    "closed_reason",
+    "created_at",
+    "application_count",
+    "approved_count",
+)
+
+
+class _ChannelRow:
+    __slots__ = ("code", "name", "name_en")
+
+    def __init__(self, code: str, name: str, name_en: str):
+        self.code, self.name, self.name_en = code, name, name_en
+
+    display_name = Channel.display_name
+
+
+class _OrganizationRow:
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+
+class _ShopRow:
+    __slots__ = ("id", "organization")
+
+    def __init__(self, shop_id, organization_name):
+        self.id, self.organization = shop_id, _OrganizationRow(organization_name)
+
+
+class _CreatorRow:
+    __slots__ = ("display_name", "id")
+
+    def __init__(self, creator_id, display_name):
+        self.id, self.display_name = creator_id, display_name
+
+
+class TaskRow:
+    """One task of a plaza page read as values, not as a model: the attributes TaskSerializer
+    and tasks/task_card.html read (its fields, `channel.code` and `.name`, the owner's name as
+    `shop.organization.name` or `creator.display_name`, the counts). Building 21 Task models
+    with their channel, shop, organization and creator cost more than their query (B1)."""
+
+    __slots__ = (
+        "application_count",
+        "approved_count",
+        "brief",
+        "budget_fen",
+        "channel",
+        "closed_reason",
+        "content_type",
+        "created_at",
+        "creator",
+        "creator_id",
+        "delivery_deadline",
+        "enrollment_deadline",
+        "id",
+        "mode",
+        "payment_due_at",
+        "payment_mode",
+        "price_fen",
+        "shop",
+        "shop_id",
+        "slots",
+        "sponsor_brand_name",
+        "sponsor_logo_url",
+        "sponsor_products",
+        "status",
+        "title",
+    )
+
+    def __init__(self, row: tuple):
+        (
+            self.id,
+            self.mode,
+            self.status,
+            self.title,
+            self.brief,
+            self.content_type,
+            channel_code,
+            channel_name,
+            channel_name_en,
+            self.price_fen,
+            self.budget_fen,
+            self.payment_mode,
+            self.slots,
+            self.enrollment_deadline,
+            self.delivery_deadline,
+            self.payment_due_at,
+            self.sponsor_brand_name,
+            self.sponsor_logo_url,
+            self.sponsor_products,
+            self.shop_id,
+            shop_name,
+            self.creator_id,
+            creator_name,
+            self.closed_reason,
+            self.created_at,
+            self.application_count,
+            self.approved_count,
+        ) = row
+        self.channel = _ChannelRow(channel_code, channel_name, channel_name_en)
+        self.shop = _ShopRow(self.shop_id, shop_name) if self.shop_id else None
+        self.creator = _CreatorRow(self.creator_id, creator_name) if self.creator_id else None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_mode_display(self) -> str:
+        return TaskMode(self.mode).label
+
+    def get_content_type_display(self) -> str:
+        return ContentType(self.content_type).label
+
+
+def _row_values(tasks: QuerySet[Task]) -> QuerySet:
+    return tasks.annotate(
+        application_count=_count_of(Application),
+        approved_count=_count_of(Application, status=ApplicationStatus.APPROVED),
+    ).values_list(*_ROW_COLUMNS)
+
+
+def _sort(rows: list, ordering: tuple[str, ...]) -> list:
+    """`rows` in the listing's order (each field ascending or descending, as order_by)."""
+    for field in reversed(ordering):
+        name = field.lstrip("-")
+        rows.sort(key=lambda row, name=name: getattr(row, name), reverse=field.startswith("-"))
+    return rows
+
+
+def _plain(value) -> bool:
+    return value is None or isinstance(value, str | int | float | bool | datetime | date)
+
+
+def _key_of(args, kwargs):
+    """A stable key of filter(**kwargs) with plain values (the cursor's position, a mode),
+    or None when the condition has no such key (a Q, a subquery): then no cache."""
+    if args:
+        return None
+    items = []
+    for name, value in sorted(kwargs.items()):
+        values = tuple(value) if isinstance(value, list | tuple | set | frozenset) else (value,)
+        if not all(_plain(v) for v in values):
+            return None
+        items.append((name, tuple(sorted(values, key=str)) if len(values) > 1 else values))
+    return tuple(items)
+
+
 class TaskListing:
-    """The tasks a user may see, listed as a UNION of its visibility branches.
+    """The tasks a user may see on a plaza: a public part and a personal part.
 
-    One WHERE with the branches OR-ed together cannot walk an index in the listing's order:
-    PostgreSQL reads every visible row and sorts them (1.2 s a page at a million tasks,
-    docs/performance.md, B1). Here each branch is filtered, ordered and cut to the page on
-    its own — the open plaza walks task_plaza_idx, the others are a user's few rows — the
-    union is ordered and cut again (one query), and the page's rows are read with their
-    relations and counts (a second query). So a page costs two queries at any size or depth.
+    One WHERE with the visibility branches OR-ed together cannot walk an index in the
+    listing's order: PostgreSQL reads every visible row and sorts them (1.2 s a page at a
+    million tasks, docs/performance.md, B1). So:
 
-    It offers what the plazas' pagers use: filter, exclude, order_by, none, all, a slice.
+    - the public part (`public`, a function building the query of the open tasks of the
+      modes the user's side browses, taking applications; built only when it is read) is
+      the same for everyone with the same filters: its page window — the
+      first `stop` rows from the cursor, read as values with their counts — is kept in
+      Django's cache for PLAZA_CACHE_SECONDS under the filters' key and the plaza
+      generation (tasks.caching), which the services bump after the commit of anything that
+      adds a task to it or takes one out of it (published, closed, slots filled);
+    - the personal part (`personal`: the user's own tasks, its applications', orders' and
+      proposals' tasks, its shops' and agency's) is never cached: it is read fresh, in one
+      query, inside the same window — each branch ordered and cut to the window on its own
+      (the user's few rows, or an index), their union feeding one SELECT of the rows and
+      counts — so a user always sees what it wrote itself; a task in both parts is shown as
+      the personal part read it.
+
+    A page is the two merged, ordered and cut. It offers what the plazas' pagers use:
+    filter, exclude, order_by, none, all, a slice. A filter with plain keyword values (the
+    cursor's position) or an explicit `cache_key` keeps the public part cacheable; any other
+    condition is applied but turns the cache off for that listing.
     """
 
     model = Task
 
-    def __init__(self, branches: list[QuerySet], ordering=("-created_at", "-id")):
-        self.branches = branches
+    def __init__(
+        self,
+        personal: list[QuerySet],
+        public: Callable[[], QuerySet] | None = None,
+        *,
+        key: tuple | None = (),
+        ordering=("-created_at", "-id"),
+    ):
+        self.personal = personal
+        self.public = public
+        self.key = key
         self.ordering = tuple(ordering)
 
-    def _with(self, branches=None, ordering=None) -> TaskListing:
+    def _with(self, **changes) -> TaskListing:
+        state = {
+            "personal": self.personal,
+            "public": self.public,
+            "key": self.key,
+            "ordering": self.ordering,
+        }
+        state.update(changes)
         return TaskListing(
-            self.branches if branches is None else branches,
-            self.ordering if ordering is None else ordering,
+            state["personal"], state["public"], key=state["key"], ordering=state["ordering"]
         )
+
+    def _extended(self, kind: str, args, kwargs, cache_key) -> tuple | None:
+        part = cache_key if cache_key is not None else _key_of(args, kwargs)
+        if self.key is None or part is None:
+            return None
+        return (*self.key, (kind, part))
 
     def all(self) -> TaskListing:
         return self
 
     def none(self) -> TaskListing:
-        return self._with(branches=[])
+        return self._with(personal=[], public=None)
 
-    def filter(self, *args, **kwargs) -> TaskListing:
-        return self._with(branches=[b.filter(*args, **kwargs) for b in self.branches])
+    def _public_then(self, method: str, args, kwargs):
+        """The public part with one more condition, built only if it is read (not on a cache
+        hit)."""
+        if self.public is None:
+            return None
+        earlier = self.public
+        return lambda: getattr(earlier(), method)(*args, **kwargs)
 
-    def exclude(self, *args, **kwargs) -> TaskListing:
-        return self._with(branches=[b.exclude(*args, **kwargs) for b in self.branches])
+    def filter(self, *args, cache_key=None, **kwargs) -> TaskListing:
+        return self._with(
+            personal=[b.filter(*args, **kwargs) for b in self.personal],
+            public=self._public_then("filter", args, kwargs),
+            key=self._extended("filter", args, kwargs, cache_key),
+        )
+
+    def exclude(self, *args, cache_key=None, **kwargs) -> TaskListing:
+        return self._with(
+            personal=[b.exclude(*args, **kwargs) for b in self.personal],
+            public=self._public_then("exclude", args, kwargs),
+            key=self._extended("exclude", args, kwargs, cache_key),
+        )
 
     def order_by(self, *fields: str) -> TaskListing:
         return self._with(
             ordering=tuple("-id" if f == "-pk" else "id" if f == "pk" else f for f in fields)
         )
 
-    def _page_ids(self, start: int, stop: int | None) -> list[int]:
-        columns = ["id", *(f.lstrip("-") for f in self.ordering if f.lstrip("-") != "id")]
+    def _public_rows(self, stop: int | None) -> list[tuple]:
+        if self.public is None:
+            return []
+
+        def read():
+            rows = _row_values(self.public().order_by(*self.ordering))
+            return list(rows if stop is None else rows[:stop])
+
+        if stop is None or self.key is None or not settings.PLAZA_CACHE_SECONDS:
+            return read()
+        described = repr((self.key, self.ordering, stop)).encode()
+        key = f"plaza:{plaza_generation()}:{hashlib.sha256(described).hexdigest()}"
+        cached = cache.get(key)
+        if cached is None:
+            cached = read()
+            cache.set(key, cached, settings.PLAZA_CACHE_SECONDS)
+        return cached
+
+    def _personal_rows(self, stop: int | None) -> list[tuple]:
+        if not self.personal:
+            return []
         # SQLite (make run's default) allows no ORDER BY or LIMIT inside a compound's parts:
         # there the union is ordered and cut only as a whole, which is correct, only slower.
         cut_parts = connection.features.supports_slicing_ordering_in_compound
         parts = []
-        for branch in self.branches:
-            if cut_parts:
-                part = branch.order_by(*self.ordering).values_list(*columns)
-                parts.append(part[:stop] if stop is not None else part)
+        for branch in self.personal:
+            if cut_parts and stop is not None:
+                parts.append(branch.order_by(*self.ordering).values_list("id")[:stop])
             else:
-                parts.append(branch.order_by().values_list(*columns))
-        if not parts:
-            return []
-        combined = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-        return [row[0] for row in combined.order_by(*self.ordering)[start:stop]]
+                parts.append(branch.order_by().values_list("id"))
+        ids = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+        rows = _row_values(Task.objects.filter(pk__in=ids).order_by(*self.ordering))
+        return list(rows if stop is None else rows[:stop])
 
     def __getitem__(self, item):
         if not isinstance(item, slice) or item.step is not None:
             raise TypeError("a TaskListing is read by slices, e.g. listing[:21]")
-        ids = self._page_ids(item.start or 0, item.stop)
-        if not ids:
-            return []
-        rows = _task_queryset().in_bulk(ids)
-        return [rows[pk] for pk in ids if pk in rows]
+        merged = {row[0]: row for row in self._public_rows(item.stop)}
+        merged.update((row[0], row) for row in self._personal_rows(item.stop))
+        return _sort([TaskRow(row) for row in merged.values()], self.ordering)[item]
 
     def __iter__(self):
         return iter(self[0:None])
@@ -254,9 +556,11 @@ def task_list(
 ) -> QuerySet[Task] | TaskListing:
     """The plazas (open public tasks the user may take part in, with the tasks it takes part
     in) as a TaskListing, and with `mine` the user's own tasks as a QuerySet. `refine`, a
-    function of a QuerySet (the API's filters), applies to every branch."""
+    function of a QuerySet (the API's filters), is applied once; its `cache_key` attribute, if
+    it has one, describes it for the plaza cache (without one the public part is not cached)."""
     if not user.is_authenticated:
         return Task.objects.none()
+    key = () if refine is None else getattr(refine, "cache_key", None)
     refine = refine or (lambda queryset: queryset)
     if mine:
         tasks = refine(_task_queryset().filter(_own_tasks(user)))
@@ -265,23 +569,29 @@ def task_list(
         if status:
             tasks = tasks.filter(status=status)
         return tasks.order_by("-created_at", "-id")
-    branches = []
-    for branch in _visibility_branches(user, listing=True):
-        tasks = refine(Task.objects.filter(branch))
-        if mode:
-            tasks = tasks.filter(mode=mode)
-        if status:
-            tasks = tasks.filter(status=status)
-        branches.append(tasks)
-    return TaskListing(branches)
+    # The filters once, on a base every branch starts from (the branches are its clones).
+    base = refine(Task.objects.all())
+    if mode:
+        base = base.filter(mode=mode)
+    if status:
+        base = base.filter(status=status)
+    public, modes, branches = _visibility_branches(user, listing=True, split=True)
+    return TaskListing(
+        [base.filter(branch) for branch in branches],
+        None if public is None else lambda: base.filter(public),
+        key=None if key is None else (tuple(modes), key, mode, status),
+    )
 
 
 def plaza(*, user: User, modes, refine=None) -> TaskListing | QuerySet[Task]:
     """任务广场 / 招商广场: the tasks of `modes` taking applications that `user` may see (the
     public ones and its own), newest first; `refine` applies the page's or the API's filters."""
     if not user.is_authenticated:
-        return Task.objects.none()
-    return task_list(user=user, refine=refine).filter(taking_applications(), mode__in=modes)
+        return TaskListing([])
+    # taking_applications() reads the clock: the key says what it means, not when it was read
+    return task_list(user=user, refine=refine).filter(
+        taking_applications(), mode__in=modes, cache_key=("plaza", tuple(sorted(modes)))
+    )
 
 
 def merchant_shop(*, user: User, shop_id=None) -> MerchantShop:

@@ -189,8 +189,9 @@ def _cursor_page(queryset, request):
     micros, _dot, last_id = cursor.partition(".")
     if _ascii_number(micros, 17) and _ascii_number(last_id, 18):
         moment = EPOCH + timedelta(microseconds=int(micros))
-        queryset = queryset.filter(created_at__lte=moment).filter(
-            Q(created_at__lt=moment) | Q(pk__lt=int(last_id))
+        queryset = queryset.filter(
+            Q(created_at__lte=moment) & (Q(created_at__lt=moment) | Q(pk__lt=int(last_id))),
+            cache_key=("before", micros, last_id),
         )
     rows = list(queryset.order_by("-created_at", "-id")[: PLAZA_PAGE + 1])
     next_cursor = None
@@ -228,17 +229,23 @@ def plaza(request):
     tasks = selectors.plaza(user=request.user, modes=modes)
     if form.is_valid():
         data = form.cleaned_data
+        conditions = Q()
         if data.get("channel"):
-            tasks = tasks.filter(selectors.on_channel(data["channel"]))
+            conditions &= selectors.on_channel(data["channel"])
         if data.get("content_type"):
-            tasks = tasks.filter(content_type=data["content_type"])
+            conditions &= Q(content_type=data["content_type"])
         if data.get("min_price") is not None:
-            tasks = tasks.filter(price_fen__gte=data["min_price"])
+            conditions &= Q(price_fen__gte=data["min_price"])
         if data.get("max_price") is not None:
-            tasks = tasks.filter(price_fen__lte=data["max_price"])
+            conditions &= Q(price_fen__lte=data["max_price"])
         if data.get("deadline_before"):
             end = timezone.make_aware(datetime.combine(data["deadline_before"], time.max))
-            tasks = tasks.filter(delivery_deadline__lte=end)
+            conditions &= Q(delivery_deadline__lte=end)
+        # the filters once, named by their checked values for the plaza cache
+        key = tuple(
+            sorted((name, str(value)) for name, value in data.items() if value not in (None, ""))
+        )
+        tasks = tasks.filter(conditions, cache_key=("page", key))
     elif form.is_bound:
         tasks = tasks.none()
     rows, next_cursor = _cursor_page(tasks, request)

@@ -13,8 +13,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_generator_and_plaza_benchmark_agree_with_the_api():
     """T10: the hand-written plaza SQL of B1 (open plaza tasks of a channel and price range,
     plus the tasks the creator takes part in) pages exactly as the API does, first page and a
-    deep cursor page: same task ids, same order. E2: the generated ledger is balanced (the
+    deep cursor page, through psycopg and in the bare Django view (issue 20's competitor):
+    same task ids, same order. E2: the generated ledger is balanced (the
     generator runs the reconcile queries and stops on any breach)."""
+    from django.test import Client
+    from django.test.utils import override_settings
+
     from bench.generate import generate
     from bench.plaza import (
         DEEP_FRACTION,
@@ -25,6 +29,7 @@ def test_generator_and_plaza_benchmark_agree_with_the_api():
         logged_in_client,
         persona,
         time_pair,
+        view_url,
         visible_count,
     )
     from escrow.selectors import ledger_breaches
@@ -40,22 +45,27 @@ def test_generator_and_plaza_benchmark_agree_with_the_api():
     who = persona()
     client = logged_in_client(who)
     hand = HandSql(who)
+    urls = override_settings(ROOT_URLCONF="bench.urls_http")
+    urls.enable()
     try:
         length = visible_count(hand)
         assert length > 25  # more than one page, so that the deep page is another page
         position = deep_position(hand, int(length * DEEP_FRACTION))
+        cursor = drf_cursor(str(position))
         pages = [
-            (api_url(), datetime(9999, 1, 1, tzinfo=UTC)),
-            (api_url(drf_cursor(str(position))), position),
+            (api_url(), view_url(), datetime(9999, 1, 1, tzinfo=UTC)),
+            (api_url(cursor), view_url(cursor), position),
         ]
         first_ids = None
-        for url, before in pages:
-            timed = time_pair(client, hand, url, before, repeats=2, warmup=0)
+        for url, bare_url, before in pages:
+            timed = time_pair(client, hand, url, before, repeats=2, warmup=0, bare_url=bare_url)
             assert timed["rows"] > 0
-            assert timed["api_ids"] == timed["sql_ids"]
+            assert timed["api_ids"] == timed["sql_ids"] == timed["view_ids"]
             first_ids = first_ids or timed["api_ids"]
         assert timed["api_ids"] != first_ids  # the deep page is not the first page again
+        assert Client().get(view_url()).status_code == 403  # the bare view wants a login too
     finally:
+        urls.disable()
         hand.close()
 
 

@@ -11,6 +11,7 @@ from escrow.memos import memo
 from parties.models import MerchantShop, User
 from parties.notifications import notify
 from parties.services.sanctions import require_not_banned
+from tasks.caching import plaza_changed
 from tasks.exceptions import AlreadyApplied, EnrollmentClosed, InvalidState, SlotsFull
 from tasks.models import (
     ACTIVE_APPLICATION_STATUSES,
@@ -107,6 +108,8 @@ def application_create(
                 _("All %(slots)s places of this recruitment task are taken.")
                 % {"slots": task.slots},
             )
+        if taken + 1 == task.slots:
+            plaza_changed()  # this application takes the last place
     order = order_create(
         kind=OrderKind.RECRUITMENT,
         task=task,
@@ -152,6 +155,8 @@ def application_approve(*, application: Application, actor: User) -> Application
         )
     run_transition(application, "approve", _("approve"), at=at, by=actor)
     application.save()
+    if task.slots is not None and approved + 1 == task.slots:
+        plaza_changed()  # this approval fills the last slot
     notify([application.creator.user], "application_approved", task=task, title=task.title)
     return application
 

@@ -17,6 +17,7 @@ from core.uploads import detect, markup_problem
 from parties.models import ContentType, CreatorProfile, MerchantShop, Platform, User
 from parties.notifications import notify
 from parties.services.sanctions import require_not_banned
+from tasks.caching import plaza_changed
 from tasks.exceptions import InvalidState
 from tasks.models import (
     ACTIVE_APPLICATION_STATUSES,
@@ -184,6 +185,8 @@ def task_create(
             "logo_url": absolute_url(url) if absolute_url else url,
         }
     task = _task_create(**fields)
+    if task.mode != TaskMode.PRIVATE:
+        plaza_changed()  # published on a plaza (a private task is only its parties')
     if logo_name is not None:
         default_storage.save(logo_name, sponsor_logo)  # a fresh uuid name: saved under it as is
     return task
@@ -386,6 +389,7 @@ def task_cancel(*, task: Task, actor: User) -> Task:
             )
     run_transition(task, "cancel", _("cancel"), by=actor)
     task.save()
+    plaza_changed()
     _lapse_applications(task, at=at, actor=actor)
     notify(_applicants(task), "task_cancelled", task=task, title=task.title)
     return task
@@ -416,6 +420,7 @@ def task_close(*, task: Task, actor: User | None, reason: str = "") -> Task:
         raise refuse_state(task, _("close"))
     run_transition(task, "close", _("close"), reason=reason or _("closed by its owner"), by=actor)
     task.save()
+    plaza_changed()
     _lapse_applications(task, at=now(), actor=actor)
     notify(_applicants(task), "task_closed", task=task, title=task.title, reason=task.closed_reason)
     return task
@@ -438,6 +443,7 @@ def close_enrollment_locked(task: Task, *, actor: User | None, at: datetime | No
     at = at or now()
     run_transition(task, "close_enrollment", _("stop enrollment of"), at=at, by=actor)
     task.save()
+    plaza_changed()
     pending = task.applications.select_for_update().filter(status=ApplicationStatus.PENDING)
     for application in pending:
         application.reject(at=at, by=actor, description="enrollment closed")
@@ -473,6 +479,7 @@ def task_end_enrollment(*, task: Task, at: datetime | None = None) -> Task | Non
         return close_enrollment_locked(task, actor=None, at=task.enrollment_deadline)
     run_transition(task, "close", _("close"), reason=_("the enrollment deadline passed"))
     task.save()
+    plaza_changed()
     _lapse_applications(task, at=at, actor=None)
     return task
 
