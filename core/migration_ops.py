@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.management import create_permissions
+from django.db import migrations
 
 
 def add_group_permissions(apps, schema_editor, *, app_label: str, groups: dict) -> None:
@@ -24,3 +25,19 @@ def add_group_permissions(apps, schema_editor, *, app_label: str, groups: dict) 
                     content_type__app_label=app_label, codename=codename
                 )
             )
+
+
+def postgres_sql(sql: str, reverse_sql: str):
+    """A migration operation running `sql` (and `reverse_sql` when unapplied) on PostgreSQL
+    only: the triggers and functions SQLite (`make run`) has no counterpart for, where the
+    services' Python enforces the same rules."""
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql, params=None)
+
+    def backward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(reverse_sql, params=None)
+
+    return migrations.RunPython(forward, backward)

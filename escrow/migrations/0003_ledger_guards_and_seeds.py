@@ -9,6 +9,8 @@
 
 from django.db import migrations
 
+from core.migration_ops import postgres_sql
+
 GUARDS = """
 CREATE OR REPLACE FUNCTION escrow_check_transaction_balanced() RETURNS trigger AS $$
 DECLARE
@@ -73,16 +75,6 @@ DEFAULT_FEE_RATES_BP = {
 }
 
 
-def install_guards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(GUARDS, params=None)
-
-
-def remove_guards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(UNGUARD, params=None)
-
-
 def seed(apps, schema_editor):
     Account = apps.get_model("escrow", "Account")
     FeePolicy = apps.get_model("escrow", "FeePolicy")
@@ -95,6 +87,6 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("escrow", "0002_initial")]
     operations = [
-        migrations.RunPython(install_guards, remove_guards),
+        postgres_sql(GUARDS, UNGUARD),
         migrations.RunPython(seed, migrations.RunPython.noop),
     ]

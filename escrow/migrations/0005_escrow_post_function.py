@@ -17,6 +17,8 @@ SQLite (`make run`) has no such function and posts through the ORM.
 
 from django.db import migrations
 
+from core.migration_ops import postgres_sql
+
 FUNCTIONS = """
 CREATE OR REPLACE FUNCTION escrow_account_id(
   p_kind text, p_shop bigint, p_creator bigint, p_order bigint, p_at timestamptz
@@ -131,16 +133,6 @@ DROP FUNCTION IF EXISTS escrow_account_id(text, bigint, bigint, bigint, timestam
 """
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTIONS, params=None)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("escrow", "0004_ops_permissions")]
-    operations = [migrations.RunPython(create, drop)]
+    operations = [postgres_sql(FUNCTIONS, DROP)]

@@ -9,6 +9,8 @@
 
 from django.db import migrations
 
+from core.migration_ops import postgres_sql
+
 GUARDS = """
 CREATE OR REPLACE FUNCTION incentives_check_transaction_balanced() RETURNS trigger AS $$
 DECLARE
@@ -82,16 +84,6 @@ TIERS = [  # I6: (kind, threshold, coupons); GMV thresholds in fen
 ]
 
 
-def install_guards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(GUARDS, params=None)
-
-
-def remove_guards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(UNGUARD, params=None)
-
-
 def seed(apps, schema_editor):
     Program = apps.get_model("incentives", "Program")
     GrowthTier = apps.get_model("incentives", "GrowthTier")
@@ -112,6 +104,6 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("incentives", "0001_initial")]
     operations = [
-        migrations.RunPython(install_guards, remove_guards),
+        postgres_sql(GUARDS, UNGUARD),
         migrations.RunPython(seed, migrations.RunPython.noop),
     ]

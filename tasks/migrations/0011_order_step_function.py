@@ -21,6 +21,8 @@ This migration also fills the new rating sums from the reviews written so far.
 
 from django.db import migrations
 
+from core.migration_ops import postgres_sql
+
 FUNCTION = """
 CREATE OR REPLACE FUNCTION tasks_order_step(
   p_order bigint, p_source text, p_set jsonb, p_log jsonb, p_move jsonb, p_notices jsonb,
@@ -98,16 +100,6 @@ $$ LANGUAGE plpgsql;
 DROP = "DROP FUNCTION IF EXISTS tasks_order_step(bigint, text, jsonb, jsonb, jsonb, jsonb, jsonb);"
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTION, params=None)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
-
-
 def fill_rating_totals(apps, schema_editor):
     """rating_total = the sum of each creator's review ratings (C1), for the reviews so far."""
     from django.db.models import Sum
@@ -127,6 +119,6 @@ class Migration(migrations.Migration):
         ("django_fsm_log", "__first__"),
     ]
     operations = [
-        migrations.RunPython(create, drop),
+        postgres_sql(FUNCTION, DROP),
         migrations.RunPython(fill_rating_totals, migrations.RunPython.noop),
     ]

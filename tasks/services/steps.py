@@ -143,18 +143,21 @@ class OrderStep:
             return self._finish_in_database(at, move, list(notices), review)
         return self._finish_in_python(at, move, list(notices), review)
 
-    # --- PostgreSQL: one call ----------------------------------------------------------------
-
-    def _finish_in_database(self, at, move, notices, review):
-        order = self.order
-        log = order_log_fields(
-            order,
+    def _log_fields(self, at) -> dict:
+        return order_log_fields(
+            self.order,
             transition=self.transition,
             source=self.source,
             by=self.by,
             description=self.description,
             at=at,
         )
+
+    # --- PostgreSQL: one call ----------------------------------------------------------------
+
+    def _finish_in_database(self, at, move, notices, review):
+        order = self.order
+        log = self._log_fields(at)
         log_json = {
             "timestamp": at.isoformat(),
             "by": self.by.pk if self.by is not None else None,
@@ -213,16 +216,7 @@ class OrderStep:
         journal = move_money(move) if move is not None else None
         names = {f.attname: f.name for f in Order._meta.concrete_fields}
         order.save(update_fields=[names[attname] for attname in self.changed])
-        StateLog.objects.create(
-            **order_log_fields(
-                order,
-                transition=self.transition,
-                source=self.source,
-                by=self.by,
-                description=self.description,
-                at=at,
-            )
-        )
+        StateLog.objects.create(**self._log_fields(at))
         members = shop_users_by_org({org for notice in notices for org in notice.organizations})
         notify_many(
             Notice(
