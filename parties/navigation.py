@@ -4,8 +4,9 @@ two queries of their own.
 
 A user never waits out the cache for something it did itself: what changes the facts —
 a notice read, a membership it gained, and a notice written for it — forgets the user's
-entry (`navigation_changed`), again after the commit for the user's own acts. The entry is keyed by the user's id; the tests clear
-the cache between tests, where SQLite hands the same ids out again.
+entry (`navigation_changed`), again after the commit for the user's own acts. The entry is
+keyed by the user's id; the tests clear the cache between tests, where SQLite hands the same
+ids out again.
 """
 
 from __future__ import annotations
