@@ -77,6 +77,37 @@ def entries_for_account(*, account_lookup: dict) -> QuerySet[Entry]:
     )
 
 
+@dataclass(frozen=True)
+class OrderSettlement:
+    """Where an order's money went (issue 21: an ended order says so): returned to the shop's
+    wallet, paid to the creator's earnings, kept by the platform (the fee, or a forfeited
+    deposit), and what its escrow still holds."""
+
+    refunded_fen: int = 0
+    paid_to_creator_fen: int = 0
+    platform_fen: int = 0
+    held_fen: int = 0
+
+
+def order_settlement(*, order) -> OrderSettlement:
+    """Two queries: the order's ledger lines summed by the kind of account they reached, and
+    its escrow's balance."""
+    sums = dict(
+        Entry.objects.filter(transaction__order=order)
+        .filter(amount_fen__gt=0)
+        .values_list("account__kind")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("account__kind", "total")
+    )
+    held = _balance(kind=AccountKind.ORDER_ESCROW, order=order)
+    return OrderSettlement(
+        refunded_fen=sums.get(AccountKind.MERCHANT_WALLET, 0),
+        paid_to_creator_fen=sums.get(AccountKind.CREATOR_EARNINGS, 0),
+        platform_fen=sums.get(AccountKind.PLATFORM_FEES, 0),
+        held_fen=held,
+    )
+
+
 def merchant_entries(*, shop: MerchantShop) -> QuerySet[Entry]:
     return entries_for_account(account_lookup={"kind": AccountKind.MERCHANT_WALLET, "shop": shop})
 

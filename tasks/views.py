@@ -14,13 +14,14 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
 from core.forms import show_domain_error
 from core.money import format_cny
 from core.parsing import id_or_404
-from escrow.selectors import merchant_wallet_summary, wallet_shop
+from escrow.selectors import merchant_wallet_summary, order_settlement, wallet_shop
 from parties import notifications
 from parties.selectors import delegated_shop_get, delegated_shops, shop_list
 from tasks.models import (
@@ -578,6 +579,8 @@ def order_detail(request, order_id: int):
         "price_low_fen": low,
         "price_high_fen": high,
         "wallet": merchant_wallet_summary(shop=order.shop) if is_merchant else None,
+        # where an ended order's money went (the "next step" box says so)
+        "settlement": order_settlement(order=order) if order.is_terminal else None,
         "deadlines": _deadlines(order),
         "S": OrderStatus,
     }
@@ -585,22 +588,23 @@ def order_detail(request, order_id: int):
     return render(request, "tasks/order_detail.html", context)
 
 
+# Lazy: the words are read in the reader's language, not the one active at import.
 TRANSITIONS = {
-    "create": _("created"),
-    "pay": _("paid"),
-    "accept": _("accepted"),
-    "decline": _("declined"),
-    "expire": _("expired (no answer in time)"),
-    "cancel": _("cancelled"),
-    "pay_balance": _("balance paid"),
-    "forfeit": _("balance not paid: deposit forfeited"),
-    "deliver": _("delivered"),
-    "request_revision": _("revision requested"),
-    "confirm": _("confirmed"),
-    "mark_overdue": _("not delivered in time: refunded"),
-    "open_dispute": _("dispute opened"),
-    "resolve": _("dispute decided"),
-    "restore_price": _("original price restored"),
+    "create": gettext_lazy("created"),
+    "pay": gettext_lazy("paid"),
+    "accept": gettext_lazy("accepted"),
+    "decline": gettext_lazy("declined"),
+    "expire": gettext_lazy("expired (no answer in time)"),
+    "cancel": gettext_lazy("cancelled"),
+    "pay_balance": gettext_lazy("balance paid"),
+    "forfeit": gettext_lazy("balance not paid: deposit forfeited"),
+    "deliver": gettext_lazy("delivered"),
+    "request_revision": gettext_lazy("revision requested"),
+    "confirm": gettext_lazy("confirmed"),
+    "mark_overdue": gettext_lazy("not delivered in time: refunded"),
+    "open_dispute": gettext_lazy("dispute opened"),
+    "resolve": gettext_lazy("dispute decided"),
+    "restore_price": gettext_lazy("original price restored"),
 }
 
 
@@ -614,7 +618,7 @@ def _timeline(logs) -> list[dict]:
         {
             "at": log.timestamp,
             "actor": log.by.get_username() if log.by_id else _("System"),
-            "what": TRANSITIONS.get(log.transition, log.transition),
+            "what": str(TRANSITIONS.get(log.transition, log.transition)),
             "source": _status_label(log.source_state) if log.source_state else "",
             "target": _status_label(log.state),
         }
