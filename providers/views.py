@@ -113,7 +113,7 @@ def _requirements(application) -> list[tuple[str, str]]:
     """The admission rules that apply to this application, as (problem key, requirement)."""
     seeding, performance = application.is_seeding, application.is_performance
     rows = [
-        ("types", _("Provider type: seeding, performance or both (P1)")),
+        ("types", _("Provider type: seeding, performance or both")),
         ("company_name", _("Company name as on the business license")),
         ("registered_on", _("Company registered for one year or more")),
         (
@@ -144,7 +144,7 @@ def _requirements(application) -> list[tuple[str, str]]:
         rows.append(
             (
                 "certification",
-                _("Proof of certified service provider status on a content platform (P2)"),
+                _("Proof of certified service provider status on a content platform"),
             )
         )
         has_own_platform = any(
@@ -162,7 +162,7 @@ def _requirements(application) -> list[tuple[str, str]]:
                 % {"amount": format_cny(services.MIN_UNION_GMV_FEN)},
             ),
             ("union_violation_points", _("No active violation points on the Union account")),
-            ("has_associated_cheating", _("No cheating history of associated accounts (P3)")),
+            ("has_associated_cheating", _("No cheating history of associated accounts")),
         ]
     return rows
 

@@ -46,7 +46,7 @@ def order_dispute(*, order: Order, actor: User, reason: str, ground: str = "") -
             "ground",
             _(
                 "Content that also features other merchants' products (拼场) is allowed and is "
-                "not a ground for refusal (T55)."
+                "not a ground for refusal."
             ),
         )
     if not reason:
@@ -66,7 +66,7 @@ def order_dispute(*, order: Order, actor: User, reason: str, ground: str = "") -
         order.delivery_deadline and at >= order.delivery_deadline
     ):
         raise deadline_passed(
-            _("The delivery deadline has passed; the order is refunded as undelivered (T51).")
+            _("The delivery deadline has passed; the order is refunded as undelivered.")
         )
     source = order.status
     run_transition(order, "open_dispute", _("dispute"), at=at, by=actor, description=reason[:200])

@@ -169,7 +169,7 @@ def _check_balance_payable(order: Order, at) -> None:
     if order.status != OrderStatus.AWAITING_BALANCE:
         raise refuse_state(order, _("pay the balance of"))
     if order.balance_deadline is not None and at >= order.balance_deadline:
-        raise deadline_passed(_("The 7 days to pay the balance are over (T42)."))
+        raise deadline_passed(_("The 7 days to pay the balance are over."))
 
 
 def _balance_paid_notice(order: Order) -> StepNotice:
@@ -252,7 +252,7 @@ def _check_acceptance_open(order: Order, at, action: str) -> None:
     if order.status != OrderStatus.AWAITING_ACCEPTANCE:
         raise refuse_state(order, action)
     if order.acceptance_deadline is not None and at >= order.acceptance_deadline:
-        raise deadline_passed(_("The time to answer this order is over; it has expired (T5)."))
+        raise deadline_passed(_("The time to answer this order is over; it has expired."))
 
 
 @transaction.atomic
@@ -273,7 +273,7 @@ def order_accept(*, order: Order, actor: User, price_fen: int | None = None) -> 
         if not (low <= price_fen <= high):
             raise invalid(
                 "price",
-                _("The new price must be within ±%(limit)s%% of the original price (T41).")
+                _("The new price must be within ±%(limit)s%% of the original price.")
                 % {"limit": PRICE_CHANGE_LIMIT_PERCENT},
             )
         new_price = price_fen
@@ -402,7 +402,7 @@ def order_restore_price(*, order: Order, actor: User) -> Order:
         raise refuse_state(order, _("restore the price of"))
     if order.price_restored:
         raise NotAllowed(
-            _("The original price was already restored once (T41)."), code="already_restored"
+            _("The original price was already restored once."), code="already_restored"
         )
     if order.price_fen == order.original_price_fen:
         raise NotAllowed(
@@ -411,7 +411,7 @@ def order_restore_price(*, order: Order, actor: User) -> Order:
         )
     at = now()
     if order.balance_deadline is not None and at >= order.balance_deadline:
-        raise deadline_passed(_("The 7 days to pay the balance are over (T42)."))
+        raise deadline_passed(_("The 7 days to pay the balance are over."))
     order.price_fen = order.original_price_fen
     order.fee_fen = fee_for(price_fen=order.price_fen, rate_bp=order.fee_rate_bp)
     order.price_restored = True
@@ -533,7 +533,7 @@ def order_deliver(
         raise refuse_state(order, _("deliver"))
     at = now()
     if order.delivery_deadline is not None and at >= order.delivery_deadline:
-        raise deadline_passed(_("The delivery deadline has passed; delivery is refused (T50)."))
+        raise deadline_passed(_("The delivery deadline has passed; delivery is refused."))
     step = OrderStep.begin(order, "deliver", _("deliver"), at=at, by=actor)
     delivery = Delivery.objects.create(
         order=order,
@@ -563,7 +563,7 @@ def check_review_window(order: Order, at, action: str) -> None:
         raise refuse_state(order, action)
     if order.auto_confirm_at is not None and at >= order.auto_confirm_at:
         raise deadline_passed(
-            _("The 7 days to review this delivery are over; it is confirmed automatically (T54).")
+            _("The 7 days to review this delivery are over; it is confirmed automatically.")
         )
 
 
@@ -582,7 +582,7 @@ def order_request_revision(*, order: Order, actor: User, note: str, new_deadline
     check_review_window(order, at, _("ask for a revision of"))
     if order.revisions_used >= MAX_REVISIONS:
         raise RevisionsExhausted(
-            _("This order already had its %(max)s revisions (T53).") % {"max": MAX_REVISIONS},
+            _("This order already had its %(max)s revisions.") % {"max": MAX_REVISIONS},
         )
     base = order.task.delivery_deadline if order.task_id else order.delivery_deadline
     latest = base + REVISION_GRACE
@@ -594,7 +594,7 @@ def order_request_revision(*, order: Order, actor: User, note: str, new_deadline
     if deadline > latest:
         raise invalid(
             "deadline",
-            _("The new deadline can be at most the task's deadline + 3 days (T53)."),
+            _("The new deadline can be at most the task's deadline + 3 days."),
         )
     if deadline <= at:
         raise invalid("deadline", _("The new deadline must be in the future."))

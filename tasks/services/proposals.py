@@ -70,7 +70,7 @@ def proposal_submit(
         if creator is None:
             raise WrongSide(_("Only creators and MCN agencies submit proposals."))
     if not creator_may_take_work(creator):
-        raise WrongSide(_("This creator is not qualified for brand tasks now (T30)."))
+        raise WrongSide(_("This creator is not qualified for brand tasks now."))
     task = lock_task(task)
     if task.mode != TaskMode.BRAND:
         raise InvalidState(_("Only brand tasks take proposals."))
@@ -119,7 +119,7 @@ def proposal_accept(*, proposal: Proposal, actor: User):
         raise refuse_state(proposal, _("accept"))
     if not creator_may_take_work(proposal.creator):
         raise NotAllowed(
-            _("This creator is not qualified for brand tasks now (T30)."), code="not_qualified"
+            _("This creator is not qualified for brand tasks now."), code="not_qualified"
         )
     committed = (
         task.proposals.filter(status=ProposalStatus.ACCEPTED).aggregate(total=Sum("quote_fen"))[
