@@ -300,7 +300,7 @@ def application_problems(application: ProviderApplication, *, today: date | None
 
     seeding, performance = application.is_seeding, application.is_performance
     if not (seeding or performance):
-        fail("types", _("Choose seeding, performance, or both (P1)."))
+        fail("types", _("Choose seeding, performance, or both."))
     if not application.company_name:
         fail("company_name", _("Give the company name as on the business license."))
     if application.registered_on is None:
@@ -375,7 +375,7 @@ def application_problems(application: ProviderApplication, *, today: date | None
                 _(
                     "Upload the proof of certified service provider status on Douyin, "
                     "Xiaohongshu, Kuaishou, Bilibili, Weibo or Zhihu, or of your own KOC task "
-                    "platform (P2)."
+                    "platform."
                 ),
             )
         elif CertificationPlatform.OWN_KOC in proofs and not application.own_platform_name:
@@ -415,7 +415,7 @@ def application_problems(application: ProviderApplication, *, today: date | None
         elif application.has_associated_cheating:
             fail(
                 "has_associated_cheating",
-                _("Accounts associated with a cheating history cannot be admitted (P3)."),
+                _("Accounts associated with a cheating history cannot be admitted."),
             )
     return problems
 

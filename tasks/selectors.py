@@ -603,7 +603,7 @@ def merchant_shop(*, user: User, shop_id=None) -> MerchantShop:
         if shop_id:
             raise
         raise NotAllowed(
-            _("Get a shop admitted before posting or paying (M1)."), code="no_shop"
+            _("Get a shop admitted before posting or paying."), code="no_shop"
         ) from None
 
 

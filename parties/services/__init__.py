@@ -262,7 +262,7 @@ def payment_account_unbind(*, shop: MerchantShop, actor: User) -> PaymentAccount
         raise NotAllowed(
             _(
                 "%(count)s of the shop's orders are still in trade; the payment account can be "
-                "unbound once every order has ended (M3)."
+                "unbound once every order has ended."
             )
             % {"count": in_trade},
             code="orders_in_trade",

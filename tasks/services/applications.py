@@ -45,9 +45,9 @@ MAX_NOTE = 2000
 
 def _check_enrollment_open(task: Task, at) -> None:
     if task.status != TaskStatus.OPEN:
-        raise EnrollmentClosed(_("Enrollment for this task has stopped (T10)."))
+        raise EnrollmentClosed(_("Enrollment for this task has stopped."))
     if task.enrollment_is_over(at):
-        raise deadline_passed(_("The enrollment deadline of this task has passed (T10)."))
+        raise deadline_passed(_("The enrollment deadline of this task has passed."))
 
 
 def _clean_note(note: str) -> str:
@@ -146,12 +146,12 @@ def application_approve(*, application: Application, actor: User) -> Application
     at = now()
     if task.status != TaskStatus.OPEN or task.enrollment_is_over(at):
         raise EnrollmentClosed(
-            _("Enrollment has stopped; applications can no longer be approved (T12)."),
+            _("Enrollment has stopped; applications can no longer be approved."),
         )
     approved = task.applications.filter(status=ApplicationStatus.APPROVED).count()
     if task.slots is not None and approved >= task.slots:
         raise SlotsFull(
-            _("All %(slots)s slots of this task are filled (T12).") % {"slots": task.slots},
+            _("All %(slots)s slots of this task are filled.") % {"slots": task.slots},
         )
     run_transition(application, "approve", _("approve"), at=at, by=actor)
     application.save()
@@ -232,7 +232,7 @@ def plaza_task_pay(*, task: Task, actor: User) -> list[Order]:
     if task.status != TaskStatus.ENROLLMENT_CLOSED:
         raise refuse_state(task, _("pay"))
     if task.payment_due_at is not None and at >= task.payment_due_at:
-        raise deadline_passed(_("The 7 days to pay this task are over (T13)."))
+        raise deadline_passed(_("The 7 days to pay this task are over."))
     if at >= task.delivery_deadline:
         raise deadline_passed(_("The delivery deadline of this task has passed."))
     applications = list(

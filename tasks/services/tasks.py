@@ -65,7 +65,7 @@ def _clean_sponsorship(content_type: str, sponsorship) -> dict:
     if not isinstance(sponsorship, dict):
         raise invalid(
             "sponsorship",
-            _("A live sponsorship needs the brand name, the brand logo and its products (T2)."),
+            _("A live sponsorship needs the brand name, the brand logo and its products."),
         )
     errors = {}
     brand = str(sponsorship.get("brand_name") or "").strip()
@@ -90,7 +90,7 @@ def _clean_sponsorship(content_type: str, sponsorship) -> dict:
             cleaned_products.append({"name": name[:80]})
     if len(cleaned_products) > MAX_SPONSORED_PRODUCTS:
         errors["sponsorship.products"] = [
-            _("At most %(max)s products are shown on a sponsored stream (T2).")
+            _("At most %(max)s products are shown on a sponsored stream.")
             % {"max": MAX_SPONSORED_PRODUCTS}
         ]
     if errors:
@@ -129,7 +129,7 @@ def _check_deadlines(
             errors["enrollment_deadline"] = [_("The enrollment deadline must be in the future.")]
         elif delivery is not None and enrollment >= delivery:
             errors["enrollment_deadline"] = [
-                _("Enrollment must end before the delivery deadline (T3).")
+                _("Enrollment must end before the delivery deadline.")
             ]
     elif mode == TaskMode.BRAND and enrollment is not None:
         if enrollment <= at or (delivery is not None and enrollment >= delivery):
@@ -290,7 +290,7 @@ def _task_create(
     }
     if mode == TaskMode.RECRUITMENT:
         if not actor.is_creator or not hasattr(actor, "creator_profile"):
-            raise WrongSide(_("Only creators post recruitment tasks (T20)."))
+            raise WrongSide(_("Only creators post recruitment tasks."))
         if not channel_row.allows_recruitment:
             raise invalid(
                 "channel",
@@ -312,7 +312,7 @@ def _task_create(
     if mode == TaskMode.BRAND:
         if not (shop.is_brand and shop.platform == Platform.TMALL):
             raise WrongSide(
-                _("Brand tasks are open only to Tmall stores flagged as brands (M4)."),
+                _("Brand tasks are open only to Tmall stores flagged as brands."),
                 code="not_a_brand",
             )
         fields["budget_fen"] = _check_money("budget", budget_fen, required=True)
@@ -451,7 +451,7 @@ def close_enrollment_locked(task: Task, *, actor: User | None, at: datetime | No
         notify([application.creator.user], "application_rejected", task=task, title=task.title)
     if not task.applications.filter(status=ApplicationStatus.APPROVED).exists():
         run_transition(
-            task, "close", _("close"), reason=_("no application was approved (T13)"), by=actor
+            task, "close", _("close"), reason=_("no application was approved"), by=actor
         )
         task.save()
         notify(
@@ -495,7 +495,7 @@ def plaza_task_close_unpaid(*, task: Task, at: datetime | None = None) -> Task |
     ):
         return None
     users = _applicants(task)
-    run_transition(task, "close", _("close"), reason=_("not paid within 7 days (T13)"))
+    run_transition(task, "close", _("close"), reason=_("not paid within 7 days"))
     task.save()
     _lapse_applications(task, at=at, actor=None)
     notify(
