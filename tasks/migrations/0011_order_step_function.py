@@ -4,7 +4,9 @@ An order step (tasks.services.steps) is what one user action writes once the ser
 the order, checked the actor, the state and the due time, and run the FSM transition in Python:
 the order's changed columns, its state-log row (T70), at most one journal transaction (through
 escrow_post, escrow migration 0005), the inbox lines (D5) and, for a confirm, the review and
-the creator's running rating sums (C1). The function writes them in that order — the money
+the creator's running rating sums (C1); it answers the ids of the users it wrote inbox lines
+for (`notified`: their navigation's cached unread count is forgotten). The function writes them
+in that order — the money
 first, so a refusal (not enough in the wallet, E3; an escrow not holding the price, E4) returns
 before anything else is written, and the caller rolls back.
 
@@ -33,6 +35,8 @@ DECLARE
   v_columns text;
   v_rows integer;
   v_notice jsonb;
+  v_told bigint[];
+  v_notified bigint[] := '{}';
 BEGIN
   IF p_move IS NOT NULL THEN
     v_result := escrow_post(p_move);
@@ -62,20 +66,25 @@ BEGIN
     );
 
   FOR v_notice IN SELECT value FROM jsonb_array_elements(p_notices) LOOP
-    INSERT INTO marketplace_notification
-      (user_id, kind, params, order_id, task_id, read_at, emailed_at, created_at)
-      SELECT recipient, v_notice->>'kind', v_notice->'params', (v_notice->>'order')::bigint,
-             (v_notice->>'task')::bigint, NULL, NULL, (v_notice->>'at')::timestamptz
-        FROM (
-          SELECT value::bigint AS recipient
-            FROM jsonb_array_elements_text(v_notice->'users')
-          UNION
-          SELECT m.user_id FROM marketplace_membership m
-            WHERE m.organization_id IN (
-              SELECT value::bigint FROM jsonb_array_elements_text(v_notice->'organizations')
-            )
-        ) recipients
-        ORDER BY recipient;
+    WITH written AS (
+      INSERT INTO marketplace_notification
+        (user_id, kind, params, order_id, task_id, read_at, emailed_at, created_at)
+        SELECT recipient, v_notice->>'kind', v_notice->'params', (v_notice->>'order')::bigint,
+               (v_notice->>'task')::bigint, NULL, NULL, (v_notice->>'at')::timestamptz
+          FROM (
+            SELECT value::bigint AS recipient
+              FROM jsonb_array_elements_text(v_notice->'users')
+            UNION
+            SELECT m.user_id FROM marketplace_membership m
+              WHERE m.organization_id IN (
+                SELECT value::bigint FROM jsonb_array_elements_text(v_notice->'organizations')
+              )
+          ) recipients
+          ORDER BY recipient
+        RETURNING user_id
+    )
+    SELECT coalesce(array_agg(user_id), '{}') INTO v_told FROM written;
+    v_notified := v_notified || v_told;
   END LOOP;
 
   IF p_review IS NOT NULL THEN
@@ -92,7 +101,7 @@ BEGIN
           )
       WHERE id = (p_review->>'creator')::bigint;
   END IF;
-  RETURN v_result;
+  RETURN v_result || jsonb_build_object('notified', to_jsonb(v_notified));
 END
 $$ LANGUAGE plpgsql;
 """

@@ -36,6 +36,7 @@ from django_fsm_log.models import StateLog
 
 from escrow.services import MoneyMove, move_money, refusal_of
 from parties.models import CreatorProfile, User
+from parties.navigation import navigation_changed
 from parties.notifications import Notice, notify_many, stored_params
 from tasks.models import Order, Review
 
@@ -207,6 +208,9 @@ class OrderStep:
         refusal = refusal_of(result)
         if refusal is not None:
             raise refusal
+        # the inbox lines were written in the database: their readers' badges are forgotten
+        # (as notify_many does on the ORM path)
+        navigation_changed(result.get("notified") or (), after_commit=False)
         return result.get("transaction")
 
     # --- the ORM (SQLite, and the comparison test) -------------------------------------------

@@ -351,3 +351,22 @@ def test_the_order_lock_statement_gives_what_the_queryset_gives(world, outsider)
     # both answers were seen both ways
     assert {answer[0] for answer in answers} == {None, True, False}
     assert {answer[1] for answer in answers} == {None, True, False}
+
+
+def test_a_step_forgets_the_cached_navigation_of_everyone_it_told(world):
+    """D5/issue 20: the inbox lines a step writes (in the database function on PostgreSQL,
+    through the ORM elsewhere) make their readers' cached unread counts be read again."""
+    from django.core.cache import cache
+
+    from parties.navigation import navigation_key
+
+    shop, merchant, creator = world
+    order = private_order(shop, merchant, creator)
+    members = list(shop.organization.memberships.values_list("user_id", flat=True))
+    keys = [navigation_key(user_id) for user_id in [creator.pk, *members]]
+    cache.set_many({key: {"unread": 0, "organizations": []} for key in keys})
+    services.order_pay(order=order, actor=merchant)  # tells the creator
+    assert cache.get(navigation_key(creator.pk)) is None
+    cache.set_many({key: {"unread": 0, "organizations": []} for key in keys})
+    services.order_accept(order=order, actor=creator)  # tells every member of the shop
+    assert all(cache.get(navigation_key(user_id)) is None for user_id in members)
