@@ -33,7 +33,8 @@ PGBENCH_DATABASE = "mk_bench10_pgbench"
 GOALS = {
     "B1": "API ≤ 1.25× the same SQL in a bare Django view and ≤ 2.5× the hand SQL; queries per "
     "request the same at page size 20 and 100",
-    "B2": "money-moving transactions/s ≥ 25% of pgbench's tps",
+    "B2": "transactions/s of the four steps ≥ 25% of pgbench's tps (issue 20; the money-moving "
+    "ones alone shown beside); pay and confirm ≤ 6 statements each, BEGIN and COMMIT included",
     "B3": "refunds/s ≥ 25% of pgbench's tps; worker RSS ≤ 300 MB; same rate at 10k and 100k",
     "B4": "plaza API ≥ 80% and plaza page ≥ 60% of the session-authenticated hand-SQL view's "
     "requests/s, no errors",
@@ -408,12 +409,28 @@ def figures_table(results: dict, box: dict[str, str], data: dict | None) -> str:
         )
     if b2:
         base = b2.get("pgbench") or {}
+        if "service_share_of_pgbench" in b2:
+            lines.append(
+                f"| B2 transactions/s of the four steps, {b2['workers']} workers | "
+                f"{b2['service_tps']:,.1f} ({b2['flows_per_second']:,.1f} flows/s) | pgbench "
+                f"{base.get('tps', 0):,.0f} tps | "
+                f"{100 * (b2['service_share_of_pgbench'] or 0):.1f}% | ≥ 25% | "
+                f"{_yes(b2['service_met'])} |"
+            )
         lines.append(
-            f"| B2 money-moving transactions/s, {b2['workers']} workers | "
-            f"{b2['money_tps']:,.1f} ({b2['flows_per_second']:,.1f} flows/s) | pgbench "
+            f"| B2 money-moving transactions/s (pay and confirm), {b2['workers']} workers | "
+            f"{b2['money_tps']:,.1f} | pgbench "
             f"{base.get('tps', 0):,.0f} tps | {100 * (b2['share_of_pgbench'] or 0):.1f}% | "
             f"≥ 25% | {_yes(b2['met'])} |"
         )
+        if "step_statements" in b2:
+            counts = b2["step_statements"]
+            lines.append(
+                "| B2 statements per step, BEGIN and COMMIT included | "
+                + ", ".join(f"{step} {count}" for step, count in counts.items())
+                + " | – | – | pay and confirm ≤ 6 | "
+                + f"{_yes(b2['statements_met'])} |"
+            )
     if b3:
         base = b3.get("pgbench") or {}
         sizes = {int(k): v for k, v in b3["sizes"].items()}
@@ -483,8 +500,9 @@ def figures_table(results: dict, box: dict[str, str], data: dict | None) -> str:
             f"{b2['worker_max_rss_mb']:.0f} MB; the workers' own CPU "
             f"{100 * b2.get('python_cpu_share', 0):.0f}% of the machine's "
             f"({b2.get('python_cpu_ms_per_flow', 0):.0f} ms per flow); "
-            f"{b2['email_jobs_enqueued']:,} e-mail jobs "
-            f"enqueued; ledger reconciled afterwards: {_yes(not b2['ledger_breaches'])}. "
+            f"{b2['email_jobs_enqueued']:,} e-mail jobs enqueued (the copies are sent by the "
+            f"beat job send_pending_emails); ledger reconciled afterwards: "
+            f"{_yes(not b2['ledger_breaches'])}. "
             f"pgbench: {base.get('command', '')}, latency {base.get('latency_ms')} ms."
         )
     if b3:
