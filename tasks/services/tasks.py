@@ -128,9 +128,7 @@ def _check_deadlines(
         elif enrollment <= at:
             errors["enrollment_deadline"] = [_("The enrollment deadline must be in the future.")]
         elif delivery is not None and enrollment >= delivery:
-            errors["enrollment_deadline"] = [
-                _("Enrollment must end before the delivery deadline.")
-            ]
+            errors["enrollment_deadline"] = [_("Enrollment must end before the delivery deadline.")]
     elif mode == TaskMode.BRAND and enrollment is not None:
         if enrollment <= at or (delivery is not None and enrollment >= delivery):
             errors["enrollment_deadline"] = [
@@ -450,9 +448,7 @@ def close_enrollment_locked(task: Task, *, actor: User | None, at: datetime | No
         application.save()
         notify([application.creator.user], "application_rejected", task=task, title=task.title)
     if not task.applications.filter(status=ApplicationStatus.APPROVED).exists():
-        run_transition(
-            task, "close", _("close"), reason=_("no application was approved"), by=actor
-        )
+        run_transition(task, "close", _("close"), reason=_("no application was approved"), by=actor)
         task.save()
         notify(
             [*_applicants(task), *task_owners(task)],
