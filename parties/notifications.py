@@ -26,6 +26,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import format_cny
@@ -43,6 +44,10 @@ MESSAGES = {
         "by %(deadline_at)s."
     ),
     "order_declined": _("%(creator)s declined order “%(title)s”; %(amount)s was refunded."),
+    "order_declined_with_reason": _(
+        "%(creator)s declined order “%(title)s” (%(reason)s%(note)s); %(amount)s was refunded "
+        "to your wallet."
+    ),
     "order_expired": _(
         "Order “%(title)s” expired without an answer; %(amount)s was refunded to the merchant."
     ),
@@ -195,6 +200,10 @@ MESSAGES = {
 def _format_param(key: str, value):
     if key.endswith("_fen") and isinstance(value, int):
         return format_cny(value)
+    if key.endswith("_msgid") and isinstance(value, str):
+        # a fixed label (a reason, a kind) stored as its English text: read in the reader's
+        # language, never the writer's (issue 21)
+        return gettext(value)
     if key.endswith("_at") and isinstance(value, str):
         moment = parse_datetime(value)
         if moment is not None:
@@ -206,7 +215,10 @@ def render(notification) -> str:
     template = MESSAGES.get(notification.kind)
     params = {}
     for key, value in (notification.params or {}).items():
-        name = key[: -len("_fen")] if key.endswith("_fen") else key
+        name = key
+        for suffix in ("_fen", "_msgid"):
+            if key.endswith(suffix):
+                name = key[: -len(suffix)]
         params[name] = _format_param(key, value)
     if template is None:
         return notification.kind

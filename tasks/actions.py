@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .forms import AcceptForm, ConfirmForm, DeliverForm, DisputeForm, RevisionForm
+from .forms import AcceptForm, ConfirmForm, DeclineForm, DeliverForm, DisputeForm, RevisionForm
 from .serializers import (
     AcceptSerializer,
     ConfirmSerializer,
+    DeclineSerializer,
     DeliverSerializer,
     DisputeCreateSerializer,
     RevisionRequestSerializer,
@@ -38,6 +39,16 @@ class OrderAction:
 
 def _accept(*, order, actor, data):
     return services.order_accept(order=order, actor=actor, price_fen=data.get("price"))
+
+
+def _decline(*, order, actor, data):
+    # the page's form names its fields apart from the other forms of the order page
+    return services.order_decline(
+        order=order,
+        actor=actor,
+        reason=data.get("reason") or data.get("decline_reason") or "",
+        note=data.get("note") or data.get("decline_note") or "",
+    )
 
 
 def _deliver(*, order, actor, data):
@@ -81,8 +92,10 @@ ORDER_ACTIONS: dict[str, OrderAction] = {
         serializer=AcceptSerializer,
     ),
     "decline": OrderAction(
-        run=lambda *, order, actor, data: services.order_decline(order=order, actor=actor),
+        run=_decline,
         done=_("You declined the order; the merchant is refunded."),
+        form=DeclineForm,
+        serializer=DeclineSerializer,
     ),
     "cancel": OrderAction(
         run=lambda *, order, actor, data: services.order_cancel(order=order, actor=actor),

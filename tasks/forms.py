@@ -10,6 +10,7 @@ from parties.models import ContentType
 from tasks.models import (
     MAX_SPONSORED_PRODUCTS,
     Channel,
+    DeclineReason,
     DisputeGround,
     OrderStatus,
     PaymentMode,
@@ -192,6 +193,17 @@ class ProposalForm(forms.Form):
 
 class AcceptForm(forms.Form):
     price = YuanField(label=_("Your price (¥)"), required=False)
+
+
+class DeclineForm(forms.Form):
+    """Issue 21: a decline says why; the merchant reads it."""
+
+    decline_reason = forms.ChoiceField(
+        label=_("Why do you decline?"), choices=[("", "—"), *DeclineReason.choices]
+    )
+    decline_note = forms.CharField(
+        label=_("A word to the merchant (optional)"), required=False, max_length=200
+    )
 
 
 class MultipleFileInput(forms.ClearableFileInput):

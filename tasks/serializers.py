@@ -12,6 +12,7 @@ from tasks.models import (
     Announcement,
     Application,
     Channel,
+    DeclineReason,
     Delivery,
     Dispute,
     DisputeGround,
@@ -355,6 +356,13 @@ class OrderDetailSerializer(OrderSerializer):
 
 class AcceptSerializer(serializers.Serializer):
     price = MoneyField(required=False, allow_null=True)
+
+
+class DeclineSerializer(serializers.Serializer):
+    """Both optional (outside clients that send no body still decline): why, and a note."""
+
+    reason = serializers.ChoiceField(choices=DeclineReason.choices, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
 class DeliverSerializer(serializers.Serializer):

@@ -26,6 +26,7 @@ from parties import notifications
 from parties.selectors import delegated_shop_get, delegated_shops, shop_list
 from tasks.models import (
     TERMINAL_ORDER_STATUSES,
+    DeclineReason,
     DeliveryFile,
     Dispute,
     OrderStatus,
@@ -558,7 +559,8 @@ def order_detail(request, order_id: int):
         if response is not None:
             return response
 
-    history = _timeline(selectors.order_history(order=order))
+    logs = list(selectors.order_history(order=order))
+    history = _timeline(logs)
     review = Review.objects.filter(order=order).first()
     low, high = order.price_band if order.is_deposit else (None, None)
     context = {
@@ -581,6 +583,7 @@ def order_detail(request, order_id: int):
         "wallet": merchant_wallet_summary(shop=order.shop) if is_merchant else None,
         # where an ended order's money went (the "next step" box says so)
         "settlement": order_settlement(order=order) if order.is_terminal else None,
+        "decline_reason": _decline_reason_text(logs),
         "deadlines": _deadlines(order),
         "S": OrderStatus,
     }
@@ -606,6 +609,17 @@ TRANSITIONS = {
     "resolve": gettext_lazy("dispute decided"),
     "restore_price": gettext_lazy("original price restored"),
 }
+
+
+def _decline_reason_text(logs) -> str:
+    """The creator's reason for declining (stored as "code" or "code: note" on the decline's
+    log line), in the reader's language."""
+    for log in logs:
+        if log.transition == "decline" and log.description:
+            code, _sep, note = log.description.partition(": ")
+            label = str(DeclineReason(code).label) if code in DeclineReason.values else code
+            return f"{label} — {note}" if note else label
+    return ""
 
 
 def _status_label(value: str) -> str:

@@ -85,6 +85,17 @@ def _revisions_left(order: Order) -> bool:
     return order.revisions_used < MAX_REVISIONS
 
 
+class DeclineReason(models.TextChoices):
+    """Why a creator declines an order (issue 21: the merchant is told). Stored as its code;
+    shown in the reader's language."""
+
+    SCHEDULE = "schedule", _("My schedule is full")
+    PRICE = "price", _("The price does not suit me")
+    FIT = "fit", _("It does not fit my content")
+    BRIEF = "brief", _("The brief is unclear")
+    OTHER = "other", _("Another reason")
+
+
 class DisputeGround(models.TextChoices):
     NOT_AS_BRIEFED = "not_as_briefed", _("Not as briefed")
     QUALITY = "quality", _("Quality")

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
@@ -30,6 +31,7 @@ from tasks.models import (
     PRICE_CHANGE_LIMIT_PERCENT,
     REVISION_GRACE,
     ApplicationStatus,
+    DeclineReason,
     Delivery,
     DeliveryFile,
     Order,
@@ -311,27 +313,52 @@ def refund_all(order: Order, *, actor: User | None, memo: str) -> int:
     return held.balance_fen
 
 
+MAX_DECLINE_NOTE = 200
+
+
+def _decline_reason(reason: str, note: str) -> tuple[str, str]:
+    reason, note = (reason or "").strip(), (note or "").strip()
+    if reason and reason not in DeclineReason.values:
+        raise invalid("reason", _("Choose one of the reasons offered."))
+    if len(note) > MAX_DECLINE_NOTE:
+        raise invalid("note", _("At most %(max)s characters.") % {"max": MAX_DECLINE_NOTE})
+    if note and not reason:
+        reason = DeclineReason.OTHER
+    return reason, note
+
+
 @transaction.atomic
-def order_decline(*, order: Order, actor: User) -> Order:
-    """T5/T20: the creator declines; the order ends and the merchant is refunded at once."""
+def order_decline(*, order: Order, actor: User, reason: str = "", note: str = "") -> Order:
+    """T5/T20: the creator declines; the order ends and the merchant is refunded at once.
+
+    The creator may say why (issue 21): one of DeclineReason's codes and a short note, kept on
+    the state log and told to the merchant in its own language."""
+    reason, note = _decline_reason(reason, note)
     order = lock_order(order)
     require_creator_of(creator=order.creator, actor=actor)
     at = now()
     _check_acceptance_open(order, at, _("decline"))
-    run_transition(order, "decline", _("decline"), at=at, by=actor)
+    description = f"{reason}: {note}" if note else reason
+    run_transition(order, "decline", _("decline"), at=at, by=actor, description=description or None)
     order.save()
     application = _linked_application(order)
     if application is not None:
         run_transition(application, "reject", _("reject"), at=at, by=actor)
         application.save()
     amount = refund_all(order, actor=actor, memo=memo("declined"))
+    reasons = {}
+    if reason:
+        with translation.override("en"):  # the label's message id, read in each reader's
+            label = str(DeclineReason(reason).label)  # language (parties.notifications)
+        reasons = {"reason_msgid": label, "note": f": {note}" if note else ""}
     notify(
         shop_users(order.shop),
-        "order_declined",
+        "order_declined_with_reason" if reason else "order_declined",
         order=order,
         title=order.title,
         creator=order.creator.display_name,
         amount_fen=amount,
+        **reasons,
     )
     return order
 
