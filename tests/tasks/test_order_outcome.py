@@ -102,3 +102,15 @@ def test_the_timeline_reads_in_the_readers_language(db, shop, merchant, creator,
     chinese_page = client.get(url).content.decode()
     assert "accepted" in english_page and "已接单" not in english_page
     assert "已接单" in chinese_page
+
+
+def test_the_creator_reads_the_brief_on_the_order_before_accepting(
+    db, shop, merchant, creator, english
+):
+    """Issue 21: an order waiting for the creator's answer shows the task's requirements."""
+    fund_wallet(shop, 500_000)
+    order = order_in("awaiting_acceptance", shop, merchant, creator, brief="60 秒开箱，突出保湿")
+    html = english(creator, order)
+    start = html.index('data-testid="brief"')
+    assert "60 秒开箱，突出保湿" in html[start : html.index("</section>", start)]
+    assert 'data-testid="accept"' in html
