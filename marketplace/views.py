@@ -1,5 +1,5 @@
 """The pages that read across apps, so they sit in the project package on top of the layers:
-the home page (the user's shops, creator profile, agencies and provider at a glance) and a
+the home page (the user's to-dos, shops, creator profile, agencies and provider at a glance) and a
 creator's page (the profile, with the invitation form for the agencies the viewer manages)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from agencies.forms import InviteForm
 from agencies.selectors import agency_can_manage, agency_list
 from parties.selectors import creator_for_user, creator_get, shop_list
 from providers.selectors import provider_for_user
+from tasks.selectors import todos
 
 
 def home(request):
@@ -20,6 +21,7 @@ def home(request):
         context["creator"] = creator_for_user(user=request.user)
         context["agencies"] = list(agency_list(user=request.user))
         context["provider"] = provider_for_user(user=request.user)
+        context["todos"] = todos(user=request.user)
     return render(request, "home.html", context)
 
 

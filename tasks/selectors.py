@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
@@ -44,6 +45,7 @@ from tasks.models import (
     ContentMetric,
     Order,
     OrderMessage,
+    OrderStatus,
     Proposal,
     Task,
     TaskMode,
@@ -844,3 +846,61 @@ def staff_agency(*, user: User, agency_id: int | None = None):
         organizations = organizations.filter(agency__pk=agency_id)
     organization = organizations.select_related("agency").order_by("agency__pk").first()
     return organization.agency if organization is not None else None
+
+
+# --- the home page's to-dos (issue 21) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Todo:
+    """Something waiting for the user: what (`kind`), how many, and the order status its
+    list is filtered by ("" for the applications to review)."""
+
+    kind: str
+    count: int
+    status: str = ""
+
+
+TODO_ORDERS = {
+    "creator": (
+        ("answer", OrderStatus.AWAITING_ACCEPTANCE),
+        ("deliver", OrderStatus.IN_PRODUCTION),
+    ),
+    "merchant": (
+        ("pay", OrderStatus.PENDING_PAYMENT),
+        ("pay_balance", OrderStatus.AWAITING_BALANCE),
+        ("confirm", OrderStatus.DELIVERED),
+    ),
+}
+
+
+def todos(*, user: User) -> list[Todo]:
+    """What waits for the user, in two queries: as a creator, the orders to answer and to
+    deliver and the pending applications to its open recruitment tasks; as a shop member, the
+    orders to pay, the balances due, the deliveries to confirm and the pending applications to
+    its shops' open tasks. Only what has something waiting is returned."""
+    if not user.is_authenticated:
+        return []
+    if user.is_creator:
+        side = "creator"
+        orders = Order.objects.filter(creator__user=user)
+        applications = Application.objects.filter(task__creator__user=user)
+    elif user.is_merchant:
+        side = "merchant"
+        shop_orgs = Membership.objects.filter(user=user).values("organization_id")
+        orders = Order.objects.filter(shop__organization_id__in=shop_orgs)
+        applications = Application.objects.filter(task__shop__organization_id__in=shop_orgs)
+    else:
+        return []
+    counts = orders.aggregate(
+        **{kind: Count("pk", filter=Q(status=status)) for kind, status in TODO_ORDERS[side]}
+    )
+    result = [
+        Todo(kind, counts[kind], status) for kind, status in TODO_ORDERS[side] if counts[kind]
+    ]
+    review = applications.filter(
+        status=ApplicationStatus.PENDING, task__status=TaskStatus.OPEN
+    ).count()
+    if review:
+        result.append(Todo("review", review))
+    return result
