@@ -300,11 +300,35 @@ def notify_many(notices: Iterable[Notice]) -> list:
 # --- reading (the inbox) ------------------------------------------------------------------
 
 
-def inbox(*, user: User, unread: bool = False) -> QuerySet[Notification]:
-    """The user's notices, newest first (only the unread ones with `unread`)."""
+# The inbox's filter by type (issue 21): each kind of MESSAGES belongs to one category, by the
+# first matching prefix; what matches none is about the account (agency, provider, sanctions).
+CATEGORY_PREFIXES = {
+    "orders": ("order_", "dispute_"),
+    "tasks": ("application_", "task_", "proposal_"),
+    "incentives": ("incentive_", "coupons_", "live_", "benchmark_", "growth_"),
+}
+CATEGORIES = ("orders", "tasks", "incentives", "account")
+
+
+def category_of(kind: str) -> str:
+    for category, prefixes in CATEGORY_PREFIXES.items():
+        if kind.startswith(prefixes):
+            return category
+    return "account"
+
+
+def inbox(
+    *, user: User, unread: bool = False, category: str | None = None
+) -> QuerySet[Notification]:
+    """The user's notices, newest first (only the unread ones with `unread`, only one
+    category's with `category`; an unknown category is ignored)."""
     notices = Notification.objects.filter(user=user)
     if unread:
         notices = notices.filter(read_at__isnull=True)
+    if category in CATEGORIES:
+        notices = notices.filter(
+            kind__in=[kind for kind in MESSAGES if category_of(kind) == category]
+        )
     return notices.order_by("-created_at", "-id")
 
 

@@ -713,11 +713,35 @@ def inbox(request):
         notifications.mark_read(user=request.user)
         messages.success(request, _("All notifications are marked read."))
         return redirect("inbox")
-    page = Paginator(notifications.inbox(user=request.user), LIST_PAGE).get_page(
-        request.GET.get("page")
+    shown = request.GET.get("type", "")
+    if shown not in ("unread", *notifications.CATEGORIES):
+        shown = ""
+    notices = notifications.inbox(
+        user=request.user,
+        unread=shown == "unread",
+        category=shown if shown in notifications.CATEGORIES else None,
     )
+    page = Paginator(notices, LIST_PAGE).get_page(request.GET.get("page"))
     rows = [(notice, notifications.render(notice)) for notice in page]
-    return render(request, "tasks/inbox.html", {"page": page, "rows": rows})
+    tabs = [
+        ("", _("All")),
+        ("unread", _("Unread")),
+        ("orders", _("Orders")),
+        ("tasks", _("Tasks")),
+        ("incentives", _("Incentives")),
+        ("account", _("Account")),
+    ]
+    return render(
+        request,
+        "tasks/inbox.html",
+        {
+            "page": page,
+            "rows": rows,
+            "tabs": tabs,
+            "shown": shown,
+            "query": f"type={shown}" if shown else "",
+        },
+    )
 
 
 @login_required
