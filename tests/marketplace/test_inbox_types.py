@@ -58,3 +58,13 @@ def test_opening_a_notice_marks_it_read_and_unread_shows_the_rest(notices, clien
     assert notice.read_at is not None
     unread = _inbox(client, notices, "?type=unread")
     assert "开箱视频" not in unread and "广场任务" in unread
+
+
+def test_the_unread_count_is_beside_the_menu_button_on_a_phone(notices, client):
+    """Issue 21: at 390 px the menu is folded; the inbox link with its count stays outside it
+    (shown by the stylesheet below 800 px)."""
+    html = _inbox(client, notices)
+    start = html.index('data-testid="inbox-mobile"')
+    link = html[start : html.index("</a>", start)]
+    assert '<span class="count">3</span>' in link
+    assert start < html.index('class="nav"')  # outside the folded menu
