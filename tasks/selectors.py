@@ -30,6 +30,7 @@ from escrow.selectors import wallet_shop
 from parties.models import (
     ContentType,
     CreatorProfile,
+    CreatorRate,
     Membership,
     MerchantShop,
     Organization,
@@ -664,10 +665,31 @@ def _application_queryset() -> QuerySet[Application]:
 
 
 def task_applications(*, user: User, task: Task) -> QuerySet[Application]:
-    """The task owner sees every application; an applicant only its own."""
+    """The task owner sees every application, each creator's with what helps to choose
+    (issue 21): its rate for the task's content type (`creator_rate_fen`) and how many of its
+    orders were completed (`creator_completed`), beside the followers and rating of its
+    profile — in the same query. An applicant sees only its own."""
     applications = _application_queryset().filter(task=task)
     if task_is_owned_by(task=task, user=user):
-        return applications
+        return applications.annotate(
+            creator_rate_fen=Subquery(
+                CreatorRate.objects.filter(
+                    creator_id=OuterRef("creator_id"), content_type=task.content_type
+                ).values("price_fen")[:1]
+            ),
+            creator_completed=Coalesce(
+                Subquery(
+                    Order.objects.filter(
+                        creator_id=OuterRef("creator_id"), status=OrderStatus.COMPLETED
+                    )
+                    .order_by()
+                    .values("creator_id")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            ),
+        )
     return applications.filter(application_visibility(user))
 
 
