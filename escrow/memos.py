@@ -14,11 +14,13 @@ from functools import cache
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MEMOS = {
     "payment": _("payment"),
     "deposit": _("deposit"),
-    "balance": _("balance"),
+    # a deposit order's balance payment (尾款), not a wallet's balance (余额)
+    "balance": pgettext_lazy("ledger memo", "balance"),
     "combined_balance": _("combined balance payment"),
     "declined": _("declined"),
     "expired": _("expired"),

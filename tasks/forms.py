@@ -165,12 +165,20 @@ class OrderFilterForm(forms.Form):
 
 
 class NoteForm(forms.Form):
+    """An application's note: a creator's to the merchant of a plaza task, or a merchant's to
+    the creator of a recruitment task (`to_creator`)."""
+
     note = forms.CharField(
         label=_("Note to the merchant"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, to_creator: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if to_creator:
+            self.fields["note"].label = _("Message to the creator")
 
 
 class ProposalForm(forms.Form):

@@ -303,7 +303,9 @@ def task_detail(request, task_id: int):
     task = selectors.task_get(user=request.user, task_id=task_id)
     is_owner = selectors.task_is_owned_by(task=task, user=request.user)
     agency, agency_creators = (None, []) if is_owner else _agency_context(request.user)
-    apply_form = _post_form(NoteForm, request, "apply")
+    apply_form = _post_form(
+        NoteForm, request, "apply", to_creator=task.mode == TaskMode.RECRUITMENT
+    )
     proposal_form = _post_form(ProposalForm, request, "propose", creators=agency_creators)
 
     if request.method == "POST":
